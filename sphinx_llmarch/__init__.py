@@ -1,0 +1,17 @@
+"""sphinx-llmarch: LLM architecture diagrams and fact sheets for Sphinx."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+__version__ = "0.1.0"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Sphinx entry point; imports Sphinx-dependent code only when used."""
+    from .extension import setup_extension
+
+    return setup_extension(app)

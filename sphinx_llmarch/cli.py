@@ -1,0 +1,183 @@
+"""The ``llmarch`` command: list, show, dot and render bundled models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__, diagram, stats
+from .loader import Registry, SpecError, UnknownModelError, bundled_registry, load_spec
+from .model import Architecture
+from .render import FORMATS, RenderError, render_bytes
+
+USAGE_ERROR = 2
+
+
+def _summary(arch: Architecture) -> dict[str, Any]:
+    return {
+        "id": arch.id,
+        "name": arch.name,
+        "family": arch.family,
+        "organization": arch.organization,
+        "released": arch.released.isoformat() if arch.released else None,
+        "aliases": list(arch.aliases),
+    }
+
+
+def model_json(arch: Architecture) -> dict[str, Any]:
+    """Everything ``show --json`` prints; numbers are exact integers."""
+    p = stats.params(arch)
+    attn = arch.attention
+    data = _summary(arch) | {
+        "license": arch.license,
+        "decoder_type": stats.decoder_type(arch),
+        "params": {
+            "total": p.total,
+            "active": p.active,
+            "embedding": p.embedding + p.position_embedding + p.output_head,
+            "non_embedding": p.non_embedding,
+            "attention": p.attention,
+            "norms": p.norms,
+            "dense_ffn": p.dense_ffn,
+            "routed_experts": p.routed_experts,
+            "shared_experts": p.shared_experts,
+            "router": p.router,
+            "mtp": p.mtp,
+            "total_with_mtp": p.total_with_mtp,
+            "vision_encoder": p.vision_encoder,
+            "vision_projector": p.vision_projector,
+        },
+        "kv_cache": {
+            "dtype": "bf16",
+            "bytes_per_token": stats.kv_cache_bytes_per_token(arch),
+            "bytes_at_context_length": stats.kv_cache_bytes(arch, arch.context_length),
+        },
+        "num_layers": arch.num_layers,
+        "hidden_size": arch.hidden_size,
+        "vocab_size": arch.vocab_size,
+        "context_length": arch.context_length,
+        "attention": {
+            "kind": attn.kind,
+            "num_heads": attn.num_heads,
+            "num_kv_heads": attn.num_kv_heads,
+            "head_dim": attn.head_dim,
+            "qk_norm": attn.qk_norm,
+            "sliding_window": attn.sliding_window,
+            "sinks": attn.sinks,
+        },
+        "layer_mix": stats.layer_mix(arch),
+        "official": {
+            name: figure.value
+            for name, figure in (
+                ("total", arch.official.total),
+                ("active", arch.official.active),
+                ("non_embedding", arch.official.non_embedding),
+                ("total_with_mtp", arch.official.total_with_mtp),
+            )
+            if figure is not None
+        },
+        "sources": dict(arch.sources),
+    }
+    if arch.moe:
+        moe = arch.moe
+        data["moe"] = {
+            "num_experts": moe.num_experts,
+            "experts_per_token": moe.experts_per_token,
+            "expert_intermediate_size": moe.expert_intermediate_size,
+            "num_shared_experts": moe.num_shared_experts,
+            "first_k_dense": moe.first_k_dense,
+        }
+    return data
+
+
+def _show_text(arch: Architecture) -> str:
+    data = model_json(arch)
+    p = data["params"]
+    lines = [
+        f"{arch.name} ({arch.id})",
+        stats.describe(arch),
+        f"  params     {p['total']:,} total, {p['active']:,} active, {p['embedding']:,} embedding",
+        f"  kv cache   {data['kv_cache']['bytes_per_token']:,} bytes/token (bf16)",
+        f"  layers     {arch.num_layers} ({data['layer_mix']})",
+        f"  context    {arch.context_length:,} tokens",
+    ]
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="llmarch", description="LLM architecture specs, stats and diagrams.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--spec-path",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="extra spec file or directory (may repeat); overrides bundled ids",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="list the models")
+    listing.add_argument("--json", action="store_true", help="one JSON object per model, as a list")
+    show = commands.add_parser("show", help="facts and computed numbers for one model")
+    show.add_argument("model")
+    show.add_argument("--json", action="store_true")
+    dot = commands.add_parser("dot", help="print the diagram's Graphviz source (render with neato -n2)")
+    dot.add_argument("model")
+    render = commands.add_parser("render", help="draw the diagram; the format comes from the suffix")
+    render.add_argument("model")
+    render.add_argument("-o", "--output", required=True, type=Path, help=f"output file ({', '.join(FORMATS)})")
+    return parser
+
+
+def _registry(paths: list[str]) -> Registry:
+    registry = Registry(bundled_registry())
+    for entry in paths:
+        path = Path(entry)
+        for file in sorted(path.glob("*.toml")) if path.is_dir() else [path]:
+            registry.add(load_spec(file, display=str(file)))
+    return registry
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        registry = _registry(args.spec_path)
+        if args.command == "list":
+            return _list(registry, args.json)
+        arch = registry.get(args.model)
+        if args.command == "show":
+            print(json.dumps(model_json(arch), indent=2) if args.json else _show_text(arch))
+        elif args.command == "dot":
+            print(diagram.to_dot(arch), end="")
+        else:
+            return _render(arch, args.output)
+    except (UnknownModelError, SpecError) as error:
+        print(f"llmarch: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    return 0
+
+
+def _list(registry: Registry, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps([_summary(arch) for arch in registry], indent=2))
+        return 0
+    for arch in registry:
+        released = arch.released.isoformat() if arch.released else "?"
+        print(f"{arch.id:<24} {released}  {arch.name}")
+    return 0
+
+
+def _render(arch: Architecture, output: Path) -> int:
+    fmt = output.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        print(f"llmarch: error: cannot tell the format from {output.name!r}; use .svg, .png or .pdf", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        output.write_bytes(render_bytes(diagram.to_dot(arch), fmt))
+    except RenderError as error:
+        print(f"llmarch: error: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {output}")
+    return 0

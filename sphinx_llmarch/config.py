@@ -1,0 +1,73 @@
+"""The ``llmarch_*`` configuration values, declared once and validated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from .warnings import warn
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+
+@dataclass(frozen=True)
+class LLMArchConfig:
+    """Defaults that work with no configuration at all."""
+
+    #: Directories (or single .toml files), relative to conf.py, with extra or overriding specs.
+    spec_paths: tuple[str, ...] = ()
+    #: The Graphviz ``dot`` executable.
+    dot: str = "dot"
+    #: Image format for HTML builders: ``svg`` (inlined, theme-aware) or ``png``.
+    html_format: str = "svg"
+    #: What ``llm-arch`` shows when ``:show:`` is not given.
+    default_show: tuple[str, ...] = ("diagram", "facts")
+    #: Context length (tokens) used for the KV-cache size in fact sheets; 0 = the model's own.
+    kv_context: int = 0
+
+
+_REBUILD = {"spec_paths": "env", "default_show": "env", "kv_context": "env", "dot": "", "html_format": "html"}
+SHOW_CHOICES = ("diagram", "facts")
+
+
+def add_config_values(app: Sphinx) -> None:
+    for item in fields(LLMArchConfig):
+        kinds = (
+            frozenset({int})
+            if item.type == "int"
+            else frozenset({str})
+            if item.type == "str"
+            else frozenset({list, tuple})
+        )
+        app.add_config_value(f"llmarch_{item.name}", item.default, _REBUILD[item.name], types=kinds)
+
+
+def _problem(name: str, value: Any) -> str | None:
+    if name == "html_format" and value not in ("svg", "png"):
+        return f"{value!r} is not 'svg' or 'png'"
+    if name == "default_show" and (not value or any(v not in SHOW_CHOICES for v in value)):
+        return f"{value!r} must list some of {', '.join(SHOW_CHOICES)}"
+    if name == "kv_context" and (not isinstance(value, int) or value < 0):
+        return f"{value!r} must be a non-negative integer"
+    if name in ("spec_paths", "default_show") and not all(isinstance(v, str) for v in value):
+        return f"{value!r} must be a list of strings"
+    return None
+
+
+def read_config(config: Config) -> LLMArchConfig:
+    """The validated settings; a bad value warns and falls back to its default.
+
+    The user's config object is never modified, so Sphinx does not see a
+    changed configuration (and rebuild everything) on the next run.
+    """
+    values = {}
+    for item in fields(LLMArchConfig):
+        value = getattr(config, f"llmarch_{item.name}")
+        problem = _problem(item.name, value)
+        if problem:
+            warn(f"llmarch_{item.name}: {problem}; using the default {item.default!r}", "config", once=True)
+            continue
+        values[item.name] = tuple(value) if isinstance(value, list) else value
+    return LLMArchConfig(**values)

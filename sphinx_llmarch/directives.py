@@ -1,0 +1,105 @@
+"""The ``llm-arch`` directive: a model's diagram and fact sheet."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective
+
+from . import diagram, stats
+from .loader import SpecError, UnknownModelError, load_spec
+from .nodes import llmarch_diagram
+from .runtime import state
+from .tables import fact_sheet
+from .warnings import warn
+
+if TYPE_CHECKING:
+    from sphinx.util.typing import OptionSpec
+
+    from .model import Architecture
+
+SHOW_CHOICES = ("diagram", "facts")
+
+
+def show_option(argument: str | None) -> tuple[str, ...]:
+    """``:show: diagram, facts`` (comma or space separated)."""
+    items = tuple(part for part in (argument or "").replace(",", " ").split() if part)
+    if not items:
+        raise ValueError(f"give one or more of: {', '.join(SHOW_CHOICES)}")
+    for item in items:
+        if item not in SHOW_CHOICES:
+            raise ValueError(f"{item!r} is not one of: {', '.join(SHOW_CHOICES)}")
+    return items
+
+
+class LLMArchDirective(SphinxDirective):
+    """``.. llm-arch:: <model id or spec.toml>``."""
+
+    required_arguments = 1
+    final_argument_whitespace = False
+    option_spec: ClassVar[OptionSpec] = {
+        "show": show_option,
+        "caption": directives.unchanged,
+        "name": directives.unchanged,
+        "align": lambda arg: directives.choice(arg, ("left", "center", "right")),
+        "width": directives.length_or_percentage_or_unitless,
+        "alt": directives.unchanged,
+        "class": directives.class_option,
+    }
+
+    def _architecture(self) -> Architecture:
+        argument = self.arguments[0]
+        if argument.endswith(".toml"):
+            relative, absolute = self.env.relfn2path(argument, self.env.docname)
+            self.env.note_dependency(absolute)
+            return load_spec(absolute, display=relative)
+        registry = state(self.env.app).registry
+        try:
+            return registry.get(argument)
+        except UnknownModelError:
+            if argument in registry.failed:
+                raise registry.failed[argument] from None
+            raise
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            arch = self._architecture()
+        except (SpecError, UnknownModelError) as error:
+            subtype = "unknown_model" if isinstance(error, UnknownModelError) else "spec"
+            message = str(error) if subtype == "unknown_model" else f"cannot load spec {error}"
+            warn(message, subtype, location=self.get_location())
+            return [nodes.error("", nodes.paragraph("", f"llm-arch: {message}"))]
+        self.env.note_dependency(arch.source_path)
+        config = state(self.env.app).config
+        show = self.options.get("show", config.default_show)
+        container = nodes.container(classes=["llmarch", *self.options.get("class", [])])
+        self.set_source_info(container)
+        if "diagram" in show:
+            container += self._figure(arch)
+        if "facts" in show:
+            container += fact_sheet(arch, config.kv_context)
+        return [container]
+
+    def _figure(self, arch: Architecture) -> nodes.Element:
+        node = llmarch_diagram(
+            model=arch.id,
+            dot=diagram.to_dot(arch),
+            alt=self.options.get("alt") or stats.describe(arch),
+            align=self.options.get("align", "center"),
+            width=self.options.get("width", ""),
+        )
+        self.set_source_info(node)
+        if "caption" not in self.options and "name" not in self.options:
+            return node
+        figure = nodes.figure("", node, classes=["llmarch-figure"])
+        figure["align"] = self.options.get("align", "center")
+        self.set_source_info(figure)
+        caption_text = self.options.get("caption") or arch.name
+        parsed, _messages = self.parse_inline(caption_text, lineno=self.lineno)
+        caption = nodes.caption(caption_text, "", *parsed)
+        self.set_source_info(caption)
+        figure += caption
+        self.add_name(figure)
+        return figure

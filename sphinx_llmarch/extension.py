@@ -1,0 +1,32 @@
+"""Registration with Sphinx: nodes, directive, configuration, assets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .config import add_config_values
+from .directives import LLMArchDirective
+from .nodes import VISITORS, llmarch_diagram
+from .runtime import copy_static, on_builder_inited
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+#: Bump when the shape of anything stored in the environment changes.
+ENV_VERSION = 1
+
+
+def setup_extension(app: Sphinx) -> dict[str, Any]:
+    from . import __version__
+
+    add_config_values(app)
+    app.add_node(llmarch_diagram, **VISITORS)
+    app.add_directive("llm-arch", LLMArchDirective)
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("build-finished", copy_static)
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

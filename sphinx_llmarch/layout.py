@@ -1,0 +1,242 @@
+"""A tiny fixed-position canvas that becomes a Graphviz graph.
+
+The panel grammar (a straight main column, side inputs, callouts, detail panels)
+is fixed, so positions are computed here and Graphviz only routes straight edges
+and draws (``neato -n2``). That keeps every diagram's layout predictable and
+testable, where ``dot``'s rank assignment kept pulling callouts away from their
+nodes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import graphviz
+
+from .style import CALLOUT_SIZE, FONT, FONT_SIZE, INK, text_width
+
+#: Neato in "no-op" mode keeps our pinned positions; edges are straight lines.
+RENDER_ARGS = ("-Kneato", "-n2")
+_ACCENT = re.compile(r"\{([^}]*)\}")
+
+
+@dataclass
+class Node:
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def top(self) -> float:
+        return self.y + self.h / 2
+
+    @property
+    def bottom(self) -> float:
+        return self.y - self.h / 2
+
+    @property
+    def left(self) -> float:
+        return self.x - self.w / 2
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w / 2
+
+
+@dataclass
+class Cluster:
+    name: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    attrs: dict[str, str]
+
+
+def rich_label(text: str, accent: str, size: float = CALLOUT_SIZE, bold: bool = True, align: str = "center") -> str:
+    """HTML-like label: lines split on newlines, ``{...}`` spans in the accent colour."""
+    lines = []
+    for line in text.split("\n"):
+        parts, last = [], 0
+        for match in _ACCENT.finditer(line):
+            parts.append(html.escape(line[last : match.start()]))
+            parts.append(f'<font color="{accent}">{html.escape(match.group(1))}</font>')
+            last = match.end()
+        parts.append(html.escape(line[last:]))
+        body = "".join(parts) or " "
+        lines.append(f"<b>{body}</b>" if bold else body)
+    body = f'<font point-size="{size:g}">{"<br/>".join(lines)}</font>'
+    return f'<<table border="0" cellpadding="0" cellspacing="0"><tr><td balign="{align}">{body}</td></tr></table>>'
+
+
+def rich_size(text: str, size: float = CALLOUT_SIZE, bold: bool = True) -> tuple[float, float]:
+    """Planned (width, height) in points of a :func:`rich_label`."""
+    lines = _ACCENT.sub(r"\1", text).split("\n")
+    width = max(text_width(line, size, bold) for line in lines)
+    return width + 8, len(lines) * size * 1.2 + 6
+
+
+class Canvas:
+    """Nodes with pinned centres, straight edges and rectangular clusters."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[tuple[str, str, dict[str, str]]] = []
+        self.clusters: list[Cluster] = []
+
+    def node(self, name: str, x: float, y: float, w: float, h: float, **attrs: str) -> Node:
+        if name in self.nodes:
+            raise ValueError(f"duplicate diagram node {name!r}")
+        self.nodes[name] = node = Node(name, x, y, w, h, attrs)
+        return node
+
+    def box(
+        self,
+        name: str,
+        text: str,
+        x: float,
+        y: float,
+        *,
+        w: float = 0,
+        h: float = 26,
+        cls: str = "lm-box",
+        **attrs: str,
+    ) -> Node:
+        w = max(w, max(text_width(line) for line in text.split("\n")) + 22)
+        style = {
+            "label": text,
+            "shape": "box",
+            "style": "rounded,filled",
+            "fillcolor": "#ffffff",
+            "color": INK,
+            "class": cls,
+        }
+        return self.node(name, x, y, w, h, **{**style, **attrs})
+
+    def text(
+        self,
+        name: str,
+        text: str,
+        x: float,
+        y: float,
+        accent: str,
+        *,
+        size: float = CALLOUT_SIZE,
+        bold: bool = True,
+        align: str = "center",
+        cls: str = "lm-text",
+    ) -> Node:
+        """A plain text node; ``align`` says which edge ``x`` refers to."""
+        w, h = rich_size(text, size, bold)
+        cx = x + w / 2 if align == "left" else x - w / 2 if align == "right" else x
+        label = rich_label(text, accent, size, bold, align)
+        return self.node(name, cx, y, w, h, label=label, shape="plaintext", margin="0", **{"class": cls})
+
+    def point(self, name: str, x: float, y: float, *, visible: bool = False) -> Node:
+        size = 5.0 if visible else 0.5
+        attrs = {"shape": "point", "class": "lm-junction" if visible else "lm-anchor"}
+        if not visible:
+            attrs["style"] = "invis"
+        return self.node(name, x, y, size, size, color=INK, fillcolor=INK, **attrs)
+
+    def circle(self, name: str, symbol: str, x: float, y: float) -> Node:
+        return self.node(
+            name,
+            x,
+            y,
+            20,
+            20,
+            label=symbol,
+            shape="circle",
+            style="filled",
+            fillcolor="#ffffff",
+            color=INK,
+            fontsize="14",
+            margin="0",
+            **{"class": "lm-op"},
+        )
+
+    def edge(self, tail: str, head: str, *, arrow: bool = True, **attrs: str) -> None:
+        if not arrow:
+            attrs.setdefault("arrowhead", "none")
+        self.edges.append((tail, head, attrs))
+
+    def leader(self, tail: str, head: str) -> None:
+        """A dotted line tying a callout or panel to what it describes."""
+        self.edge(tail, head, arrow=False, style="dotted", penwidth="1.6", **{"class": "lm-leader"})
+
+    def cluster(
+        self, name: str, members: list[Node], pad: float, inner: tuple[Cluster, ...] = (), **attrs: str
+    ) -> Cluster:
+        """A rectangle ``pad`` outside its member nodes and any ``inner`` clusters."""
+        boxes = [(n.left, n.bottom, n.right, n.top) for n in members]
+        boxes += [(c.x0, c.y0, c.x1, c.y1) for c in inner]
+        cluster = Cluster(
+            name,
+            min(b[0] for b in boxes) - pad,
+            min(b[1] for b in boxes) - pad,
+            max(b[2] for b in boxes) + pad,
+            max(b[3] for b in boxes) + pad,
+            attrs,
+        )
+        self.clusters.append(cluster)
+        return cluster
+
+    def to_graphviz(self, name: str, margin: float = 12) -> graphviz.Digraph:
+        """Shift everything to positive coordinates and emit the pinned graph."""
+        xs = [n.left for n in self.nodes.values()] + [c.x0 for c in self.clusters]
+        ys = [n.bottom for n in self.nodes.values()] + [c.y0 for c in self.clusters]
+        dx, dy = margin - min(xs), margin - min(ys)
+        graph = graphviz.Digraph(name=name, comment="render with: neato -n2 -Tsvg")
+        graph.attr(
+            "graph",
+            layout="neato",
+            splines="line",
+            outputorder="edgesfirst",
+            bgcolor="transparent",
+            fontname=FONT,
+            pad="0.1",
+        )
+        graph.attr("node", fontname=FONT, fontsize=f"{FONT_SIZE:g}", fontcolor=INK, penwidth="1.2")
+        graph.attr("edge", color=INK, arrowsize="0.7", penwidth="1.3")
+        for cluster in self.clusters:
+            with graph.subgraph(name=f"cluster_{cluster.name}") as sub:
+                bb = (cluster.x0 + dx, cluster.y0 + dy, cluster.x1 + dx, cluster.y1 + dy)
+                sub.attr(bb=",".join(f"{v:.1f}" for v in bb), **cluster.attrs)
+        for node in self.nodes.values():
+            graph.node(
+                node.name,
+                pos=f"{node.x + dx:.1f},{node.y + dy:.1f}!",
+                width=f"{node.w / 72:.3f}",
+                height=f"{node.h / 72:.3f}",
+                **node.attrs,
+            )
+        for tail, head, attrs in self.edges:
+            graph.edge(tail, head, **attrs)
+        return graph
+
+
+def pack(items: list[tuple[float, float]], gap: float = 8, fixed: tuple[tuple[float, float], ...] = ()) -> list[float]:
+    """Place boxes (wanted centre y, height) in one column without overlaps.
+
+    Each box keeps its wanted position when it can; otherwise it moves up just
+    far enough to clear the box below or a ``fixed`` (centre, height) band, so
+    callouts stay beside their nodes and leader lines stay clear.
+    """
+    order = sorted(range(len(items)), key=lambda i: items[i][0])
+    placed = [0.0] * len(items)
+    ceiling = float("-inf")
+    for i in order:
+        want, height = items[i]
+        centre = max(want, ceiling + height / 2)
+        for band_centre, band_height in sorted(fixed):
+            if abs(centre - band_centre) < (height + band_height) / 2 + gap:
+                centre = band_centre + (height + band_height) / 2 + gap
+        placed[i] = centre
+        ceiling = centre + height / 2 + gap
+    return placed

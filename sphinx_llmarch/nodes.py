@@ -1,0 +1,80 @@
+"""The diagram node and one visitor per builder family.
+
+The node holds plain data only (the DOT source, alt text, layout options):
+doctrees are pickled and shipped to parallel write workers.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+
+from .render import DotMissingError, RenderError, inline_svg, render_cached
+from .runtime import state
+from .warnings import warn
+
+if TYPE_CHECKING:
+    from sphinx.writers.html5 import HTML5Translator
+    from sphinx.writers.latex import LaTeXTranslator
+    from sphinx.writers.text import TextTranslator
+
+
+class llmarch_diagram(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """An architecture diagram: ``dot``, ``alt``, ``model``, ``align``, ``width``."""
+
+
+def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram, fmt: str) -> Path | None:
+    """Render (or reuse) the image; on failure warn at the directive and return None."""
+    builder = translator.builder
+    config = state(builder.app).config
+    try:
+        return render_cached(node["dot"], fmt, Path(builder.outdir, builder.imagedir), dot=config.dot)
+    except DotMissingError as error:
+        warn(str(error), "dot", location=node, once=True)
+    except RenderError as error:
+        warn(f"cannot draw {node['model']!r}: {error}", "render", location=node)
+    return None
+
+
+def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
+    fmt = state(self.builder.app).config.html_format
+    path = _render(self, node, fmt)
+    classes = ["llmarch-diagram", f"align-{node.get('align') or 'center'}"]
+    style = f' style="width: {node["width"]}"' if node.get("width") else ""
+    self.body.append(f'<div class="{" ".join(classes)}"{style}>')
+    if path is None:
+        self.body.append(f'<p class="llmarch-missing">{self.encode(node["alt"])}</p>')
+    elif fmt == "svg":
+        self.body.append(inline_svg(path.read_text(encoding="utf-8"), node["alt"]))
+    else:
+        src = posixpath.join(self.builder.imgpath, path.name)
+        self.body.append(f'<img src="{src}" alt="{self.attval(node["alt"])}" class="llmarch-png"/>')
+    self.body.append("</div>\n")
+    raise nodes.SkipNode
+
+
+def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
+    path = _render(self, node, "pdf")
+    if path is None:
+        self.body.append(self.encode(f"[diagram: {node['alt']}]") + "\n\n")
+    else:
+        options = r"width=\linewidth,height=0.8\textheight,keepaspectratio"
+        self.body.append(f"\n\\sphinxincludegraphics[{options}]{{{{{path.stem}}}{path.suffix}}}\n")
+    raise nodes.SkipNode
+
+
+def visit_text(self: TextTranslator, node: llmarch_diagram) -> None:
+    self.add_text(f"[diagram: {node['alt']}]")
+    raise nodes.SkipNode
+
+
+VISITORS = {
+    "html": (visit_html, None),
+    "latex": (visit_latex, None),
+    "text": (visit_text, None),
+    "man": (visit_text, None),
+    "texinfo": (visit_text, None),
+}

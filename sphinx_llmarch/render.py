@@ -1,0 +1,104 @@
+"""DOT -> SVG, PDF or PNG with Graphviz, cached by content hash.
+
+The cache key covers the DOT source, the output format, the command line and
+the package version, so a template change re-renders and nothing else does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .layout import RENDER_ARGS
+
+FORMATS = ("svg", "pdf", "png")
+INSTALL_HINT = (
+    "install Graphviz (Debian/Ubuntu: 'sudo apt-get install graphviz', macOS: 'brew install graphviz', "
+    "conda: 'conda install graphviz') or point llmarch_dot at the dot executable"
+)
+
+
+class RenderError(RuntimeError):
+    """Graphviz could not produce the image; the message says why."""
+
+
+class DotMissingError(RenderError):
+    """The ``dot`` program is not installed or not runnable."""
+
+
+def cache_key(dot_source: str, fmt: str, dot: str = "dot") -> str:
+    from . import __version__
+
+    payload = "\0".join((__version__, fmt, dot, *RENDER_ARGS, dot_source))
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def render_bytes(dot_source: str, fmt: str, dot: str = "dot", timeout: float = 60) -> bytes:
+    """Run Graphviz once; raise :class:`RenderError` with its message on failure."""
+    if fmt not in FORMATS:
+        raise RenderError(f"unsupported output format {fmt!r} (use one of {', '.join(FORMATS)})")
+    if shutil.which(dot) is None:
+        raise DotMissingError(f"the Graphviz program {dot!r} was not found; {INSTALL_HINT}")
+    try:
+        result = subprocess.run(
+            [dot, *RENDER_ARGS, f"-T{fmt}"],
+            input=dot_source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except OSError as exc:
+        raise DotMissingError(f"the Graphviz program {dot!r} cannot be run ({exc}); {INSTALL_HINT}") from None
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz took longer than {timeout:g} s") from None
+    if result.returncode != 0 or not result.stdout:
+        message = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
+        raise RenderError(f"Graphviz failed: {message}")
+    return result.stdout
+
+
+def render_cached(dot_source: str, fmt: str, directory: Path, prefix: str = "llmarch", dot: str = "dot") -> Path:
+    """Return ``directory/<prefix>-<hash>.<fmt>``, rendering only when it is missing.
+
+    The file is written to a temporary name and renamed, so parallel builds that
+    render the same diagram never see a half-written image.
+    """
+    target = directory / f"{prefix}-{cache_key(dot_source, fmt, dot)}.{fmt}"
+    if target.is_file():
+        return target
+    data = render_bytes(dot_source, fmt, dot)
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+    return target
+
+
+_XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->\s*", re.S)
+_TITLE = re.compile(r"<title>[^<]*</title>\s*")
+_ID = re.compile(r'\s(?:id|xmlns:xlink)="[^"]*"')
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def inline_svg(svg: str, alt: str, css_class: str = "llmarch-svg") -> str:
+    """Make Graphviz's SVG embeddable in a page.
+
+    Drops the XML prologue, comments, node titles and ids (several diagrams on
+    one page must not clash), sets an accessible name, and turns the fixed size
+    into a ``viewBox`` that scales down to the content width.
+    """
+    from html import escape
+
+    svg = _XML_PROLOGUE.sub("", svg, count=1)
+    svg = _COMMENT.sub("", svg)
+    svg = _TITLE.sub("", svg)
+    svg = _ID.sub("", svg)
+    match = _SIZE.search(svg)
+    style = f' style="max-width: {float(match.group(1)):g}px"' if match else ""
+    svg = _SIZE.sub(f'<svg class="{css_class}" role="img" aria-label="{escape(alt)}"{style}', svg, count=1)
+    return svg.replace(">", f"><title>{escape(alt)}</title>", 1).strip()

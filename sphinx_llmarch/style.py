@@ -1,0 +1,69 @@
+"""Palette, fonts and text metrics shared by the diagram and the CSS.
+
+Colours here are the light theme used for PDF and PNG; in HTML the stylesheet
+re-maps the neutral ones through CSS classes so dark themes stay readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+FONT = "Helvetica,Arial,sans-serif"
+FONT_SIZE = 12.0
+CALLOUT_SIZE = 12.0
+SMALL_SIZE = 10.0
+TITLE_SIZE = 22.0
+
+INK = "#212529"
+PANEL_FILL = "#eceef1"
+BOX_FILL = "#ffffff"
+DARK_BOX = "#3b3f45"
+MUTED = "#6c757d"
+
+
+@dataclass(frozen=True)
+class FamilyColour:
+    block: str  # fill of the repeated block
+    accent: str  # numbers in callouts, the title
+
+
+_PALETTE = (
+    FamilyColour("#a5d8ff", "#1971c2"),
+    FamilyColour("#ffc9c9", "#e03131"),
+    FamilyColour("#b2f2bb", "#2b8a3e"),
+    FamilyColour("#ffd8a8", "#d9480f"),
+    FamilyColour("#d0bfff", "#6741d9"),
+    FamilyColour("#99e9f2", "#0c8599"),
+    FamilyColour("#ffec99", "#b35c00"),
+    FamilyColour("#fcc2d7", "#c2255c"),
+    FamilyColour("#eebefa", "#9c36b5"),
+    FamilyColour("#bac8ff", "#3b5bdb"),
+)
+
+
+def family_colour(family: str) -> FamilyColour:
+    """A stable colour per family (md5, not ``hash()``, which changes per process)."""
+    digest = hashlib.md5(family.strip().lower().encode("utf-8")).digest()
+    return _PALETTE[digest[0] % len(_PALETTE)]
+
+
+# Approximate Helvetica advance widths (fraction of the font size); generous so that
+# Graphviz never has to grow a box past the size the layout planned for.
+_NARROW = set("iljtfI.,:;'|!()[] ")
+_WIDE = set("mwMW@%")
+
+
+def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
+    """Estimated width in points of ``text`` set in the diagram font."""
+    width = 0.0
+    for char in text:
+        if char in _NARROW:
+            width += 0.30
+        elif char in _WIDE:
+            width += 0.88
+        elif char.isupper() or char.isdigit():
+            width += 0.64
+        else:
+            width += 0.56
+    return width * size * (1.08 if bold else 1.0)

@@ -1,0 +1,208 @@
+"""Fact sheets as plain docutils tables, so every builder can show them."""
+
+from __future__ import annotations
+
+from docutils import nodes
+
+from . import stats
+from .diagram import compact
+from .model import Architecture
+
+_SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}
+
+
+def _text(value: str) -> nodes.Node:
+    return nodes.paragraph("", value)
+
+
+def _links(pairs: list[tuple[str, str]]) -> nodes.paragraph:
+    para = nodes.paragraph()
+    for index, (label, url) in enumerate(pairs):
+        if index:
+            para += nodes.Text(" · ")
+        para += nodes.reference("", label, refuri=url)
+    return para
+
+
+def table(
+    rows: list[tuple[str, nodes.Node]],
+    widths: tuple[int, int] = (30, 70),
+    header: tuple[str, str] | None = None,
+    classes: tuple[str, ...] = (),
+) -> nodes.table:
+    """A two-column table; cells are text or ready-made nodes."""
+    tbl = nodes.table(classes=["llmarch-facts", "colwidths-given", *classes])
+    group = nodes.tgroup(cols=2)
+    tbl += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    if header:
+        head = nodes.thead()
+        group += head
+        head += _row([_text(header[0]), _text(header[1])])
+    body = nodes.tbody()
+    group += body
+    for label, value in rows:
+        body += _row([nodes.paragraph("", "", nodes.strong("", label)), value])
+    return tbl
+
+
+def _row(cells: list[nodes.Node]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        entry += cell
+        row += entry
+    return row
+
+
+def _count(value: int) -> str:
+    return f"{stats.human(value)} ({value:,})"
+
+
+def parameter_rows(arch: Architecture) -> list[tuple[str, str]]:
+    """Computed counts with what each includes, and the official figure beside them."""
+    p = stats.params(arch)
+    rows = [
+        (
+            "Parameters (text stack)",
+            f"{_count(p.total)}, embeddings included"
+            + ("; input and output embeddings are one tied matrix" if arch.tie_word_embeddings else ""),
+        )
+    ]
+    if arch.moe:
+        rows.append(
+            (
+                "Active per token",
+                f"{_count(p.active)}: dense parts, shared experts and "
+                f"{arch.moe.experts_per_token} of {arch.moe.num_experts} routed experts",
+            )
+        )
+    rows.append(("Embedding parameters", _count(p.embedding + p.position_embedding + p.output_head)))
+    rows.append(("Non-embedding parameters", _count(p.non_embedding)))
+    if p.mtp:
+        rows.append(
+            (
+                "With MTP module",
+                f"{_count(p.total_with_mtp)}: adds {_count(p.mtp)} for "
+                f"{arch.mtp_modules} multi-token prediction module(s) as stored, including their "
+                "copies of the embedding and output head",
+            )
+        )
+    if arch.vision:
+        rows.append(
+            (
+                "Vision tower",
+                f"{_count(p.vision_encoder)} encoder ({arch.vision.name}) + "
+                f"{_count(p.vision_projector)} projector, not in the totals above; "
+                f"{_count(p.total_with_vision)} with them",
+            )
+        )
+    for label, figure in (
+        ("Official total", arch.official.total),
+        ("Official active", arch.official.active),
+        ("Official non-embedding", arch.official.non_embedding),
+        ("Official total with MTP", arch.official.total_with_mtp),
+    ):
+        if figure is not None:
+            detail = f"“{figure.stated}”" + (f" ({figure.convention})" if figure.convention else "")
+            rows.append((label, detail))
+    if arch.official.counted_with:
+        changed = ", ".join(f"{k} = {v:,}" for k, v in arch.official.counted_with)
+        rows.append(
+            (
+                "Official count uses",
+                f"{changed}: {_count(stats.params_as_counted(arch).total)} by our rule with that change",
+            )
+        )
+    return rows
+
+
+def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.Node]]:
+    """The rows of a model's fact sheet, computed from the spec."""
+    attn = arch.attention
+    rows: list[tuple[str, str | nodes.Node]] = [("Model", arch.name)]
+    if arch.organization:
+        rows.append(("Organization", arch.organization))
+    if arch.released:
+        rows.append(("Released", arch.released.isoformat()))
+    if arch.license:
+        rows.append(("License", arch.license))
+    rows.append(("Decoder type", stats.decoder_type(arch)))
+    rows += parameter_rows(arch)
+    rows.append(("Layers", f"{arch.num_layers:,} ({stats.layer_mix(arch)})"))
+    rows.append(("Hidden size", f"{arch.hidden_size:,}"))
+    rows.append(("Vocabulary", f"{arch.vocab_size:,}"))
+    rows.append(("Context length", f"{arch.context_length:,} tokens ({compact(arch.context_length)})"))
+    attention = f"{stats.ATTENTION_NAMES[attn.kind]}: {attn.num_heads} heads, {attn.num_kv_heads} KV heads"
+    if attn.mla:
+        m = attn.mla
+        attention += (
+            f", KV latent {m.kv_lora_rank}, RoPE part {m.qk_rope_head_dim}, "
+            f"query latent {m.q_lora_rank or 'none'}, head dims {m.qk_nope_head_dim}+"
+            f"{m.qk_rope_head_dim} (QK) and {m.v_head_dim} (V)"
+        )
+    else:
+        attention += f", head dimension {attn.head_dim}"
+    extras = [
+        label
+        for flag, label in (
+            (attn.qk_norm == "per-head", "QK-Norm per head"),
+            (attn.qk_norm == "full", "QK-Norm over all heads"),
+            (attn.qkv_bias, "QKV bias"),
+            (attn.o_bias, "output bias"),
+            (attn.sinks, "learned attention sinks"),
+            (bool(attn.sliding_window), f"sliding window {attn.sliding_window or 0:,}"),
+        )
+        if flag
+    ]
+    rows.append(("Attention", attention + ("; " + ", ".join(extras) if extras else "")))
+    position = {"rope": "RoPE", "learned": "learned absolute positions"}[arch.position.kind]
+    if arch.position.rope_theta:
+        position += f", base {arch.position.rope_theta:,g}"
+    if arch.position.rope_local_theta:
+        position += f" (sliding-window layers {arch.position.rope_local_theta:,g})"
+    if arch.position.rope_scaling:
+        position += f"; {arch.position.rope_scaling}"
+    rows.append(("Positions", position))
+    placement = {
+        "pre": "pre-norm",
+        "post": "post-norm (after each sublayer, inside the residual)",
+        "sandwich": "sandwich (before and after each sublayer)",
+    }[arch.norm.placement]
+    rows.append(("Normalization", f"{stats.NORM_NAMES[arch.norm.kind]}, {placement}"))
+    rows.append(
+        (
+            "Feed forward",
+            f"{stats.FFN_NAMES[arch.ffn.kind]}, intermediate size {arch.ffn.intermediate_size:,}"
+            + (" (dense layers)" if arch.moe else "")
+            + (", with biases" if arch.ffn.bias else ""),
+        )
+    )
+    if arch.moe:
+        moe = arch.moe
+        text = (
+            f"{moe.num_experts:,} experts of size {moe.expert_intermediate_size:,}, "
+            f"{moe.experts_per_token} routed per token, {moe.num_shared_experts} shared"
+        )
+        if moe.first_k_dense:
+            text += f"; the first {moe.first_k_dense} layers are dense"
+        rows.append(("Mixture of experts", text))
+    context = kv_context or arch.context_length
+    per_token = stats.kv_cache_bytes_per_token(arch)
+    rows.append(
+        (
+            "KV cache (bf16)",
+            f"{per_token:,} bytes per token; "
+            f"{stats.human_bytes(stats.kv_cache_bytes(arch, context))} at {context:,} tokens",
+        )
+    )
+    cells: list[tuple[str, nodes.Node]] = [(k, _text(v) if isinstance(v, str) else v) for k, v in rows]
+    if arch.official.note:
+        cells.append(("Note on the official figure", _text(arch.official.note)))
+    cells.append(("Sources", _links([(_SOURCE_LABELS.get(k, k), url) for k, url in arch.sources])))
+    return cells
+
+
+def fact_sheet(arch: Architecture, kv_context: int = 0) -> nodes.table:
+    return table(fact_rows(arch, kv_context), classes=("llmarch-fact-sheet",))
