@@ -14,7 +14,7 @@ import graphviz
 
 from .layout import Canvas, Node, pack, rich_size
 from .model import Architecture
-from .stats import ATTENTION_NAMES, FFN_NAMES, NORM_NAMES, human, layer_mix, params
+from .stats import ATTENTION_NAMES, FFN_NAMES, NORM_NAMES, human, layer_mix, params, vision_params
 from .style import DARK_BOX, INK, MUTED, PANEL_FILL, SMALL_SIZE, TITLE_SIZE, family_colour
 
 GAP = 22.0  # vertical space between consecutive main-column boxes
@@ -118,6 +118,8 @@ class _Panel:
         embedding = self.main_box("embedding", "Token embedding layer")
         self.right_items.append(("embedding", f"Embedding dimension of {{{arch.hidden_size:,}}}", embedding.y))
         context_anchor = embedding
+        if arch.vision:
+            self._vision_input(embedding)
         if arch.position.kind == "learned":
             context_anchor = self._learned_positions()
         self.y += 8
@@ -142,7 +144,6 @@ class _Panel:
         vocab = f"Vocabulary size of {{{arch.vocab_size:,}}}"
         if arch.tie_word_embeddings:
             vocab += "\nweights tied to the embedding"
-        self.right_items.append(("head", vocab, head.y))
         out = c.point("output", 0, head.top + GAP + 6)
         c.edge("head", out.name)
 
@@ -167,10 +168,9 @@ class _Panel:
             **{"class": "lm-frame"},
         )
         c.clusters.reverse()  # draw the frame first, the block on top of it
-        self._attention_callout(attention)
-        self._left_column(frame.x0, block.y0, context_anchor)
-        right_edge = self._right_column(frame.x1, ffn)
-        self._panels(right_edge, ffn)
+        self.right_items.append((attention.name, self.attention_text(), attention.y))
+        self._left_column(frame.x0, block.y0, context_anchor, head, vocab)
+        self._right_column(frame.x1, ffn)
         self._title()
         return c
 
@@ -182,6 +182,16 @@ class _Panel:
         box.x = -(self.width / 2 + COLUMN_GAP + box.w / 2)
         c.edge(box.name, add.name)
         return box
+
+    def _vision_input(self, embedding: Node) -> None:
+        """Multimodal checkpoints: image features join the token embeddings."""
+        vision = self.arch.vision
+        assert vision is not None
+        encoder, projector = vision_params(vision)
+        text = f"Vision encoder: {vision.name}\n{vision.num_layers} layers, {human(encoder + projector)} parameters"
+        box = self.canvas.box("vision", text, 0, embedding.y, h=38, cls="lm-box lm-side")
+        box.x = -(self.width / 2 + COLUMN_GAP + box.w / 2)
+        self.canvas.edge(box.name, embedding.name, headport="w")
 
     def _side_inputs(self, attention: Node) -> list[Node]:
         """RoPE, QK-Norm, sinks and window boxes, right-aligned left of attention."""
@@ -210,10 +220,6 @@ class _Panel:
             nodes.append(node)
         return nodes
 
-    def _attention_callout(self, attention: Node) -> None:
-        attn = self.attention_text()
-        self.right_items.append((attention.name, attn, attention.y))
-
     def attention_text(self) -> str:
         attn = self.arch.attention
         if attn.mla is not None:
@@ -228,8 +234,10 @@ class _Panel:
             text += f"\nhead dimension {{{attn.head_dim:,}}}"
         return text
 
-    def _left_column(self, frame_left: float, block_bottom: float, context_anchor: Node) -> None:
-        """'N ×', the context-length callout and the dense-prefix note, packed."""
+    def _left_column(
+        self, frame_left: float, block_bottom: float, context_anchor: Node, head: Node, vocab: str
+    ) -> None:
+        """'N ×', the context, vocabulary and dense-prefix callouts, packed."""
         arch, c = self.arch, self.canvas
         right = frame_left - 12
         placement = {"pre": "pre-norm", "post": "post-norm", "sandwich": "sandwich-norm"}[arch.norm.placement]
@@ -247,6 +255,9 @@ class _Panel:
         callout = c.text("context", context, right, 0, self.accent, align="right")
         items.append((callout, context_anchor.y))
         c.leader(context_anchor.name, callout.name)
+        vocab_callout = c.text("vocab", vocab, right, 0, self.accent, align="right")
+        items.append((vocab_callout, head.y))
+        c.leader(head.name, vocab_callout.name)
         if arch.moe and arch.moe.first_k_dense:
             note = (
                 f"First {{{arch.moe.first_k_dense:,}}} blocks use a\ndense FFN of size "
@@ -258,45 +269,29 @@ class _Panel:
         for (node, _), y in zip(items, pack([(want, node.h) for node, want in items], gap=14), strict=True):
             node.y = y
 
-    def _right_column(self, frame_right: float, ffn: Node) -> float:
-        """Callouts beside their nodes; the FFN row stays clear for the panel leader."""
+    def _right_column(self, frame_right: float, ffn: Node) -> None:
+        """Callouts beside their nodes and the detail panels, packed in one column."""
         c = self.canvas
         left = frame_right + COLUMN_GAP
-        nodes = []
+        callouts = []
         for index, (anchor, text, y) in enumerate(self.right_items):
             node = c.text(f"callout{index}", text, left, y, self.accent, align="left")
             c.leader(anchor, node.name)
-            nodes.append(node)
-        placed = pack([(n.y, n.h) for n in nodes], gap=10, fixed=((ffn.y, 4.0),))
-        for node, y in zip(nodes, placed, strict=True):
+            callouts.append(node)
+        panels, strip = self._panel_stack(left + PAD)
+        stack = [n for group in [*panels, strip] for n in group]
+        low = min(n.bottom for n in stack) - PAD
+        high = max(n.top for n in stack) + PAD
+        placed = pack([(n.y, n.h) for n in callouts] + [(ffn.y, high - low)], gap=16)
+        for node, y in zip(callouts, placed, strict=False):
             node.y = y
-        return max([n.right for n in nodes] + [left])
-
-    def _panels(self, left: float, ffn: Node) -> None:
-        """FFN detail and MoE panels, the first centred on the FFN row."""
-        c, arch = self.canvas, self.arch
-        x0 = left + COLUMN_GAP
-        ffn_size = arch.moe.expert_intermediate_size if arch.moe else arch.ffn.intermediate_size
-        detail = self._ffn_panel(x0, ffn_size)
-        stack = [detail]
-        if arch.moe:
-            stack.insert(0, self._moe_panel(x0))
-        # Centre the first panel on the FFN row, stack the others above it.
-        first = stack[0]
-        shift = ffn.y - (first[1] + first[2]) / 2
-        for nodes, *_ in stack:
-            for node in nodes:
-                node.y += shift
-        top = first[2] + shift
-        for nodes, y0, y1 in stack[1:]:
-            lift = top + 3 * PAD + 6 - y0
-            for node in nodes:
-                node.y += lift
-            top = y1 + lift
-        for index, (nodes, *_) in enumerate(stack):
-            cluster = c.cluster(
+        shift = placed[-1] - (low + high) / 2
+        for node in stack:
+            node.y += shift
+        clusters = [
+            c.cluster(
                 f"panel{index}",
-                nodes,
+                group,
                 PAD,
                 style="rounded,dashed,filled",
                 fillcolor=PANEL_FILL,
@@ -304,16 +299,33 @@ class _Panel:
                 penwidth="1.6",
                 **{"class": "lm-panel"},
             )
-            if index == 0:
-                anchor = c.point("panel_anchor", cluster.x0, ffn.y)
-                c.leader(ffn.name, anchor.name)
-        if len(stack) > 1:
+            for index, group in enumerate(panels)
+        ]
+        first = clusters[0]
+        anchor = c.point("panel_anchor", first.x0, min(max(ffn.y, first.y0 + 12), first.y1 - 12))
+        c.leader(ffn.name, anchor.name)
+        if len(clusters) > 1:  # the expert FFN detail sits above the MoE panel
             expert = c.nodes["expert_first"]
-            anchor = c.point("detail_anchor", expert.x, c.clusters[-1].y0)
-            c.leader(expert.name, anchor.name)
-        self._strip(x0, top + 2 * PAD)
+            detail = c.point("detail_anchor", expert.x, clusters[1].y0)
+            c.leader(expert.name, detail.name)
 
-    def _ffn_panel(self, x0: float, size: int) -> tuple[list[Node], float, float]:
+    def _panel_stack(self, x0: float) -> tuple[list[list[Node]], list[Node]]:
+        """Framed panels (MoE if any, FFN detail) and the layer strip, bottom to top."""
+        arch = self.arch
+        ffn_size = arch.moe.expert_intermediate_size if arch.moe else arch.ffn.intermediate_size
+        panels = [self._moe_panel(x0)] if arch.moe else []
+        panels.append(self._ffn_panel(x0, ffn_size))
+        strip = self._strip(x0)
+        top = 0.0
+        for group in [*panels, strip] if strip else panels:
+            bottom = min(n.bottom for n in group)
+            lift = top - bottom + (3 * PAD if top else 0)
+            for node in group:
+                node.y += lift
+            top = max(n.top for n in group) + PAD
+        return panels, strip
+
+    def _ffn_panel(self, x0: float, size: int) -> list[Node]:
         """The feed-forward module: gated (SwiGLU/GeGLU) or a plain two-layer MLP."""
         c, arch = self.canvas, self.arch
         kind = arch.ffn.kind
@@ -355,9 +367,9 @@ class _Panel:
         c.edge(nodes[-1].name, out.name)
         caption.x = max(caption.x, xa + 16 + caption.w / 2)
         nodes += [caption, out]
-        return nodes, min(n.bottom for n in nodes), max(n.top for n in nodes)
+        return nodes
 
-    def _moe_panel(self, x0: float) -> tuple[list[Node], float, float]:
+    def _moe_panel(self, x0: float) -> list[Node]:
         """Router, a bounded row of experts (first, ..., last), shared experts, ⊕."""
         c, moe = self.canvas, self.arch.moe
         assert moe is not None
@@ -394,19 +406,19 @@ class _Panel:
             c.edge(corner.name, shared.name)
             c.edge(shared.name, total.name)
             nodes += [shared, corner]
-        caption = c.text("moe_title", "MoE layer", x0, total.y, INK, align="left")
+        caption = c.text("moe_title", "MoE layer", max(n.right for n in nodes), total.y, INK, align="right")
         out = c.point("moe_out", xs[1], total.y + 34)
         c.edge(total.name, out.name)
         nodes += [caption, out]
-        return nodes, min(n.bottom for n in nodes), max(n.top for n in nodes)
+        return nodes
 
-    def _strip(self, x0: float, y: float) -> None:
+    def _strip(self, x0: float) -> list[Node]:
         """One period of the layer schedule as coloured cells, with the counts."""
         arch, c = self.arch, self.canvas
         attention, position = arch.layers.attention, arch.layers.position
         dense = arch.moe.first_k_dense if arch.moe else 0
         if len(attention) == 1 and len(position) == 1 and not dense:
-            return
+            return []
         period = math.lcm(len(attention), len(position))
         cells = []
         if dense:
@@ -443,8 +455,9 @@ class _Panel:
         caption = c.text(
             "layer_mix", f"Layer pattern: {layer_mix(arch)}", x0, 0, MUTED, size=SMALL_SIZE + 1, align="left"
         )
-        caption.y = y + caption.h / 2
+        caption.y = caption.h / 2
         strip.y = caption.top + 4 + strip.h / 2
+        return [caption, strip]
 
     def _title(self) -> None:
         arch, c = self.arch, self.canvas
@@ -455,6 +468,8 @@ class _Panel:
         size = f"{human(p.total)} parameters"
         if arch.moe:
             size += f", {human(p.active)} active"
+        if arch.vision:
+            size += f" + {human(p.vision_encoder + p.vision_projector)} vision"
         subtitle = c.text(
             "subtitle", f"{size} · {arch.organization}".rstrip(" ·"), centre, 0, INK, size=SMALL_SIZE + 1, bold=False
         )

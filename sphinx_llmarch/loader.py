@@ -81,6 +81,9 @@ class _Table:
         self.used.add(name)
         if name not in self.data:
             if default is _REQUIRED:
+                typo = _suggest(name, [key for key in self.data if key not in self.used])
+                if typo:  # report the misspelling, which is the real problem
+                    raise self.fail(typo[0], f"unknown key (did you mean {name!r}?)")
                 raise self.fail(name, "missing required value")
             return default
         value = self.data[name]
@@ -155,6 +158,7 @@ def _official_figure(table: _Table, prefix: str, convention_key: str) -> Officia
         stated=table.str(f"{prefix}_stated", _REQUIRED),
         source=table.str(f"{prefix}_source"),
         convention=table.str(convention_key),
+        excludes=table.pattern(f"{prefix}_excludes", ("embedding", "output_head"), ()),
     )
 
 

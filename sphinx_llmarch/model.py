@@ -28,6 +28,9 @@ class OfficialFigure:
     stated: str
     source: str | None = None
     convention: str | None = None
+    #: Components the authors left out of this figure ("embedding", "output_head"),
+    #: so the check compares like with like.
+    excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -159,9 +159,9 @@ def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.
     rows.append(("Attention", attention + ("; " + ", ".join(extras) if extras else "")))
     position = {"rope": "RoPE", "learned": "learned absolute positions"}[arch.position.kind]
     if arch.position.rope_theta:
-        position += f", base {arch.position.rope_theta:,g}"
+        position += f", base {arch.position.rope_theta:,.0f}"
     if arch.position.rope_local_theta:
-        position += f" (sliding-window layers {arch.position.rope_local_theta:,g})"
+        position += f" (sliding-window layers {arch.position.rope_local_theta:,.0f})"
     if arch.position.rope_scaling:
         position += f"; {arch.position.rope_scaling}"
     rows.append(("Positions", position))

@@ -1,0 +1,76 @@
+"""Write one page per model plus an overview, for a gallery site like ``docs/``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import stats
+from .diagram import compact
+from .model import Architecture
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Unchanged pages keep their mtime, so incremental builds stay incremental."""
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _title(text: str, underline: str = "=") -> str:
+    return f"{text}\n{underline * len(text)}\n"
+
+
+def model_page(arch: Architecture) -> str:
+    lines = [f".. _model-{arch.id}:", "", _title(arch.name), arch.summary, ""]
+    if arch.key_detail:
+        lines += [f"**What sets it apart:** {arch.key_detail}", ""]
+    lines += [f".. llm-arch:: {arch.id}", f"   :name: fig-{arch.id}", f"   :caption: {arch.name} architecture", ""]
+    return "\n".join(lines)
+
+
+def overview_table(models: Iterable[Architecture]) -> str:
+    """A list-table comparing every model, newest last."""
+    header = ["Model", "Released", "Params", "Active", "Layers", "Attention", "Context", "KV cache / token"]
+    rows = []
+    for arch in models:
+        p = stats.params(arch)
+        rows.append(
+            [
+                f":doc:`{arch.name} <{arch.id}>`",
+                arch.released.isoformat() if arch.released else "",
+                stats.human(p.total),
+                stats.human(p.active) if arch.moe else "all",
+                f"{arch.num_layers}",
+                f"{arch.attention.kind.upper()} {arch.attention.num_heads}/{arch.attention.num_kv_heads}",
+                compact(arch.context_length),
+                stats.human_bytes(stats.kv_cache_bytes_per_token(arch)),
+            ]
+        )
+    out = [".. list-table::", "   :header-rows: 1", "   :class: llmarch-overview", ""]
+    for row in [header, *rows]:
+        out.append(f"   * - {row[0]}")
+        out += [f"     - {cell}" for cell in row[1:]]
+    return "\n".join(out) + "\n"
+
+
+def write_gallery(directory: Path, models: Iterable[Architecture]) -> list[str]:
+    """Write ``<id>.rst`` for each model and ``index.rst``; return the ids."""
+    models = list(models)
+    directory.mkdir(parents=True, exist_ok=True)
+    for arch in models:
+        _write_if_changed(directory / f"{arch.id}.rst", model_page(arch))
+    index = [
+        _title("Model gallery"),
+        "Every bundled model, oldest first. Numbers are computed from each spec (see :doc:`../computations`);",
+        "KV cache is bf16 with every layer counted in full.",
+        "",
+        overview_table(models),
+        ".. toctree::",
+        "   :maxdepth: 1",
+        "   :hidden:",
+        "",
+        *[f"   {arch.id}" for arch in models],
+        "",
+    ]
+    _write_if_changed(directory / "index.rst", "\n".join(index))
+    return [arch.id for arch in models]

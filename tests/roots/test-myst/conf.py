@@ -1,0 +1,2 @@
+extensions = ["sphinx_llmarch", "myst_parser"]
+numfig = True

@@ -1,0 +1,91 @@
+"""The llmarch command: JSON shapes, exit codes, rendering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sphinx_llmarch.cli import main
+
+from .conftest import needs_dot
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--json")
+    models = json.loads(out)
+    assert code == 0 and len(models) >= 12
+    gpt2 = next(m for m in models if m["id"] == "gpt-2-xl")
+    assert gpt2["aliases"] == ["gpt2-xl"] and gpt2["released"] == "2019-11-05"
+    assert set(gpt2) >= {"id", "name", "family", "released", "aliases"}
+
+
+def test_show_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", "qwen3-8b", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["id"] == "qwen3-8b" and data["released"] == "2025-04-29"
+    assert isinstance(data["params"]["total"], int) and isinstance(data["kv_cache"]["bytes_per_token"], int)
+    assert data["kv_cache"]["bytes_per_token"] == 147_456
+    assert data["attention"] == data["attention"] | {"kind": "gqa", "num_heads": 32, "num_kv_heads": 8, "head_dim": 128}
+    for key in ("name", "family", "num_layers", "hidden_size", "vocab_size", "context_length", "layer_mix"):
+        assert key in data
+    assert set(data["params"]) >= {"total", "active", "embedding"}
+
+
+def test_show_by_alias_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", "gpt2-xl")
+    assert code == 0 and "GPT-2 XL (gpt-2-xl)" in out and "1,557,611,200 total" in out
+
+
+def test_unknown_id_exits_2_with_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "show", "qwen3-8bb")
+    assert code == 2 and out == ""
+    assert "unknown model id 'qwen3-8bb'" in err and "qwen3-8b" in err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+
+
+def test_dot_prints_graphviz_source(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "dot", "llama-3-8b")
+    assert code == 0 and out.startswith("// render with: neato -n2") and "digraph" in out
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix", ["svg", "png", "pdf"])
+def test_render_by_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str) -> None:
+    target = tmp_path / f"model.{suffix}"
+    code, _, _ = run(capsys, "render", "gpt-oss-20b", "-o", str(target))
+    magic = {"svg": b"<?xml", "png": b"\x89PNG", "pdf": b"%PDF"}[suffix]
+    assert code == 0 and target.read_bytes().startswith(magic)
+
+
+def test_render_unknown_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "render", "gpt-oss-20b", "-o", str(tmp_path / "x.gif"))
+    assert code == 2 and "use .svg, .png or .pdf" in err
+
+
+def test_spec_path_option(capsys: pytest.CaptureFixture[str]) -> None:
+    specs = Path(__file__).parent / "roots" / "test-user-spec" / "specs"
+    code, out, _ = run(capsys, "--spec-path", str(specs), "show", "toy", "--json")
+    assert code == 0 and json.loads(out)["id"] == "toy-lm"
+
+
+def test_python_dash_m_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx_llmarch", "list"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "deepseek-v3" in result.stdout

@@ -1,0 +1,83 @@
+"""Every bundled diagram is clean: no overlaps, no edge through a box, a straight column."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from sphinx_llmarch import diagram
+from sphinx_llmarch.loader import bundled_registry
+
+from .conftest import needs_dot
+from .layout_check import layout, problems
+
+MODELS = [arch.id for arch in bundled_registry()]
+
+
+@needs_dot
+@pytest.mark.parametrize("model_id", MODELS)
+def test_bundled_diagram_is_clean(model_id: str) -> None:
+    assert problems(layout(bundled_registry().get(model_id))) == []
+
+
+@needs_dot
+def test_huge_values_draw_a_bounded_diagram() -> None:
+    arch = bundled_registry().get("deepseek-v3")
+    moe = dataclasses.replace(arch.moe, num_experts=1_000_000, experts_per_token=1_000)
+    huge = dataclasses.replace(arch, num_layers=1_000_000, moe=moe, vocab_size=10_000_000)
+    result = layout(huge)
+    assert problems(result) == []
+    assert len(result.boxes) < 100
+    width, height = result.bb[2] - result.bb[0], result.bb[3] - result.bb[1]
+    assert width < 2500 and height < 1500
+
+
+def test_dot_source_is_deterministic_and_built_with_graphviz_package() -> None:
+    arch = bundled_registry().get("gemma-3-27b")
+    first = diagram.to_dot(arch)
+    assert first == diagram.to_dot(arch)
+    assert first.startswith("// render with: neato -n2")
+    assert 'pos="' in first and "cluster_block" in first
+
+
+@pytest.mark.parametrize(
+    ("model_id", "expected"),
+    [
+        ("olmo-2-7b", ["Post-attention RMSNorm", "Post-FFN RMSNorm", "QK-Norm over all heads"]),
+        (
+            "gemma-3-27b",
+            ["Pre-attention RMSNorm", "Post-attention RMSNorm", "Sliding window of 1,024", "QK-Norm per head", "GeGLU"],
+        ),
+        ("qwen3-8b", ["Pre-attention RMSNorm", "QK-Norm per head", "Grouped-query", "12,288"]),
+        ("gpt-2-xl", ["Positional embedding layer", "LayerNorm", "Multi-head", "GELU"]),
+        (
+            "deepseek-v3",
+            [
+                "Multi-head\\nlatent attention",
+                "KV latent of",
+                "512",
+                "18,432",
+                "Shared expert",
+                "Expert 256",
+                "MoE layer",
+            ],
+        ),
+        ("gpt-oss-20b", ["Learned attention sinks", "Sliding window of 128", "Expert 32"]),
+        ("smollm3-3b", ["NoPE", "tied to the embedding"]),
+    ],
+)
+def test_diagram_states_what_differs(model_id: str, expected: list[str]) -> None:
+    source = diagram.to_dot(bundled_registry().get(model_id))
+    for text in expected:
+        assert text in source, text
+
+
+def test_norm_placement_is_visibly_different() -> None:
+    def norm_boxes(model_id: str) -> list[str]:
+        canvas = diagram.build_canvas(bundled_registry().get(model_id))
+        return [name for name in canvas.nodes if "norm" in name and name != "final_norm"]
+
+    assert norm_boxes("qwen3-8b") == ["attention_prenorm", "ffn_prenorm"]
+    assert norm_boxes("olmo-2-7b") == ["attention_postnorm", "ffn_postnorm"]
+    assert norm_boxes("gemma-3-27b") == ["attention_prenorm", "attention_postnorm", "ffn_prenorm", "ffn_postnorm"]

@@ -1,0 +1,133 @@
+"""Spec loading: every bundled spec is valid, sourced, and bad specs fail precisely."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sphinx_llmarch.loader import (
+    Registry,
+    SpecError,
+    UnknownModelError,
+    bundled_registry,
+    bundled_spec_files,
+    load_spec,
+)
+
+TOY = Path(__file__).parent / "roots" / "test-user-spec" / "specs" / "toy-lm.toml"
+REQUIRED_IDS = {
+    "gpt-2-xl",
+    "llama-3-8b",
+    "llama-3.2-1b",
+    "olmo-2-7b",
+    "gemma-3-27b",
+    "mistral-small-3.1-24b",
+    "qwen3-8b",
+    "qwen3-30b-a3b",
+    "smollm3-3b",
+    "gpt-oss-20b",
+    "gpt-oss-120b",
+    "deepseek-v3",
+}
+
+
+def test_all_required_models_are_bundled() -> None:
+    assert {arch.id for arch in bundled_registry()} >= REQUIRED_IDS
+
+
+@pytest.mark.parametrize("path", bundled_spec_files(), ids=lambda p: p.stem)
+def test_bundled_spec_is_sourced_and_slugged(path: Path) -> None:
+    arch = load_spec(path)
+    assert arch.id == path.stem
+    assert re.fullmatch(r"[a-z0-9]+(?:[-.][a-z0-9]+)*", arch.id)
+    links = dict(arch.sources)
+    assert links.get("config", "").startswith("https://"), "every spec links its config.json"
+    assert arch.official.total is not None and arch.official.total.source, "official count and its source"
+    assert arch.summary and arch.key_detail and arch.released
+
+
+def test_alias_resolves_to_the_same_model() -> None:
+    registry = bundled_registry()
+    assert registry.get("gpt2-xl") is registry.get("gpt-2-xl")
+    assert registry.get("  GPT-2-XL ") is registry.get("gpt-2-xl")
+
+
+def test_unknown_id_suggests_close_ids() -> None:
+    with pytest.raises(UnknownModelError) as info:
+        bundled_registry().get("qwen3-8bb")
+    assert "qwen3-8b" in info.value.suggestions
+    assert "did you mean qwen3-8b" in str(info.value)
+
+
+def _write(tmp_path: Path, text: str, name: str = "toy-lm.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _error(tmp_path: Path, old: str, new: str) -> SpecError:
+    text = TOY.read_text()
+    assert old in text
+    with pytest.raises(SpecError) as info:
+        load_spec(_write(tmp_path, text.replace(old, new)))
+    return info.value
+
+
+def test_toy_spec_loads() -> None:
+    arch = load_spec(TOY)
+    assert (arch.id, arch.attention.kind, arch.attention.head_dim) == ("toy-lm", "gqa", 16)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "num_key_value_heads = 2",
+            "num_key_value_heads = 3",
+            "toy-lm.toml: attention.num_key_value_heads: 3 does not divide num_attention_heads 4",
+        ),
+        ("hidden_size = 64\n", "", "toy-lm.toml: text.hidden_size: missing required value"),
+        ("hidden_size = 64", 'hidden_size = "64"', "toy-lm.toml: text.hidden_size: expected an integer, got str '64'"),
+        ("hidden_size = 64", "hidden_size = 0", "toy-lm.toml: text.hidden_size: 0 is below the minimum 1"),
+        ('kind = "swiglu"', 'kind = "relu"', "toy-lm.toml: ffn.kind: 'relu' is not one of swiglu, geglu, gelu"),
+        (
+            "vocab_size = 1000",
+            "vocab_sise = 1000",
+            "toy-lm.toml: text.vocab_sise: unknown key (did you mean 'vocab_size'?)",
+        ),
+        ('name = "Toy LM"', 'name = "Toy', "toy-lm.toml: invalid TOML: "),
+        ('id = "toy-lm"', 'id = "other"', "toy-lm.toml: id: 'other' does not match the file name 'toy-lm'"),
+        (
+            "[position]",
+            '[layers]\nattention = ["sliding", "full"]\n\n[position]',
+            "toy-lm.toml: attention.sliding_window: missing, but layers.attention has sliding layers",
+        ),
+        (
+            "[position]",
+            '[layers]\nposition = ["rope", "yarn"]\n\n[position]',
+            "toy-lm.toml: layers.position[1]: 'yarn' is not one of rope, nope",
+        ),
+        (
+            "[ffn]",
+            "[moe]\nnum_experts = 4\nexperts_per_token = 8\nmoe_intermediate_size = 8\n\n[ffn]",
+            "toy-lm.toml: moe.experts_per_token: 8 is more than num_experts 4",
+        ),
+    ],
+)
+def test_bad_spec_names_file_key_and_problem(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert str(_error(tmp_path, old, new)).startswith(message)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"missing\.toml: cannot read the file"):
+        load_spec(tmp_path / "missing.toml")
+
+
+def test_registry_override_replaces_and_reports() -> None:
+    registry = Registry(bundled_registry())
+    toy = load_spec(TOY)
+    assert registry.add(toy) is None
+    assert registry.add(toy) is toy
+    assert registry.get("toy") is toy

@@ -1,0 +1,174 @@
+"""Sphinx builds of the test roots: html, dirhtml, latex, text, MyST, bad input, -j, rebuilds."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from sphinx_llmarch import render
+
+from .conftest import needs_dot
+
+pytestmark = needs_dot
+
+
+def html(app, page: str = "index") -> str:
+    return (Path(app.outdir) / f"{page}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.sphinx("html", testroot="basic")
+def test_html_inlines_themeable_svg_and_fact_sheet(app) -> None:
+    app.build()
+    assert app.warning.getvalue() == ""
+    page = html(app)
+    assert page.count('<svg class="llmarch-svg" role="img"') == 2
+    assert 'aria-label="Qwen3 8B: a dense decoder with 36 layers of grouped-query attention' in page
+    assert 'aria-label="Custom alt text for DeepSeek V3"' in page
+    assert "Qwen3 8B, the dense reference stack" in page
+    assert re.search(r"Fig\. 1</span>", page), "numref to the :name: of the figure"
+    assert 'id="fig-qwen3"' in page
+    assert "extra-class" in page and 'style="width: 80%"' in page and "align-left" in page
+    assert 'id="node' not in page and "<?xml" not in page, "ids and prologue stripped"
+    assert "Parameters (text stack)" in page and "8.19B (8,190,735,360)" in page
+    assert "1.56B (1,557,611,200)" in page, "gpt2-xl alias shows GPT-2 XL's facts"
+    assert "_static/llmarch.css" in page and (Path(app.outdir) / "_static" / "llmarch.css").is_file()
+    assert "<svg" in html(app, "second") and "Gemma 3 27B" in html(app, "second")
+
+
+@pytest.mark.sphinx("html", testroot="basic")
+def test_unchanged_rebuild_renders_nothing(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.build()
+    images = sorted((Path(app.outdir) / "_images").glob("llmarch-*.svg"))
+    assert len(images) == 3
+    calls: list[str] = []
+    original = render.render_bytes
+    monkeypatch.setattr(render, "render_bytes", lambda *a, **k: calls.append(a[1]) or original(*a, **k))
+    app.build(force_all=True)
+    assert calls == []
+    assert sorted((Path(app.outdir) / "_images").glob("llmarch-*.svg")) == images
+
+
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "png"})
+def test_png_on_request(app) -> None:
+    app.build()
+    assert re.search(r'<img src="_images/llmarch-[0-9a-f]{40}\.png" alt="Qwen3 8B: ', html(app))
+
+
+@pytest.mark.sphinx("dirhtml", testroot="basic")
+def test_dirhtml(app) -> None:
+    app.build()
+    assert app.warning.getvalue() == ""
+    assert '<svg class="llmarch-svg"' in (Path(app.outdir) / "second" / "index.html").read_text()
+
+
+@pytest.mark.sphinx("latex", testroot="basic")
+def test_latex_includes_pdf(app) -> None:
+    app.build()
+    tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
+    names = re.findall(r"\\sphinxincludegraphics\[[^]]*\]\{\{(llmarch-[0-9a-f]{40})\}\.pdf\}", tex)
+    assert len(names) == 3
+    assert all((Path(app.outdir) / f"{name}.pdf").read_bytes().startswith(b"%PDF") for name in names)
+    assert "Qwen3 8B, the dense reference stack" in tex
+    assert not (Path(app.outdir) / "_static" / "llmarch.css").exists()
+
+
+@pytest.mark.sphinx("text", testroot="basic")
+def test_text_summary(app) -> None:
+    app.build()
+    text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
+    assert "[diagram: Qwen3 8B: a dense decoder with 36 layers" in text
+    assert "KV cache (bf16)" in text and "147,456 bytes per token" in text
+
+
+@pytest.mark.sphinx("html", testroot="myst")
+def test_myst_directive(app) -> None:
+    app.build()
+    assert app.warning.getvalue() == ""
+    page = html(app)
+    assert '<svg class="llmarch-svg"' in page and "Fig. 1" in page and "Active per token" in page
+
+
+@pytest.mark.sphinx("html", testroot="bad-input")
+def test_bad_input_warns_with_location_and_the_rest_builds(app) -> None:
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "Traceback" not in warnings
+    assert re.search(r"index\.rst:4: WARNING: unknown model id 'qwen3-8bb' \(did you mean qwen3-8b", warnings)
+    assert re.search(r"index\.rst:6: WARNING: cannot load spec specs/broken-toml\.toml: invalid TOML", warnings)
+    assert re.search(
+        r"index\.rst:8: WARNING: cannot load spec specs/missing-field\.toml: text\.hidden_size: "
+        r"missing required value",
+        warnings,
+    )
+    assert re.search(
+        r"index\.rst:10: WARNING: cannot load spec specs/bad-value\.toml: attention\."
+        r"num_key_value_heads: 3 does not divide num_attention_heads 4",
+        warnings,
+    )
+    assert "[llmarch.unknown_model]" in warnings and "[llmarch.spec]" in warnings
+    page = html(app)
+    assert page.count('class="admonition error"') == 4
+    assert "Parameters (text stack)" in page, "the good directive on the same page still renders"
+    assert '<svg class="llmarch-svg"' in html(app, "fine")
+
+
+@pytest.mark.sphinx("html", testroot="bad-input", confoverrides={"suppress_warnings": ["llmarch.unknown_model"]})
+def test_warnings_can_be_suppressed(app) -> None:
+    app.build()
+    assert "unknown model id" not in app.warning.getvalue()
+    assert "cannot load spec" in app.warning.getvalue()
+
+
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_dot": "/nonexistent/dot"})
+def test_missing_dot_warns_once_and_keeps_the_fact_sheet(app) -> None:
+    app.build()
+    warnings = app.warning.getvalue()
+    assert warnings.count("[llmarch.dot]") == 1
+    assert "'/nonexistent/dot' was not found; install Graphviz" in warnings and "apt-get install graphviz" in warnings
+    assert "Traceback" not in warnings
+    page = html(app)
+    assert '<p class="llmarch-missing">Qwen3 8B: a dense decoder' in page
+    assert "Parameters (text stack)" in page
+
+
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "gif"})
+def test_bad_config_value_falls_back(app) -> None:
+    app.build()
+    assert "llmarch_html_format: 'gif' is not 'svg' or 'png'; using the default 'svg'" in app.warning.getvalue()
+    assert '<svg class="llmarch-svg"' in html(app)
+
+
+@pytest.mark.sphinx("html", testroot="user-spec")
+def test_user_specs_and_dependencies(app) -> None:
+    app.build()
+    assert app.warning.getvalue() == ""
+    page = html(app)
+    assert "Toy LM" in page and '<svg class="llmarch-svg"' in page
+    deps = {Path(p).name for p in app.env.dependencies["index"]}
+    assert {"toy-lm.toml", "local-model.toml"} <= deps
+
+
+@pytest.mark.sphinx("html", testroot="user-spec")
+def test_editing_a_user_spec_rebuilds_its_page(app, make_app) -> None:
+    app.build()
+    spec = Path(app.srcdir) / "specs" / "toy-lm.toml"
+    later = spec.stat().st_mtime + 10
+    os.utime(spec, (later, later))
+    again = make_app("html", srcdir=app.srcdir)
+    assert set(again.builder.get_outdated_docs()) == {"index"}
+
+
+@pytest.mark.sphinx("html", testroot="parallel")
+def test_parallel_build_matches_serial(app, make_app, tmp_path: Path) -> None:
+    app.build()
+    parallel = make_app("html", srcdir=app.srcdir, builddir=tmp_path / "parallel", parallel=4)
+    parallel.build()
+    assert parallel.warning.getvalue() == ""
+    for page in sorted(Path(app.outdir).glob("*.html")):
+        if page.name in ("genindex.html", "search.html"):
+            continue
+        twin = Path(parallel.outdir) / page.name
+        assert twin.read_text() == page.read_text(), page.name
