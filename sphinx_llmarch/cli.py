@@ -172,7 +172,10 @@ def _list(registry: Registry, as_json: bool) -> int:
 def _render(arch: Architecture, output: Path) -> int:
     fmt = output.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
-        print(f"llmarch: error: cannot tell the format from {output.name!r}; use .svg, .png or .pdf", file=sys.stderr)
+        print(
+            f"llmarch: error: cannot tell the format from {output.name!r}; use .svg, .png, .pdf or .json",
+            file=sys.stderr,
+        )
         return USAGE_ERROR
     try:
         output.write_bytes(render_bytes(diagram.to_dot(arch), fmt))

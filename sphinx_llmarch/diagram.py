@@ -122,7 +122,9 @@ class _Panel:
             self._vision_input(embedding)
         if arch.position.kind == "learned":
             context_anchor = self._learned_positions()
-        self.y += 8
+        # The block's frame must clear everything drawn below it (side boxes included).
+        floor = max(n.top for n in c.nodes.values())
+        self.y = max(self.y + 8, floor + PAD + 4 - GAP / 2)
         block_start = len(c.nodes)
         attention = self._sublayer(
             "attention",
@@ -216,7 +218,7 @@ class _Panel:
             y = attention.y + (index - (len(entries) - 1) / 2) * step
             node = c.box(name, label, 0, y, cls="lm-box lm-side")
             node.x = right - node.w / 2
-            c.edge(name, attention.name, headport="w")
+            c.edge(name, attention.name, tailport="e", headport="w")
             nodes.append(node)
         return nodes
 
@@ -307,7 +309,7 @@ class _Panel:
         if len(clusters) > 1:  # the expert FFN detail sits above the MoE panel
             expert = c.nodes["expert_first"]
             detail = c.point("detail_anchor", expert.x, clusters[1].y0)
-            c.leader(expert.name, detail.name)
+            c.edge(expert.name, detail.name, arrow=False, style="dotted", penwidth="1.6", **{"class": "lm-connector"})
 
     def _panel_stack(self, x0: float) -> tuple[list[list[Node]], list[Node]]:
         """Framed panels (MoE if any, FFN detail) and the layer strip, bottom to top."""

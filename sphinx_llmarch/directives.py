@@ -55,7 +55,7 @@ class LLMArchDirective(SphinxDirective):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
             return load_spec(absolute, display=relative)
-        registry = state(self.env.app).registry
+        registry = state(self.env).registry
         try:
             return registry.get(argument)
         except UnknownModelError:
@@ -72,7 +72,7 @@ class LLMArchDirective(SphinxDirective):
             warn(message, subtype, location=self.get_location())
             return [nodes.error("", nodes.paragraph("", f"llm-arch: {message}"))]
         self.env.note_dependency(arch.source_path)
-        config = state(self.env.app).config
+        config = state(self.env).config
         show = self.options.get("show", config.default_show)
         container = nodes.container(classes=["llmarch", *self.options.get("class", [])])
         self.set_source_info(container)

@@ -7,13 +7,8 @@ from pathlib import Path
 
 from . import stats
 from .diagram import compact
+from .files import write_if_changed
 from .model import Architecture
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """Unchanged pages keep their mtime, so incremental builds stay incremental."""
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
 
 
 def _title(text: str, underline: str = "=") -> str:
@@ -56,9 +51,8 @@ def overview_table(models: Iterable[Architecture]) -> str:
 def write_gallery(directory: Path, models: Iterable[Architecture]) -> list[str]:
     """Write ``<id>.rst`` for each model and ``index.rst``; return the ids."""
     models = list(models)
-    directory.mkdir(parents=True, exist_ok=True)
     for arch in models:
-        _write_if_changed(directory / f"{arch.id}.rst", model_page(arch))
+        write_if_changed(directory / f"{arch.id}.rst", model_page(arch))
     index = [
         _title("Model gallery"),
         "Every bundled model, oldest first. Numbers are computed from each spec (see :doc:`../computations`);",
@@ -72,5 +66,5 @@ def write_gallery(directory: Path, models: Iterable[Architecture]) -> list[str]:
         *[f"   {arch.id}" for arch in models],
         "",
     ]
-    _write_if_changed(directory / "index.rst", "\n".join(index))
+    write_if_changed(directory / "index.rst", "\n".join(index))
     return [arch.id for arch in models]

@@ -159,6 +159,7 @@ def _official_figure(table: _Table, prefix: str, convention_key: str) -> Officia
         source=table.str(f"{prefix}_source"),
         convention=table.str(convention_key),
         excludes=table.pattern(f"{prefix}_excludes", ("embedding", "output_head"), ()),
+        rounding=table.choice(f"{prefix}_rounding", ("nearest", "down"), "nearest"),
     )
 
 

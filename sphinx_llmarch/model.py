@@ -31,6 +31,8 @@ class OfficialFigure:
     #: Components the authors left out of this figure ("embedding", "output_head"),
     #: so the check compares like with like.
     excludes: tuple[str, ...] = ()
+    #: "nearest" for a rounded figure, "down" where the authors truncated it.
+    rounding: str = "nearest"
 
 
 @dataclass(frozen=True)

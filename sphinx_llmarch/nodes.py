@@ -29,7 +29,7 @@ class llmarch_diagram(nodes.General, nodes.Element):  # noqa: N801 (docutils nod
 def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram, fmt: str) -> Path | None:
     """Render (or reuse) the image; on failure warn at the directive and return None."""
     builder = translator.builder
-    config = state(builder.app).config
+    config = state(builder.env).config
     try:
         return render_cached(node["dot"], fmt, Path(builder.outdir, builder.imagedir), dot=config.dot)
     except DotMissingError as error:
@@ -40,7 +40,7 @@ def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram
 
 
 def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
-    fmt = state(self.builder.app).config.html_format
+    fmt = state(self.builder.env).config.html_format
     path = _render(self, node, fmt)
     classes = ["llmarch-diagram", f"align-{node.get('align') or 'center'}"]
     style = f' style="width: {node["width"]}"' if node.get("width") else ""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .layout import RENDER_ARGS
 
-FORMATS = ("svg", "pdf", "png")
+FORMATS = ("svg", "pdf", "png", "json")  # json: the laid-out graph, for tools and tests
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: 'sudo apt-get install graphviz', macOS: 'brew install graphviz', "
     "conda: 'conda install graphviz') or point llmarch_dot at the dot executable"
@@ -89,8 +89,8 @@ def inline_svg(svg: str, alt: str, css_class: str = "llmarch-svg") -> str:
     """Make Graphviz's SVG embeddable in a page.
 
     Drops the XML prologue, comments, node titles and ids (several diagrams on
-    one page must not clash), sets an accessible name, and turns the fixed size
-    into a ``viewBox`` that scales down to the content width.
+    one page must not clash), sets an accessible name, and replaces the fixed
+    size so the drawing scales down to the content width (its ``viewBox`` stays).
     """
     from html import escape
 
@@ -100,5 +100,7 @@ def inline_svg(svg: str, alt: str, css_class: str = "llmarch-svg") -> str:
     svg = _ID.sub("", svg)
     match = _SIZE.search(svg)
     style = f' style="max-width: {float(match.group(1)):g}px"' if match else ""
-    svg = _SIZE.sub(f'<svg class="{css_class}" role="img" aria-label="{escape(alt)}"{style}', svg, count=1)
+    # Each coloured span of a label is its own <text>; keep the spaces at their edges.
+    head = f'<svg class="{css_class}" role="img" aria-label="{escape(alt)}" xml:space="preserve"{style}'
+    svg = _SIZE.sub(head, svg, count=1)
     return svg.replace(">", f"><title>{escape(alt)}</title>", 1).strip()

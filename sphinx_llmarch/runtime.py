@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 
 from .catalog import build_registry
 from .config import LLMArchConfig, read_config
+from .files import write_if_changed
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
 
     from .loader import Registry
 
@@ -24,12 +26,15 @@ class BuildState:
     registry: Registry
 
 
-_STATES: weakref.WeakKeyDictionary[Sphinx, BuildState] = weakref.WeakKeyDictionary()
+# Keyed by the build environment, which directives (self.env) and translators
+# (self.builder.env) can reach without the deprecated ``.app`` attributes.
+# Parallel workers are forked, so they inherit the entry.
+_STATES: weakref.WeakKeyDictionary[BuildEnvironment, BuildState] = weakref.WeakKeyDictionary()
 
 
 def on_builder_inited(app: Sphinx) -> None:
     config = read_config(app.config)
-    _STATES[app] = BuildState(config, build_registry(app, config))
+    _STATES[app.env] = BuildState(config, build_registry(app, config))
     if app.builder.format == "html":
         app.add_css_file("llmarch.css")
 
@@ -37,12 +42,9 @@ def on_builder_inited(app: Sphinx) -> None:
 def copy_static(app: Sphinx, exception: Exception | None) -> None:
     """Ship the stylesheet with html output only (never into latex or text builds)."""
     if exception is None and app.builder.format == "html":
-        from sphinx.util.fileutil import copy_asset_file
+        css = (STATIC_DIR / "llmarch.css").read_bytes()
+        write_if_changed(Path(app.outdir, "_static", "llmarch.css"), css)
 
-        copy_asset_file(STATIC_DIR / "llmarch.css", Path(app.outdir, "_static"))
 
-
-def state(app: Sphinx) -> BuildState:
-    if app not in _STATES:  # a worker or a test that skipped builder-inited
-        on_builder_inited(app)
-    return _STATES[app]
+def state(env: BuildEnvironment) -> BuildState:
+    return _STATES[env]

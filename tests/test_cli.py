@@ -75,7 +75,7 @@ def test_render_by_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str], su
 
 def test_render_unknown_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "render", "gpt-oss-20b", "-o", str(tmp_path / "x.gif"))
-    assert code == 2 and "use .svg, .png or .pdf" in err
+    assert code == 2 and "use .svg, .png, .pdf or .json" in err
 
 
 def test_spec_path_option(capsys: pytest.CaptureFixture[str]) -> None:

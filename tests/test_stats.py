@@ -26,10 +26,24 @@ def stated_precision(stated: str) -> float:
 def agrees(computed: int, figure: OfficialFigure) -> bool:
     """Within 1%, or within half a unit of the last digit when that is coarser.
 
-    A model card that says only "8B" claims no more than that precision.
+    A model card that says only "8B" claims no more than that precision. Where
+    the spec records that the authors truncated (``rounding = "down"``), the
+    count must lie in [stated, stated + one unit of the last digit).
     """
-    tolerance = max(0.01 * figure.value, stated_precision(figure.stated) / 2)
-    return abs(computed - figure.value) <= tolerance
+    unit = stated_precision(figure.stated)
+    if figure.rounding == "down":
+        return figure.value <= computed < figure.value + unit
+    return abs(computed - figure.value) <= max(0.01 * figure.value, unit / 2)
+
+
+def test_agreement_rule() -> None:
+    assert agrees(8_190_735_360, OfficialFigure(8.2e9, "8.2B"))
+    assert not agrees(8_500_000_000, OfficialFigure(8.2e9, "8.2B"))
+    assert agrees(7_298_617_344, OfficialFigure(7e9, "7B"))
+    assert not agrees(7_600_000_000, OfficialFigure(7e9, "7B"))
+    assert agrees(3_353_032_704, OfficialFigure(3.3e9, "3.3B", rounding="down"))
+    assert not agrees(3_353_032_704, OfficialFigure(3.3e9, "3.3B"))
+    assert not agrees(3_290_000_000, OfficialFigure(3.3e9, "3.3B", rounding="down"))
 
 
 def test_stated_precision() -> None:
@@ -145,3 +159,50 @@ def test_human_formatting() -> None:
     assert stats.human(671_026_419_200) == "671B"
     assert stats.human(1_234) == "1.23K"
     assert stats.human_bytes(147_456) == "144 KiB"
+
+
+# Exact counts from building each model's real config with Hugging Face transformers on
+# PyTorch's meta device and summing its parameters (a one-off cross-check, not a test
+# dependency). transformers keeps DeepSeek's 256 score-correction biases per MoE layer as
+# buffers and leaves out the MTP module; the checkpoint stores both, and so do we.
+DEEPSEEK_BIAS = 58 * 256
+TRANSFORMERS_COUNTS = {
+    "gpt-2-xl": (1_557_611_200, None),
+    "llama-3-8b": (8_030_261_248, None),
+    "llama-3.2-1b": (1_235_814_400, None),
+    "olmo-2-7b": (7_298_617_344, None),
+    "gemma-3-27b": (27_009_346_304, None),
+    "mistral-small-3.1-24b": (23_572_403_200, None),
+    "qwen3-8b": (8_190_735_360, None),
+    "qwen3-30b-a3b": (30_532_122_624, 3_353_032_704),
+    "smollm3-3b": (3_075_098_624, None),
+    "gpt-oss-20b": (20_914_757_184, 4_187_440_704),
+    "gpt-oss-120b": (116_829_156_672, 5_711_982_912),
+    "deepseek-v3": (671_026_404_352 + DEEPSEEK_BIAS, 37_552_282_624 + DEEPSEEK_BIAS),
+}
+
+
+@pytest.mark.parametrize("model_id", sorted(TRANSFORMERS_COUNTS))
+def test_exact_counts_match_transformers(model_id: str) -> None:
+    total, active = TRANSFORMERS_COUNTS[model_id]
+    p = stats.params(REGISTRY.get(model_id))
+    assert p.total == total
+    assert p.active == (active or total)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "encoder", "projector"),
+    [("gemma-3-27b", 416_866_032, 6_194_304), ("mistral-small-3.1-24b", 403_305_472, 35_652_608)],
+)
+def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> None:
+    p = stats.params(REGISTRY.get(model_id))
+    assert (p.vision_encoder, p.vision_projector) == (encoder, projector)
+
+
+def test_deepseek_mtp_module() -> None:
+    p = stats.params(REGISTRY.get("deepseek-v3"))
+    embedding_copies = 2 * 129_280 * 7_168
+    # one MoE block + eh_proj + three norms (11.6B, DeepSeek says 11.5B unique) + its own
+    # copies of the embedding and head, as the checkpoint stores them (685B in all)
+    assert p.mtp == 11_610_067_968 + 256 + embedding_copies
+    assert p.total_with_mtp == 684_489_830_400 + DEEPSEEK_BIAS + 256
