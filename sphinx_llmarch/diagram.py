@@ -284,7 +284,10 @@ class _Panel:
         stack = [n for group in [*panels, strip] for n in group]
         low = min(n.bottom for n in stack) - PAD
         high = max(n.top for n in stack) + PAD
-        placed = pack([(n.y, n.h) for n in callouts] + [(ffn.y, high - low)], gap=16)
+        # Aim the first panel (MoE, or the FFN detail) at the FFN row; the rest sit above it.
+        first_centre = (min(n.bottom for n in panels[0]) + max(n.top for n in panels[0])) / 2
+        wanted = ffn.y + (low + high) / 2 - first_centre
+        placed = pack([(n.y, n.h) for n in callouts] + [(wanted, high - low)], gap=16)
         for node, y in zip(callouts, placed, strict=False):
             node.y = y
         shift = placed[-1] - (low + high) / 2
@@ -435,8 +438,8 @@ class _Panel:
             cells.append((kind, fill))
         if period > STRIP_CELLS:
             cells.append(("…", "#ffffff"))
-        repeats = (arch.num_layers - dense) / period
-        tail = f"× {repeats:,.0f}" if repeats == int(repeats) else f"× {repeats:,.2f}"
+        repeats, rest = divmod(arch.num_layers - dense, period)
+        tail = f"× {repeats:,}" + (f" + {rest:,}" if rest else "")
         row = "".join(f'<td bgcolor="{fill}">{label}</td>' for label, fill in cells)
         label = (
             f'<<table border="0" cellborder="1" cellspacing="2" cellpadding="4" color="{INK}">'
