@@ -23,6 +23,13 @@ def model_page(arch: Architecture) -> str:
     return "\n".join(lines)
 
 
+def _attention_cell(arch: Architecture) -> str:
+    """``GQA 32/8`` (query/KV heads); MLA shares one latent, so just its heads."""
+    attn = arch.attention
+    heads = f"{attn.num_heads}" if attn.kind == "mla" else f"{attn.num_heads}/{attn.num_kv_heads}"
+    return f"{attn.kind.upper()} {heads}"
+
+
 def overview_table(models: Iterable[Architecture]) -> str:
     """A list-table comparing every model, newest last."""
     header = ["Model", "Released", "Params", "Active", "Layers", "Attention", "Context", "KV cache / token"]
@@ -36,7 +43,7 @@ def overview_table(models: Iterable[Architecture]) -> str:
                 stats.human(p.total),
                 stats.human(p.active) if arch.moe else "all",
                 f"{arch.num_layers}",
-                f"{arch.attention.kind.upper()} {arch.attention.num_heads}/{arch.attention.num_kv_heads}",
+                _attention_cell(arch),
                 compact(arch.context_length),
                 stats.human_bytes(stats.kv_cache_bytes_per_token(arch)),
             ]
