@@ -6,6 +6,7 @@ fix it without reading a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import difflib
@@ -137,6 +138,14 @@ class _Table:
             raise self.fail(name, f"expected a table, got {type(value).__name__}")
         return _Table(self.file, self.key(name), value)
 
+    @contextlib.contextmanager
+    def section(self, name: str) -> Iterator[_Table]:
+        """A required sub-table whose unknown keys are rejected once it has been read."""
+        table = self.table(name, required=True)
+        assert table is not None
+        yield table
+        table.check_unknown()
+
     def check_unknown(self) -> None:
         """Reject typos: a misspelt key would otherwise be silently ignored."""
         for name in self.data:
@@ -184,85 +193,74 @@ def _read_official(root: _Table) -> Official:
 
 
 def _read_attention(root: _Table, hidden_size: int) -> Attention:
-    table = root.table("attention", required=True)
-    assert table is not None
-    heads = table.int("num_attention_heads", _REQUIRED)
-    kv_heads = table.int("num_key_value_heads", heads)
-    if heads % kv_heads:
-        raise table.fail("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
-    mla = None
-    if table.choice("kind", ("mla",)) == "mla":
-        mla = MLA(
-            q_lora_rank=table.int("q_lora_rank"),
-            kv_lora_rank=table.int("kv_lora_rank", _REQUIRED),
-            qk_nope_head_dim=table.int("qk_nope_head_dim", _REQUIRED),
-            qk_rope_head_dim=table.int("qk_rope_head_dim", _REQUIRED),
-            v_head_dim=table.int("v_head_dim", _REQUIRED),
+    with root.section("attention") as table:
+        heads = table.int("num_attention_heads", _REQUIRED)
+        kv_heads = table.int("num_key_value_heads", heads)
+        if heads % kv_heads:
+            raise table.fail("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
+        mla = None
+        if table.choice("kind", ("mla",)) == "mla":
+            mla = MLA(
+                q_lora_rank=table.int("q_lora_rank"),
+                kv_lora_rank=table.int("kv_lora_rank", _REQUIRED),
+                qk_nope_head_dim=table.int("qk_nope_head_dim", _REQUIRED),
+                qk_rope_head_dim=table.int("qk_rope_head_dim", _REQUIRED),
+                v_head_dim=table.int("v_head_dim", _REQUIRED),
+            )
+            kind = "mla"
+            head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim
+            table.used.add("head_dim")
+        else:
+            kind = "mha" if kv_heads == heads else "mqa" if kv_heads == 1 else "gqa"
+            head_dim = table.int("head_dim", None)
+            if head_dim is None:
+                if hidden_size % heads:
+                    raise table.fail(
+                        "head_dim", f"missing, and hidden_size {hidden_size} is not a multiple of {heads} heads"
+                    )
+                head_dim = hidden_size // heads
+        attention = Attention(
+            kind=kind,
+            num_heads=heads,
+            num_kv_heads=kv_heads,
+            head_dim=head_dim,
+            qk_norm=table.choice("qk_norm", ("none", "per-head", "full"), "none"),
+            qkv_bias=table.bool("qkv_bias"),
+            o_bias=table.bool("o_bias"),
+            sinks=table.bool("sinks"),
+            sliding_window=table.int("sliding_window"),
+            mla=mla,
         )
-        kind = "mla"
-        head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim
-        table.used.add("head_dim")
-    else:
-        kind = "mha" if kv_heads == heads else "mqa" if kv_heads == 1 else "gqa"
-        head_dim = table.int("head_dim", None)
-        if head_dim is None:
-            if hidden_size % heads:
-                raise table.fail(
-                    "head_dim", f"missing, and hidden_size {hidden_size} is not a multiple of {heads} heads"
-                )
-            head_dim = hidden_size // heads
-    attention = Attention(
-        kind=kind,
-        num_heads=heads,
-        num_kv_heads=kv_heads,
-        head_dim=head_dim,
-        qk_norm=table.choice("qk_norm", ("none", "per-head", "full"), "none"),
-        qkv_bias=table.bool("qkv_bias"),
-        o_bias=table.bool("o_bias"),
-        sinks=table.bool("sinks"),
-        sliding_window=table.int("sliding_window"),
-        mla=mla,
-    )
-    table.check_unknown()
-    return attention
+        return attention
 
 
 def _read_position(root: _Table) -> Position:
-    table = root.table("position", required=True)
-    assert table is not None
-    position = Position(
-        kind=table.choice("kind", ("rope", "learned"), _REQUIRED),
-        rope_theta=table.number("rope_theta"),
-        rope_local_theta=table.number("rope_local_theta"),
-        rope_scaling=table.str("rope_scaling"),
-    )
-    table.check_unknown()
-    return position
+    with root.section("position") as table:
+        return Position(
+            kind=table.choice("kind", ("rope", "learned"), _REQUIRED),
+            rope_theta=table.number("rope_theta"),
+            rope_local_theta=table.number("rope_local_theta"),
+            rope_scaling=table.str("rope_scaling"),
+        )
 
 
 def _read_norm(root: _Table) -> Norm:
-    table = root.table("norm", required=True)
-    assert table is not None
-    norm = Norm(
-        kind=table.choice("kind", ("rmsnorm", "layernorm"), _REQUIRED),
-        placement=table.choice("placement", ("pre", "post", "sandwich"), _REQUIRED),
-        eps=table.number("eps"),
-    )
-    table.check_unknown()
-    return norm
+    with root.section("norm") as table:
+        return Norm(
+            kind=table.choice("kind", ("rmsnorm", "layernorm"), _REQUIRED),
+            placement=table.choice("placement", ("pre", "post", "sandwich"), _REQUIRED),
+            eps=table.number("eps"),
+        )
 
 
 def _read_ffn(root: _Table) -> FFN:
-    table = root.table("ffn", required=True)
-    assert table is not None
-    ffn = FFN(
-        kind=table.choice("kind", ("swiglu", "geglu", "gelu"), _REQUIRED),
-        intermediate_size=table.int("intermediate_size", _REQUIRED),
-        bias=table.bool("bias"),
-        activation=table.str("activation"),
-    )
-    table.check_unknown()
-    return ffn
+    with root.section("ffn") as table:
+        return FFN(
+            kind=table.choice("kind", ("swiglu", "geglu", "gelu"), _REQUIRED),
+            intermediate_size=table.int("intermediate_size", _REQUIRED),
+            bias=table.bool("bias"),
+            activation=table.str("activation"),
+        )
 
 
 def _read_moe(root: _Table, num_layers: int) -> MoE | None:
