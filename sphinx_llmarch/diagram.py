@@ -9,6 +9,7 @@ Everything is driven by the spec's data; no model is special-cased here.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import graphviz
 
@@ -276,8 +277,8 @@ class _Panel:
         c = self.canvas
         left = frame_right + COLUMN_GAP
         callouts = []
-        for index, (anchor, text, y) in enumerate(self.right_items):
-            node = c.text(f"callout{index}", text, left, y, self.accent, align="left")
+        for anchor, text, y in self.right_items:
+            node = c.text(f"{anchor}_callout", text, left, y, self.accent, align="left")
             c.leader(anchor, node.name)
             callouts.append(node)
         panels, strip = self._panel_stack(left + PAD)
@@ -486,14 +487,22 @@ class _Panel:
         title.y = subtitle.top + 4 + title.h / 2
 
 
-def build_canvas(arch: Architecture) -> Canvas:
-    return _Panel(arch).build()
+Links = Mapping[str, tuple[str, str]]
 
 
-def to_graph(arch: Architecture) -> graphviz.Digraph:
+def build_canvas(arch: Architecture, links: Links | None = None) -> Canvas:
+    """Lay out the panel; ``links`` maps node names to (URL, tooltip); absent nodes are skipped."""
+    canvas = _Panel(arch).build()
+    for name, (url, tooltip) in (links or {}).items():
+        if name in canvas.nodes:
+            canvas.nodes[name].attrs.update(URL=url, tooltip=tooltip, target="_top")
+    return canvas
+
+
+def to_graph(arch: Architecture, links: Links | None = None) -> graphviz.Digraph:
     """The model's diagram as a graph with pinned positions (render with neato -n2)."""
-    return build_canvas(arch).to_graphviz(arch.id)
+    return build_canvas(arch, links).to_graphviz(arch.id)
 
 
-def to_dot(arch: Architecture) -> str:
-    return to_graph(arch).source
+def to_dot(arch: Architecture, links: Links | None = None) -> str:
+    return to_graph(arch, links).source

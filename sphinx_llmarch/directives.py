@@ -12,7 +12,7 @@ from . import diagram, stats
 from .loader import SpecError, UnknownModelError, load_spec
 from .nodes import llmarch_diagram
 from .runtime import state
-from .tables import fact_sheet
+from .tables import diagram_links, fact_sheet
 from .warnings import warn
 
 if TYPE_CHECKING:
@@ -76,16 +76,18 @@ class LLMArchDirective(SphinxDirective):
         show = self.options.get("show", config.default_show)
         container = nodes.container(classes=["llmarch", *self.options.get("class", [])])
         self.set_source_info(container)
+        # Unique per directive, so one model shown twice on a page keeps distinct anchors.
+        prefix = f"llmarch-{arch.id}-{self.env.new_serialno('llmarch')}"
         if "diagram" in show:
-            container += self._figure(arch)
+            container += self._figure(arch, diagram_links(arch, prefix) if "facts" in show else {})
         if "facts" in show:
-            container += fact_sheet(arch, config.kv_context)
+            container += fact_sheet(arch, config.kv_context, prefix)
         return [container]
 
-    def _figure(self, arch: Architecture) -> nodes.Element:
+    def _figure(self, arch: Architecture, links: diagram.Links) -> nodes.Element:
         node = llmarch_diagram(
             model=arch.id,
-            dot=diagram.to_dot(arch),
+            dot=diagram.to_dot(arch, links),
             alt=self.options.get("alt") or stats.describe(arch),
             align=self.options.get("align", "center"),
             width=self.options.get("width", ""),

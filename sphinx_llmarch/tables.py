@@ -24,26 +24,30 @@ def _links(pairs: list[tuple[str, str]]) -> nodes.paragraph:
     return para
 
 
+def row_id(prefix: str, label: str) -> str:
+    """The anchor of a fact-sheet row, which diagram nodes link to."""
+    return nodes.make_id(f"{prefix}-{label}")
+
+
 def table(
     rows: list[tuple[str, nodes.Node]],
     widths: tuple[int, int] = (30, 70),
-    header: tuple[str, str] | None = None,
     classes: tuple[str, ...] = (),
+    id_prefix: str = "",
 ) -> nodes.table:
-    """A two-column table; cells are text or ready-made nodes."""
+    """A two-column table of (label, cell) rows; with ``id_prefix`` each row has an anchor."""
     tbl = nodes.table(classes=["llmarch-facts", "colwidths-given", *classes])
     group = nodes.tgroup(cols=2)
     tbl += group
     for width in widths:
         group += nodes.colspec(colwidth=width)
-    if header:
-        head = nodes.thead()
-        group += head
-        head += _row([_text(header[0]), _text(header[1])])
     body = nodes.tbody()
     group += body
     for label, value in rows:
-        body += _row([nodes.paragraph("", "", nodes.strong("", label)), value])
+        row = _row([nodes.paragraph("", "", nodes.strong("", label)), value])
+        if id_prefix:
+            row[0]["ids"].append(row_id(id_prefix, label))
+        body += row
     return tbl
 
 
@@ -204,5 +208,42 @@ def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.
     return cells
 
 
-def fact_sheet(arch: Architecture, kv_context: int = 0) -> nodes.table:
-    return table(fact_rows(arch, kv_context), classes=("llmarch-fact-sheet",))
+def fact_sheet(arch: Architecture, kv_context: int = 0, id_prefix: str = "") -> nodes.table:
+    return table(fact_rows(arch, kv_context), classes=("llmarch-fact-sheet",), id_prefix=id_prefix)
+
+
+#: Diagram node -> the fact-sheet row that explains it.
+DIAGRAM_ROWS = {
+    "attention": "Attention",
+    "embedding_callout": "Hidden size",
+    "attention_callout": "Attention",
+    "ffn": "Feed forward",
+    "attention_prenorm": "Normalization",
+    "attention_postnorm": "Normalization",
+    "ffn_prenorm": "Normalization",
+    "ffn_postnorm": "Normalization",
+    "final_norm": "Normalization",
+    "embedding": "Hidden size",
+    "head": "Vocabulary",
+    "vocab": "Vocabulary",
+    "repeat": "Layers",
+    "layer_strip": "Layers",
+    "context": "Context length",
+    "rope": "Positions",
+    "positions": "Positions",
+    "vision": "Vision tower",
+    "router": "Mixture of experts",
+    "subtitle": "Parameters (text stack)",
+}
+
+
+def diagram_links(arch: Architecture, id_prefix: str) -> dict[str, tuple[str, str]]:
+    """Node -> (URL, tooltip): same-page links to fact-sheet rows, which work under
+    every builder because the SVG is inlined, and the title to the model card."""
+    rows = DIAGRAM_ROWS | ({"ffn": "Mixture of experts"} if arch.moe else {})
+    links = {node: ("#" + row_id(id_prefix, label), f"{label} in the fact sheet") for node, label in rows.items()}
+    sources = dict(arch.sources)
+    url = sources.get("model_card") or sources.get("config")
+    if url:
+        links["title"] = (url, f"{arch.name} model card")
+    return links

@@ -5,23 +5,26 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
 
 from sphinx_llmarch import render
 
 from .conftest import needs_dot
 
 pytestmark = needs_dot
+MakeApp = Callable[..., SphinxTestApp]
 
 
-def html(app, page: str = "index") -> str:
+def html(app: SphinxTestApp, page: str = "index") -> str:
     return (Path(app.outdir) / f"{page}.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.sphinx("html", testroot="basic")
-def test_html_inlines_themeable_svg_and_fact_sheet(app) -> None:
+def test_html_inlines_themeable_svg_and_fact_sheet(app: SphinxTestApp) -> None:
     app.build()
     assert app.warning.getvalue() == ""
     page = html(app)
@@ -37,10 +40,14 @@ def test_html_inlines_themeable_svg_and_fact_sheet(app) -> None:
     assert "1.56B (1,557,611,200)" in page, "gpt2-xl alias shows GPT-2 XL's facts"
     assert "_static/llmarch.css" in page and (Path(app.outdir) / "_static" / "llmarch.css").is_file()
     assert "<svg" in html(app, "second") and "Gemma 3 27B" in html(app, "second")
+    # diagram nodes link to their fact-sheet rows on the same page
+    assert 'xlink:href="#llmarch-qwen3-8b-0-attention" xlink:title="Attention in the fact sheet"' in page
+    assert 'id="llmarch-qwen3-8b-0-attention"' in page
+    assert 'xlink:href="https://huggingface.co/Qwen/Qwen3-8B"' in page
 
 
 @pytest.mark.sphinx("html", testroot="basic")
-def test_unchanged_rebuild_renders_nothing(app, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_rebuild_renders_nothing(app: SphinxTestApp, monkeypatch: pytest.MonkeyPatch) -> None:
     app.build()
     images = sorted((Path(app.outdir) / "_images").glob("llmarch-*.svg"))
     assert len(images) == 3
@@ -53,7 +60,7 @@ def test_unchanged_rebuild_renders_nothing(app, monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "png"})
-def test_png_on_request(app) -> None:
+def test_png_on_request(app: SphinxTestApp) -> None:
     app.build()
     assert re.search(r'<img src="_images/llmarch-[0-9a-f]{40}\.png" alt="Qwen3 8B: ', html(app))
 
@@ -62,11 +69,14 @@ def test_png_on_request(app) -> None:
 def test_dirhtml(app) -> None:
     app.build()
     assert app.warning.getvalue() == ""
-    assert '<svg class="llmarch-svg"' in (Path(app.outdir) / "second" / "index.html").read_text()
+    page = (Path(app.outdir) / "second" / "index.html").read_text()
+    assert '<svg class="llmarch-svg"' in page
+    anchors = set(re.findall(r'xlink:href="#([^"]+)"', page))
+    assert anchors and all(f'id="{anchor}"' in page for anchor in anchors), "every in-diagram link resolves"
 
 
 @pytest.mark.sphinx("latex", testroot="basic")
-def test_latex_includes_pdf(app) -> None:
+def test_latex_includes_pdf(app: SphinxTestApp) -> None:
     app.build()
     tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
     names = re.findall(r"\\sphinxincludegraphics\[[^]]*\]\{\{(llmarch-[0-9a-f]{40})\}\.pdf\}", tex)
@@ -77,7 +87,7 @@ def test_latex_includes_pdf(app) -> None:
 
 
 @pytest.mark.sphinx("text", testroot="basic")
-def test_text_summary(app) -> None:
+def test_text_summary(app: SphinxTestApp) -> None:
     app.build()
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
     assert "[diagram: Qwen3 8B: a dense decoder with 36 layers" in text
@@ -85,7 +95,7 @@ def test_text_summary(app) -> None:
 
 
 @pytest.mark.sphinx("html", testroot="myst")
-def test_myst_directive(app) -> None:
+def test_myst_directive(app: SphinxTestApp) -> None:
     app.build()
     assert app.warning.getvalue() == ""
     page = html(app)
@@ -93,7 +103,7 @@ def test_myst_directive(app) -> None:
 
 
 @pytest.mark.sphinx("html", testroot="bad-input")
-def test_bad_input_warns_with_location_and_the_rest_builds(app) -> None:
+def test_bad_input_warns_with_location_and_the_rest_builds(app: SphinxTestApp) -> None:
     app.build()
     warnings = app.warning.getvalue()
     assert "Traceback" not in warnings
@@ -117,14 +127,14 @@ def test_bad_input_warns_with_location_and_the_rest_builds(app) -> None:
 
 
 @pytest.mark.sphinx("html", testroot="bad-input", confoverrides={"suppress_warnings": ["llmarch.unknown_model"]})
-def test_warnings_can_be_suppressed(app) -> None:
+def test_warnings_can_be_suppressed(app: SphinxTestApp) -> None:
     app.build()
     assert "unknown model id" not in app.warning.getvalue()
     assert "cannot load spec" in app.warning.getvalue()
 
 
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_dot": "/nonexistent/dot"})
-def test_missing_dot_warns_once_and_keeps_the_fact_sheet(app) -> None:
+def test_missing_dot_warns_once_and_keeps_the_fact_sheet(app: SphinxTestApp) -> None:
     app.build()
     warnings = app.warning.getvalue()
     assert warnings.count("[llmarch.dot]") == 1
@@ -136,14 +146,14 @@ def test_missing_dot_warns_once_and_keeps_the_fact_sheet(app) -> None:
 
 
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "gif"})
-def test_bad_config_value_falls_back(app) -> None:
+def test_bad_config_value_falls_back(app: SphinxTestApp) -> None:
     app.build()
     assert "llmarch_html_format: 'gif' is not 'svg' or 'png'; using the default 'svg'" in app.warning.getvalue()
     assert '<svg class="llmarch-svg"' in html(app)
 
 
 @pytest.mark.sphinx("html", testroot="user-spec")
-def test_user_specs_and_dependencies(app) -> None:
+def test_user_specs_and_dependencies(app: SphinxTestApp) -> None:
     app.build()
     assert app.warning.getvalue() == ""
     page = html(app)
@@ -153,7 +163,7 @@ def test_user_specs_and_dependencies(app) -> None:
 
 
 @pytest.mark.sphinx("html", testroot="user-spec")
-def test_editing_a_user_spec_rebuilds_its_page(app, make_app) -> None:
+def test_editing_a_user_spec_rebuilds_its_page(app: SphinxTestApp, make_app: MakeApp) -> None:
     app.build()
     spec = Path(app.srcdir) / "specs" / "toy-lm.toml"
     later = time.time() + 10
@@ -164,7 +174,7 @@ def test_editing_a_user_spec_rebuilds_its_page(app, make_app) -> None:
 
 
 @pytest.mark.sphinx("html", testroot="parallel")
-def test_parallel_build_matches_serial(app, make_app, tmp_path: Path) -> None:
+def test_parallel_build_matches_serial(app: SphinxTestApp, make_app: MakeApp, tmp_path: Path) -> None:
     app.build()
     parallel = make_app("html", srcdir=app.srcdir, builddir=tmp_path / "parallel", parallel=4)
     parallel.build()
@@ -174,3 +184,12 @@ def test_parallel_build_matches_serial(app, make_app, tmp_path: Path) -> None:
             continue
         twin = Path(parallel.outdir) / page.name
         assert twin.read_text() == page.read_text(), page.name
+
+
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_dot": "false"})
+def test_failing_dot_warns_per_diagram_with_location(app: SphinxTestApp) -> None:
+    app.build()
+    warnings = app.warning.getvalue()
+    assert re.search(r"index\.rst:\d+: WARNING: cannot draw 'qwen3-8b': Graphviz failed: exit status 1", warnings)
+    assert warnings.count("[llmarch.render]") == 3 and "Traceback" not in warnings
+    assert "Parameters (text stack)" in html(app)
