@@ -53,7 +53,6 @@ class _Panel:
         ]
         self.width = max(150.0, max(rich_size(label, bold=False)[0] for label in labels) + 26)
         self.residual_x = self.width / 2 + 22
-        self.left_items: list[tuple[Node, float]] = []  # (node, wanted y) for the left column
         self.right_items: list[tuple[str, str, float]] = []  # (anchor node, text, wanted y)
 
     # -- main column -------------------------------------------------------------
@@ -99,13 +98,14 @@ class _Panel:
     def _norm(self, role: str) -> str:
         return f"{role} {NORM_NAMES[self.arch.norm.kind]}"
 
-    def _sublayer(self, name: str, role: str, body: Node | None = None, **box: str) -> Node:
-        """Norms around one sublayer, by placement: pre, post (OLMo 2) or sandwich."""
+    def _sublayer(self, name: str, role: str, text: str, h: float = 26, **box: str) -> Node:
+        """One sublayer with its norms by placement (pre, post as in OLMo 2, or sandwich)
+        and its residual add."""
         placement = self.arch.norm.placement
         start = self.junction(f"{name}_split")
         if placement in ("pre", "sandwich"):
             self.main_box(f"{name}_prenorm", self._norm(f"Pre-{role}"), cls="lm-box lm-norm")
-        node = self.main_box(name, box.pop("text"), **box)
+        node = self.main_box(name, text, h, **box)
         if placement in ("post", "sandwich"):
             self.main_box(f"{name}_postnorm", self._norm(f"Post-{role}"), cls="lm-box lm-norm")
         self.residual(start, self.add(f"{name}_add"))
