@@ -27,8 +27,12 @@ def _summary(arch: Architecture) -> dict[str, Any]:
     }
 
 
-def model_json(arch: Architecture) -> dict[str, Any]:
-    """Everything ``show --json`` prints; numbers are exact integers."""
+def model_json(arch: Architecture, context: int | None = None) -> dict[str, Any]:
+    """Everything ``show --json`` prints; numbers are exact integers.
+
+    ``context`` is the length (tokens) for the KV-cache size; default: the model's own.
+    """
+    context = context or arch.context_length
     p = stats.params(arch)
     attn = arch.attention
     data = _summary(arch) | {
@@ -53,7 +57,8 @@ def model_json(arch: Architecture) -> dict[str, Any]:
         "kv_cache": {
             "dtype": "bf16",
             "bytes_per_token": stats.kv_cache_bytes_per_token(arch),
-            "bytes_at_context_length": stats.kv_cache_bytes(arch, arch.context_length),
+            "context_tokens": context,
+            "bytes_at_context": stats.kv_cache_bytes(arch, context),
         },
         "num_layers": arch.num_layers,
         "hidden_size": arch.hidden_size,
@@ -93,14 +98,15 @@ def model_json(arch: Architecture) -> dict[str, Any]:
     return data
 
 
-def _show_text(arch: Architecture) -> str:
-    data = model_json(arch)
+def _show_text(arch: Architecture, context: int | None) -> str:
+    data = model_json(arch, context)
     p = data["params"]
     lines = [
         f"{arch.name} ({arch.id})",
         stats.describe(arch),
         f"  params     {p['total']:,} total, {p['active']:,} active, {p['embedding']:,} embedding",
-        f"  kv cache   {data['kv_cache']['bytes_per_token']:,} bytes/token (bf16)",
+        f"  kv cache   {data['kv_cache']['bytes_per_token']:,} bytes/token (bf16), "
+        f"{stats.human_bytes(data['kv_cache']['bytes_at_context'])} at {data['kv_cache']['context_tokens']:,} tokens",
         f"  layers     {arch.num_layers} ({data['layer_mix']})",
         f"  context    {arch.context_length:,} tokens",
     ]
@@ -123,12 +129,21 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="facts and computed numbers for one model")
     show.add_argument("model")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--context", type=_positive, metavar="TOKENS", help="context length for the KV-cache size")
     dot = commands.add_parser("dot", help="print the diagram's Graphviz source (render with neato -n2)")
     dot.add_argument("model")
     render = commands.add_parser("render", help="draw the diagram; the format comes from the suffix")
     render.add_argument("model")
     render.add_argument("-o", "--output", required=True, type=Path, help=f"output file ({', '.join(FORMATS)})")
+    validate = commands.add_parser("validate", help="check spec files; print each problem with its key")
+    validate.add_argument("files", nargs="+", type=Path)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
 
 
 def _registry(paths: list[str]) -> Registry:
@@ -143,12 +158,14 @@ def _registry(paths: list[str]) -> Registry:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "validate":
+            return _validate(args.files)
         registry = _registry(args.spec_path)
         if args.command == "list":
             return _list(registry, args.json)
         arch = registry.get(args.model)
         if args.command == "show":
-            print(json.dumps(model_json(arch), indent=2) if args.json else _show_text(arch))
+            print(json.dumps(model_json(arch, args.context), indent=2) if args.json else _show_text(arch, args.context))
         elif args.command == "dot":
             print(diagram.to_dot(arch), end="")
         else:
@@ -157,6 +174,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"llmarch: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     return 0
+
+
+def _validate(files: list[Path]) -> int:
+    """Exit 0 when every file is a valid spec, 1 otherwise (after checking them all)."""
+    failed = 0
+    for file in files:
+        try:
+            arch = load_spec(file, display=str(file))
+        except SpecError as error:
+            print(f"{error}", file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{file}: ok ({arch.id}, {arch.name})")
+    return 1 if failed else 0
 
 
 def _list(registry: Registry, as_json: bool) -> int:

@@ -31,6 +31,14 @@ def compact(value: int) -> str:
     return f"{value:,}"
 
 
+def _short(value: float) -> str:
+    """RoPE bases: 1000000 -> 1M, 10000 -> 10k, 150000 -> 150k."""
+    for suffix, scale in (("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
 class _Panel:
     """The diagram of one architecture, laid out on a :class:`Canvas`."""
 
@@ -202,6 +210,10 @@ class _Panel:
         entries: list[tuple[str, str]] = []
         if arch.position.kind == "rope":
             rope = "RoPE"
+            if arch.position.rope_theta:
+                rope += f", base {_short(arch.position.rope_theta)}"
+                if arch.position.rope_local_theta:
+                    rope += f" ({_short(arch.position.rope_local_theta)} local)"
             nope = arch.layers.count_position("nope", arch.num_layers)
             if nope:
                 rope += f" (none in {nope:,} NoPE layers)"
@@ -255,6 +267,9 @@ class _Panel:
         )
         items: list[tuple[Node, float]] = [(repeat, block_bottom)]
         context = f"Supported context\nlength of {{{compact(arch.context_length)}}} tokens"
+        if arch.extended_context:
+            length, method = arch.extended_context
+            context += f"\n{{{compact(length)}}} with {method}"
         callout = c.text("context", context, right, 0, self.accent, align="right")
         items.append((callout, context_anchor.y))
         c.leader(context_anchor.name, callout.name)
@@ -461,8 +476,8 @@ class _Panel:
         caption = c.text(
             "layer_mix", f"Layer pattern: {layer_mix(arch)}", x0, 0, MUTED, size=SMALL_SIZE + 1, align="left"
         )
-        caption.y = caption.h / 2
-        strip.y = caption.top + 4 + strip.h / 2
+        strip.y = strip.h / 2
+        caption.y = strip.top + 2 + caption.h / 2
         return [caption, strip]
 
     def _title(self) -> None:

@@ -343,6 +343,16 @@ def _read_vision(root: _Table) -> Vision | None:
     return vision
 
 
+def _extended_context(text: _Table) -> tuple[int, str] | None:
+    length = text.int("extended_context_length")
+    if length is None:
+        text.used.add("extended_context_method")
+        return None
+    if length <= text.data.get("context_length", 0):
+        raise text.fail("extended_context_length", f"{length} is not longer than context_length")
+    return length, text.str("extended_context_method", _REQUIRED)
+
+
 def architecture_from_dict(data: dict[str, Any], file: str) -> Architecture:
     """Validate one parsed spec; raise :class:`SpecError` naming file and key."""
     root = _Table(file, "", data)
@@ -377,6 +387,7 @@ def architecture_from_dict(data: dict[str, Any], file: str) -> Architecture:
         context_length=text.int("context_length", _REQUIRED),
         max_position_embeddings=text.int("max_position_embeddings"),
         tie_word_embeddings=text.bool("tie_word_embeddings"),
+        extended_context=_extended_context(text),
         attention=attention,
         position=position,
         norm=_read_norm(root),

@@ -180,6 +180,8 @@ class Architecture:
     context_length: int
     max_position_embeddings: int | None
     tie_word_embeddings: bool
+    #: A longer context the authors support with a scaling method, e.g. (131072, "YaRN").
+    extended_context: tuple[int, str] | None
     attention: Attention
     position: Position
     norm: Norm

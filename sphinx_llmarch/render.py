@@ -81,7 +81,7 @@ def render_cached(dot_source: str, fmt: str, directory: Path, prefix: str = "llm
 _XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.S)
 _TITLE = re.compile(r"<title>[^<]*</title>\s*")
-_ID = re.compile(r'\s(?:id|xmlns:xlink)="[^"]*"')
+_ID = re.compile(r'\sid="[^"]*"')
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 

@@ -83,6 +83,18 @@ def parameter_rows(arch: Architecture) -> list[tuple[str, str]]:
             )
         )
     rows.append(("Embedding parameters", _count(p.embedding + p.position_embedding + p.output_head)))
+    parts = [
+        ("attention", p.attention),
+        ("dense FFN", p.dense_ffn),
+        ("routed experts", p.routed_experts),
+        ("shared experts", p.shared_experts),
+        ("routers", p.router),
+        ("norms", p.norms),
+        ("input embedding", p.embedding),
+        ("position embedding", p.position_embedding),
+        ("output head", p.output_head),
+    ]
+    rows.append(("Parameters by component", "; ".join(f"{name} {stats.human(n)}" for name, n in parts if n)))
     rows.append(("Non-embedding parameters", _count(p.non_embedding)))
     if p.mtp:
         rows.append(
@@ -137,7 +149,11 @@ def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.
     rows.append(("Layers", f"{arch.num_layers:,} ({stats.layer_mix(arch)})"))
     rows.append(("Hidden size", f"{arch.hidden_size:,}"))
     rows.append(("Vocabulary", f"{arch.vocab_size:,}"))
-    rows.append(("Context length", f"{arch.context_length:,} tokens ({compact(arch.context_length)})"))
+    context_text = f"{arch.context_length:,} tokens ({compact(arch.context_length)})"
+    if arch.extended_context:
+        length, method = arch.extended_context
+        context_text += f"; {length:,} ({compact(length)}) with {method}"
+    rows.append(("Context length", context_text))
     attention = f"{stats.ATTENTION_NAMES[attn.kind]}: {attn.num_heads} heads, {attn.num_kv_heads} KV heads"
     if attn.mla:
         m = attn.mla

@@ -89,3 +89,20 @@ def test_python_dash_m_entry_point() -> None:
         [sys.executable, "-m", "sphinx_llmarch", "list"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "deepseek-v3" in result.stdout
+
+
+def test_show_context_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", "gemma-3-27b", "--json", "--context", "4096")
+    kv = json.loads(out)["kv_cache"]
+    assert code == 0 and kv["context_tokens"] == 4096
+    assert kv["bytes_at_context"] == 16 * 2 * 128 * 2 * (10 * 4096 + 52 * 1024)
+
+
+def test_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = Path(__file__).parent / "roots" / "test-user-spec" / "specs" / "toy-lm.toml"
+    bad = tmp_path / "toy-lm.toml"
+    bad.write_text(good.read_text().replace("num_key_value_heads = 2", "num_key_value_heads = 3"))
+    code, out, err = run(capsys, "validate", str(good), str(bad))
+    assert code == 1 and "ok (toy-lm, Toy LM)" in out
+    assert "attention.num_key_value_heads: 3 does not divide num_attention_heads 4" in err
+    assert run(capsys, "validate", str(good))[0] == 0

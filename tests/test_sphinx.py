@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
@@ -193,3 +194,11 @@ def test_failing_dot_warns_per_diagram_with_location(app: SphinxTestApp) -> None
     assert re.search(r"index\.rst:\d+: WARNING: cannot draw 'qwen3-8b': Graphviz failed: exit status 1", warnings)
     assert warnings.count("[llmarch.render]") == 3 and "Traceback" not in warnings
     assert "Parameters (text stack)" in html(app)
+
+
+@pytest.mark.sphinx("epub", testroot="basic")
+def test_epub_pages_are_well_formed_xhtml(app: SphinxTestApp) -> None:
+    app.build()
+    page = (Path(app.outdir) / "index.xhtml").read_text(encoding="utf-8")
+    ElementTree.fromstring(page)  # raises on an undeclared prefix such as xlink:
+    assert "<svg" in page
