@@ -160,7 +160,9 @@ def test_user_specs_and_dependencies(app: SphinxTestApp) -> None:
     page = html(app)
     assert "Toy LM" in page and '<svg class="llmarch-svg"' in page
     deps = {Path(p).name for p in app.env.dependencies["index"]}
-    assert {"toy-lm.toml", "local-model.toml"} <= deps
+    assert {"toy-lm.toml", "local-model.toml", "llama-3-8b.toml"} <= deps
+    assert "Llama 3 8B (local copy)" in page, "a user spec overrides the bundled one"
+    assert app.status.getvalue().count("specs/llama-3-8b.toml overrides the bundled spec 'llama-3-8b'") == 1
 
 
 @pytest.mark.sphinx("html", testroot="user-spec")
