@@ -44,7 +44,7 @@ class _Panel:
 
     def __init__(self, arch: Architecture) -> None:
         self.arch = arch
-        self.colour = family_colour(arch.family)
+        self.colour = family_colour(arch.family, arch.colour)
         self.accent = self.colour.accent
         self.canvas = Canvas()
         self.y = 0.0

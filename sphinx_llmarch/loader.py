@@ -36,6 +36,7 @@ from .model import (
     Position,
     Vision,
 )
+from .style import PALETTE
 
 
 class SpecError(ValueError):
@@ -396,6 +397,7 @@ def architecture_from_dict(data: dict[str, Any], file: str) -> Architecture:
         layers=_read_layers(root, attention, position),
         mtp_modules=mtp.int("num_modules", 0, minimum=0) if mtp else 0,
         vision=_read_vision(root),
+        colour=root.choice("colour", tuple(PALETTE)),
         source_path=file,
     )
     if mtp is not None:

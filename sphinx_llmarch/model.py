@@ -190,6 +190,8 @@ class Architecture:
     layers: LayerPattern = LayerPattern()
     mtp_modules: int = 0
     vision: Vision | None = None
+    #: A palette colour name for the diagram (see ``style.PALETTE``); None picks one.
+    colour: str | None = None
     #: The file the spec was read from (for messages and Sphinx dependencies).
     source_path: str = ""
 

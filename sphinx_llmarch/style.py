@@ -28,24 +28,30 @@ class FamilyColour:
     accent: str  # numbers in callouts, the title
 
 
-_PALETTE = (
-    FamilyColour("#a5d8ff", "#1971c2"),
-    FamilyColour("#ffc9c9", "#e03131"),
-    FamilyColour("#b2f2bb", "#2b8a3e"),
-    FamilyColour("#ffd8a8", "#d9480f"),
-    FamilyColour("#d0bfff", "#6741d9"),
-    FamilyColour("#99e9f2", "#0c8599"),
-    FamilyColour("#ffec99", "#b35c00"),
-    FamilyColour("#fcc2d7", "#c2255c"),
-    FamilyColour("#eebefa", "#9c36b5"),
-    FamilyColour("#bac8ff", "#3b5bdb"),
-)
+#: Named so a spec can pick its family's colour (``colour = "blue"``).
+PALETTE = {
+    "blue": FamilyColour("#a5d8ff", "#1971c2"),
+    "red": FamilyColour("#ffc9c9", "#e03131"),
+    "green": FamilyColour("#b2f2bb", "#2b8a3e"),
+    "orange": FamilyColour("#ffd8a8", "#d9480f"),
+    "violet": FamilyColour("#d0bfff", "#6741d9"),
+    "cyan": FamilyColour("#99e9f2", "#0c8599"),
+    "yellow": FamilyColour("#ffec99", "#b35c00"),
+    "pink": FamilyColour("#fcc2d7", "#c2255c"),
+    "grape": FamilyColour("#eebefa", "#9c36b5"),
+    "indigo": FamilyColour("#bac8ff", "#3b5bdb"),
+}
 
 
-def family_colour(family: str) -> FamilyColour:
-    """A stable colour per family (md5, not ``hash()``, which changes per process)."""
+def family_colour(family: str, name: str | None = None) -> FamilyColour:
+    """The spec's named colour, else a stable pick from the family name.
+
+    md5 rather than ``hash()``, which changes from one process to the next.
+    """
+    if name:
+        return PALETTE[name]
     digest = hashlib.md5(family.strip().lower().encode("utf-8")).digest()
-    return _PALETTE[digest[0] % len(_PALETTE)]
+    return list(PALETTE.values())[digest[0] % len(PALETTE)]
 
 
 # Approximate Helvetica advance widths (fraction of the font size); generous so that

@@ -8,6 +8,7 @@ import pytest
 
 from sphinx_llmarch import diagram
 from sphinx_llmarch.loader import bundled_registry
+from sphinx_llmarch.style import family_colour
 
 from .conftest import needs_dot
 from .layout_check import layout, problems
@@ -81,3 +82,11 @@ def test_norm_placement_is_visibly_different() -> None:
     assert norm_boxes("qwen3-8b") == ["attention_prenorm", "ffn_prenorm"]
     assert norm_boxes("olmo-2-7b") == ["attention_postnorm", "ffn_postnorm"]
     assert norm_boxes("gemma-3-27b") == ["attention_prenorm", "attention_postnorm", "ffn_prenorm", "ffn_postnorm"]
+
+
+def test_each_bundled_family_has_its_own_colour() -> None:
+    colours: dict[str, set[str]] = {}
+    for arch in bundled_registry():
+        colours.setdefault(arch.family, set()).add(family_colour(arch.family, arch.colour).block)
+    assert all(len(c) == 1 for c in colours.values()), "one colour per family"
+    assert len({next(iter(c)) for c in colours.values()}) == len(colours), "no two families share one"
