@@ -19,7 +19,6 @@ from .warnings import warn
 if TYPE_CHECKING:
     from sphinx.writers.html5 import HTML5Translator
     from sphinx.writers.latex import LaTeXTranslator
-    from sphinx.writers.text import TextTranslator
 
 
 class llmarch_diagram(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -66,15 +65,19 @@ def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
     raise nodes.SkipNode
 
 
-def visit_text(self: TextTranslator, node: llmarch_diagram) -> None:
-    self.add_text(f"[diagram: {node['alt']}]")
+def visit_summary(self: nodes.NodeVisitor, node: llmarch_diagram) -> None:
+    """Text, man and texinfo: the description as an ordinary paragraph, so each
+    writer applies its own escaping and layout."""
+    paragraph = nodes.paragraph("", f"[diagram: {node['alt']}]")
+    paragraph.parent, paragraph.document = node.parent, node.document
+    paragraph.walkabout(self)
     raise nodes.SkipNode
 
 
 VISITORS = {
     "html": (visit_html, None),
     "latex": (visit_latex, None),
-    "text": (visit_text, None),
-    "man": (visit_text, None),
-    "texinfo": (visit_text, None),
+    "text": (visit_summary, None),
+    "man": (visit_summary, None),
+    "texinfo": (visit_summary, None),
 }

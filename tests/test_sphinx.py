@@ -204,3 +204,15 @@ def test_epub_pages_are_well_formed_xhtml(app: SphinxTestApp) -> None:
     page = (Path(app.outdir) / "index.xhtml").read_text(encoding="utf-8")
     ElementTree.fromstring(page)  # raises on an undeclared prefix such as xlink:
     assert "<svg" in page
+
+
+@pytest.mark.parametrize("builder", ["man", "texinfo", "singlehtml"])
+def test_other_builders(builder: str, make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    app = make_app(builder, srcdir=rootdir / "test-basic", builddir=tmp_path)
+    app.build()
+    assert "[llmarch." not in app.warning.getvalue()
+    output = "\n".join(
+        p.read_text(encoding="utf-8") for p in Path(app.outdir).rglob("*.*") if p.suffix in {".1", ".texi", ".html"}
+    )
+    expected = "<svg" if builder == "singlehtml" else "[diagram: Qwen3 8B: a dense decoder"
+    assert expected in output
