@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING, ClassVar
 
 from docutils import nodes
@@ -79,6 +80,10 @@ class LLMArchDirective(SphinxDirective):
         # Unique per directive, so one model shown twice on a page keeps distinct anchors.
         prefix = f"llmarch-{arch.id}-{self.env.new_serialno('llmarch')}"
         if "diagram" in show:
+            if shutil.which(config.dot) is None:
+                # Re-read this page on every build until Graphviz is installed, so the
+                # diagram appears without the author having to touch the page.
+                self.env.note_reread()
             container += self._figure(arch, diagram_links(arch, prefix) if "facts" in show else {})
         if "facts" in show:
             container += fact_sheet(arch, config.kv_context, prefix)

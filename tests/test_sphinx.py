@@ -144,6 +144,7 @@ def test_missing_dot_warns_once_and_keeps_the_fact_sheet(app: SphinxTestApp) -> 
     page = html(app)
     assert '<p class="llmarch-missing">Qwen3 8B: a dense decoder' in page
     assert "Parameters (text stack)" in page
+    assert {"index", "second"} <= app.env.reread_always, "pages come back once Graphviz is installed"
 
 
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "gif"})
