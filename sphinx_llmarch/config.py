@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from .warnings import warn
@@ -12,36 +12,35 @@ if TYPE_CHECKING:
     from sphinx.config import Config
 
 
+SHOW_CHOICES = ("diagram", "facts")
+
+
+def _option(default: Any, rebuild: str, *types: type) -> Any:
+    """A config field with the Sphinx ``rebuild`` kind and accepted ``types`` attached."""
+    return field(default=default, metadata={"rebuild": rebuild, "types": frozenset(types)})
+
+
 @dataclass(frozen=True)
 class LLMArchConfig:
     """Defaults that work with no configuration at all."""
 
     #: Directories (or single .toml files), relative to conf.py, with extra or overriding specs.
-    spec_paths: tuple[str, ...] = ()
+    spec_paths: tuple[str, ...] = _option((), "env", list, tuple)
     #: The Graphviz ``dot`` executable.
-    dot: str = "dot"
+    dot: str = _option("dot", "", str)
     #: Image format for HTML builders: ``svg`` (inlined, theme-aware) or ``png``.
-    html_format: str = "svg"
+    html_format: str = _option("svg", "html", str)
     #: What ``llm-arch`` shows when ``:show:`` is not given.
-    default_show: tuple[str, ...] = ("diagram", "facts")
+    default_show: tuple[str, ...] = _option(SHOW_CHOICES, "env", list, tuple)
     #: Context length (tokens) used for the KV-cache size in fact sheets; 0 = the model's own.
-    kv_context: int = 0
-
-
-_REBUILD = {"spec_paths": "env", "default_show": "env", "kv_context": "env", "dot": "", "html_format": "html"}
-SHOW_CHOICES = ("diagram", "facts")
+    kv_context: int = _option(0, "env", int)
 
 
 def add_config_values(app: Sphinx) -> None:
     for item in fields(LLMArchConfig):
-        kinds = (
-            frozenset({int})
-            if item.type == "int"
-            else frozenset({str})
-            if item.type == "str"
-            else frozenset({list, tuple})
+        app.add_config_value(
+            f"llmarch_{item.name}", item.default, item.metadata["rebuild"], types=item.metadata["types"]
         )
-        app.add_config_value(f"llmarch_{item.name}", item.default, _REBUILD[item.name], types=kinds)
 
 
 def _problem(name: str, value: Any) -> str | None:

@@ -10,6 +10,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from . import diagram, stats
+from .config import SHOW_CHOICES
 from .loader import SpecError, UnknownModelError, load_spec
 from .nodes import llmarch_diagram
 from .runtime import state
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from sphinx.util.typing import OptionSpec
 
     from .model import Architecture
-
-SHOW_CHOICES = ("diagram", "facts")
 
 
 def show_option(argument: str | None) -> tuple[str, ...]:

@@ -58,16 +58,15 @@ def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
 def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
     path = _render(self, node, "pdf")
     if path is None:
-        self.body.append(self.encode(f"[diagram: {node['alt']}]") + "\n\n")
-    else:
-        options = r"width=\linewidth,height=0.8\textheight,keepaspectratio"
-        self.body.append(f"\n\\sphinxincludegraphics[{options}]{{{{{path.stem}}}{path.suffix}}}\n")
+        visit_summary(self, node)  # raises SkipNode
+    options = r"width=\linewidth,height=0.8\textheight,keepaspectratio"
+    self.body.append(f"\n\\sphinxincludegraphics[{options}]{{{{{path.stem}}}{path.suffix}}}\n")
     raise nodes.SkipNode
 
 
 def visit_summary(self: nodes.NodeVisitor, node: llmarch_diagram) -> None:
-    """Text, man and texinfo: the description as an ordinary paragraph, so each
-    writer applies its own escaping and layout."""
+    """Text, man, texinfo (and latex without Graphviz): the description as an
+    ordinary paragraph, so each writer applies its own escaping and layout."""
     paragraph = nodes.paragraph("", f"[diagram: {node['alt']}]")
     paragraph.parent, paragraph.document = node.parent, node.document
     paragraph.walkabout(self)

@@ -217,3 +217,11 @@ def test_other_builders(builder: str, make_app: MakeApp, rootdir: Path, tmp_path
     )
     expected = "<svg" if builder == "singlehtml" else "[diagram: Qwen3 8B: a dense decoder"
     assert expected in output
+
+
+@pytest.mark.sphinx("latex", testroot="basic", confoverrides={"llmarch_dot": "/nonexistent/dot"})
+def test_latex_without_dot_prints_the_summary(app: SphinxTestApp) -> None:
+    app.build()
+    tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
+    assert "[diagram: Qwen3 8B: a dense decoder" in tex and "sphinxincludegraphics" not in tex
+    assert app.warning.getvalue().count("[llmarch.dot]") == 1
