@@ -89,10 +89,14 @@ class LLMArchDirective(SphinxDirective):
         return [container]
 
     def _figure(self, arch: Architecture, links: diagram.Links) -> nodes.Element:
+        alt = self.options.get("alt") or stats.describe(arch)
+        summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])
         node = llmarch_diagram(
+            "",
+            summary,
             model=arch.id,
             dot=diagram.to_dot(arch, links),
-            alt=self.options.get("alt") or stats.describe(arch),
+            alt=alt,
             align=self.options.get("align", "center"),
             width=self.options.get("width", ""),
         )

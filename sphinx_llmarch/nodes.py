@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 
 class llmarch_diagram(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
-    """An architecture diagram: ``dot``, ``alt``, ``model``, ``align``, ``width``."""
+    """An architecture diagram: ``dot``, ``alt``, ``model``, ``align``, ``width``.
+
+    Its one child is a summary paragraph, which builders without images print
+    and the others print only when Graphviz is missing or fails.
+    """
 
 
 def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram, fmt: str) -> Path | None:
@@ -45,38 +49,37 @@ def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
     style = f' style="width: {node["width"]}"' if node.get("width") else ""
     self.body.append(f'<div class="{" ".join(classes)}"{style}>')
     if path is None:
-        self.body.append(f'<p class="llmarch-missing">{self.encode(node["alt"])}</p>')
-    elif fmt == "svg":
+        return  # the summary paragraph (the node's child) stands in for the image
+    if fmt == "svg":
         self.body.append(inline_svg(path.read_text(encoding="utf-8"), node["alt"]))
     else:
         src = posixpath.join(self.builder.imgpath, path.name)
         self.body.append(f'<img src="{src}" alt="{self.attval(node["alt"])}" class="llmarch-png"/>')
-    self.body.append("</div>\n")
+    depart_html(self, node)
     raise nodes.SkipNode
+
+
+def depart_html(self: HTML5Translator, node: llmarch_diagram) -> None:
+    self.body.append("</div>\n")
 
 
 def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
     path = _render(self, node, "pdf")
     if path is None:
-        visit_summary(self, node)  # raises SkipNode
+        return  # the summary paragraph stands in for the image
     options = r"width=\linewidth,height=0.8\textheight,keepaspectratio"
     self.body.append(f"\n\\sphinxincludegraphics[{options}]{{{{{path.stem}}}{path.suffix}}}\n")
     raise nodes.SkipNode
 
 
-def visit_summary(self: nodes.NodeVisitor, node: llmarch_diagram) -> None:
-    """Text, man, texinfo (and latex without Graphviz): the description as an
-    ordinary paragraph, so each writer applies its own escaping and layout."""
-    paragraph = nodes.paragraph("", f"[diagram: {node['alt']}]")
-    paragraph.parent, paragraph.document = node.parent, node.document
-    paragraph.walkabout(self)
-    raise nodes.SkipNode
+def show_summary(self: nodes.NodeVisitor, node: llmarch_diagram) -> None:
+    """Text, man and texinfo print the node's child: a one-sentence summary paragraph."""
 
 
 VISITORS = {
-    "html": (visit_html, None),
-    "latex": (visit_latex, None),
-    "text": (visit_summary, None),
-    "man": (visit_summary, None),
-    "texinfo": (visit_summary, None),
+    "html": (visit_html, depart_html),
+    "latex": (visit_latex, show_summary),
+    "text": (show_summary, show_summary),
+    "man": (show_summary, show_summary),
+    "texinfo": (show_summary, show_summary),
 }

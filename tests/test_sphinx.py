@@ -142,7 +142,7 @@ def test_missing_dot_warns_once_and_keeps_the_fact_sheet(app: SphinxTestApp) -> 
     assert "'/nonexistent/dot' was not found; install Graphviz" in warnings and "apt-get install graphviz" in warnings
     assert "Traceback" not in warnings
     page = html(app)
-    assert '<p class="llmarch-missing">Qwen3 8B: a dense decoder' in page
+    assert '<p class="llmarch-summary">[diagram: Qwen3 8B: a dense decoder' in page
     assert "Parameters (text stack)" in page
     assert {"index", "second"} <= app.env.reread_always, "pages come back once Graphviz is installed"
 
@@ -223,5 +223,5 @@ def test_other_builders(builder: str, make_app: MakeApp, rootdir: Path, tmp_path
 def test_latex_without_dot_prints_the_summary(app: SphinxTestApp) -> None:
     app.build()
     tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
-    assert "[diagram: Qwen3 8B: a dense decoder" in tex and "sphinxincludegraphics" not in tex
+    assert "{[}diagram: Qwen3 8B: a dense decoder" in tex and "sphinxincludegraphics" not in tex
     assert app.warning.getvalue().count("[llmarch.dot]") == 1
