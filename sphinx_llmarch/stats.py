@@ -168,6 +168,20 @@ def params_as_counted(arch: Architecture) -> Params:
     return params(dataclasses.replace(arch, **changes) if changes else arch)
 
 
+OFFICIAL_FIGURES = ("total", "active", "non_embedding", "total_with_mtp")
+
+
+def counted_like_official(arch: Architecture, figure: str) -> int:
+    """Our count under the conventions of the authors' ``figure`` (one of
+    :data:`OFFICIAL_FIGURES`): their vocabulary (``counted_with``) and the
+    components they leave out (``excludes``), so the two compare like with like."""
+    official = getattr(arch.official, figure)
+    p = params_as_counted(arch)
+    value = getattr(p, figure)
+    removed = {"embedding": p.embedding + p.position_embedding, "output_head": p.output_head}
+    return value - sum(removed[name] for name in (official.excludes if official else ()))
+
+
 def num_attention_layers(arch: Architecture, kind: Literal["full", "sliding"]) -> int:
     return arch.layers.count_attention(kind, arch.num_layers)
 

@@ -64,10 +64,10 @@ def _count(value: int) -> str:
     return f"{stats.human(value)} ({value:,})"
 
 
-def parameter_rows(arch: Architecture) -> list[tuple[str, str]]:
+def parameter_rows(arch: Architecture) -> list[tuple[str, str | nodes.Node]]:
     """Computed counts with what each includes, and the official figure beside them."""
     p = stats.params(arch)
-    rows = [
+    rows: list[tuple[str, str | nodes.Node]] = [
         (
             "Parameters (text stack)",
             f"{_count(p.total)}, embeddings included"
@@ -114,15 +114,17 @@ def parameter_rows(arch: Architecture) -> list[tuple[str, str]]:
                 f"{_count(p.total_with_vision)} with them",
             )
         )
-    for label, figure in (
-        ("Official total", arch.official.total),
-        ("Official active", arch.official.active),
-        ("Official non-embedding", arch.official.non_embedding),
-        ("Official total with MTP", arch.official.total_with_mtp),
-    ):
-        if figure is not None:
-            detail = f"“{figure.stated}”" + (f" ({figure.convention})" if figure.convention else "")
-            rows.append((label, detail))
+    for name in stats.OFFICIAL_FIGURES:
+        figure = getattr(arch.official, name)
+        if figure is None:
+            continue
+        ours = stats.counted_like_official(arch, name)
+        text = f"“{figure.stated}”" + (f" ({figure.convention})" if figure.convention else "")
+        text += f"; ours counted the same way: {stats.human(ours)} ({(ours - figure.value) / figure.value:+.2%})"
+        cell = nodes.paragraph("", text)
+        if figure.source:
+            cell += [nodes.Text(" · "), nodes.reference("", "source", refuri=figure.source)]
+        rows.append((f"Official {name.replace('_', ' ')}", cell))
     if arch.official.counted_with:
         changed = ", ".join(f"{k} = {v:,}" for k, v in arch.official.counted_with)
         rows.append(
