@@ -222,7 +222,7 @@ def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.
     cells: list[tuple[str, nodes.Node]] = [(k, _text(v) if isinstance(v, str) else v) for k, v in rows]
     if arch.official.note:
         cells.append(("Note on the official figure", _text(arch.official.note)))
-    cells.append(("Sources", _links([(_SOURCE_LABELS.get(k, k), url) for k, url in arch.sources])))
+    cells.append(("Sources", _links([(_SOURCE_LABELS.get(k, k.replace("_", " ")), url) for k, url in arch.sources])))
     return cells
 
 
