@@ -225,3 +225,10 @@ def test_latex_without_dot_prints_the_summary(app: SphinxTestApp) -> None:
     tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
     assert "{[}diagram: Qwen3 8B: a dense decoder" in tex and "sphinxincludegraphics" not in tex
     assert app.warning.getvalue().count("[llmarch.dot]") == 1
+
+
+def test_css_reaches_shapes_inside_links() -> None:
+    """Linked nodes wrap their shape in <a>, so node rules must not use child selectors."""
+    css = (Path(render.__file__).parent / "static" / "llmarch.css").read_text()
+    assert re.search(r"\.lm-box path", css)
+    assert not re.search(r"\.lm-(box|op|ffn|attention|junction) >", css)
