@@ -11,6 +11,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import diagram, stats
 from .config import SHOW_CHOICES
+from .images import note_diagram
 from .loader import SpecError, UnknownModelError, load_spec
 from .nodes import llmarch_diagram
 from .runtime import state
@@ -89,13 +90,15 @@ class LLMArchDirective(SphinxDirective):
         return [container]
 
     def _figure(self, arch: Architecture, links: diagram.Links) -> nodes.Element:
+        dot = diagram.to_dot(arch, links)
+        note_diagram(self.env, dot)
         alt = self.options.get("alt") or stats.describe(arch)
         summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])
         node = llmarch_diagram(
             "",
             summary,
             model=arch.id,
-            dot=diagram.to_dot(arch, links),
+            dot=dot,
             alt=alt,
             align=self.options.get("align", "center"),
             width=self.options.get("width", ""),

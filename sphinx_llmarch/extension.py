@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import images
 from .config import add_config_values
 from .directives import LLMArchDirective
 from .nodes import VISITORS, llmarch_diagram
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 1
+ENV_VERSION = 2
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
@@ -24,6 +25,9 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_directive("llm-arch", LLMArchDirective)
     app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", copy_static)
+    app.connect("env-purge-doc", images.purge_doc)
+    app.connect("env-merge-info", images.merge_info)
+    app.connect("build-finished", images.prune_stale)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

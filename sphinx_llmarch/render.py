@@ -30,11 +30,16 @@ class DotMissingError(RenderError):
     """The ``dot`` program is not installed or not runnable."""
 
 
-def cache_key(dot_source: str, fmt: str, dot: str = "dot") -> str:
+def source_digest(dot_source: str) -> str:
+    return hashlib.sha1(dot_source.encode("utf-8")).hexdigest()
+
+
+def cached_name(digest: str, fmt: str, dot: str = "dot", prefix: str = "llmarch") -> str:
+    """``<prefix>-<key>.<fmt>``; the key covers the package version and the command line too."""
     from . import __version__
 
-    payload = "\0".join((__version__, fmt, dot, *RENDER_ARGS, dot_source))
-    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+    payload = "\0".join((__version__, fmt, dot, *RENDER_ARGS, digest))
+    return f"{prefix}-{hashlib.sha1(payload.encode('utf-8')).hexdigest()}.{fmt}"
 
 
 def render_bytes(dot_source: str, fmt: str, dot: str = "dot", timeout: float = 60) -> bytes:
@@ -67,7 +72,7 @@ def render_cached(dot_source: str, fmt: str, directory: Path, prefix: str = "llm
     The file is written to a temporary name and renamed, so parallel builds that
     render the same diagram never see a half-written image.
     """
-    target = directory / f"{prefix}-{cache_key(dot_source, fmt, dot)}.{fmt}"
+    target = directory / cached_name(source_digest(dot_source), fmt, dot, prefix)
     if target.is_file():
         return target
     data = render_bytes(dot_source, fmt, dot)

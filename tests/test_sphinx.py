@@ -183,6 +183,7 @@ def test_parallel_build_matches_serial(app: SphinxTestApp, make_app: MakeApp, tm
     parallel = make_app("html", srcdir=app.srcdir, builddir=tmp_path / "parallel", parallel=4)
     parallel.build()
     assert "[llmarch." not in parallel.warning.getvalue()
+    assert len(list((Path(parallel.outdir) / "_images").glob("llmarch-*.svg"))) == 8, "merged, so none pruned"
     for page in sorted(Path(app.outdir).glob("*.html")):
         if page.name in ("genindex.html", "search.html"):
             continue
@@ -232,3 +233,17 @@ def test_css_reaches_shapes_inside_links() -> None:
     css = (Path(render.__file__).parent / "static" / "llmarch.css").read_text()
     assert re.search(r"\.lm-box path", css)
     assert not re.search(r"\.lm-(box|op|ffn|attention|junction) >", css)
+
+
+@pytest.mark.sphinx("html", testroot="basic")
+def test_stale_renders_are_pruned(app: SphinxTestApp) -> None:
+    app.build()
+    images = Path(app.outdir) / "_images"
+    used = sorted(images.glob("llmarch-*.svg"))
+    stale = images / f"llmarch-{'0' * 40}.svg"
+    stale.write_text("<svg/>")
+    unrelated = images / "other.png"
+    unrelated.write_bytes(b"not ours")
+    app.build()  # nothing changed: no page is rewritten, the stale render still goes
+    assert not stale.exists() and unrelated.exists()
+    assert sorted(images.glob("llmarch-*.svg")) == used

@@ -1,0 +1,52 @@
+"""Which cached renders the documents still use, so stale ones can be deleted.
+
+Sphinx's own graphviz extension leaves old images in ``_images`` forever. Here
+each document records the digests of its diagrams in the environment (purged
+and merged per document, so ``-j N`` and incremental builds agree), and after a
+successful build every ``llmarch-*`` render no document uses is removed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .render import cached_name, source_digest
+from .runtime import state
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+_ENV_KEY = "llmarch_diagrams"
+
+
+def _diagrams(env: BuildEnvironment) -> dict[str, set[str]]:
+    if not hasattr(env, _ENV_KEY):
+        setattr(env, _ENV_KEY, {})
+    return getattr(env, _ENV_KEY)
+
+
+def note_diagram(env: BuildEnvironment, dot_source: str) -> None:
+    _diagrams(env).setdefault(env.docname, set()).add(source_digest(dot_source))
+
+
+def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _diagrams(env).pop(docname, None)
+
+
+def merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """Take over what a parallel reader recorded for the documents it read."""
+    theirs = _diagrams(other)
+    _diagrams(env).update({docname: theirs[docname] for docname in docnames if docname in theirs})
+
+
+def prune_stale(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format not in ("html", "latex"):
+        return
+    config = state(app.env).config
+    fmt = config.html_format if app.builder.format == "html" else "pdf"
+    keep = {cached_name(digest, fmt, config.dot) for digests in _diagrams(app.env).values() for digest in digests}
+    for path in Path(app.outdir, app.builder.imagedir).glob(f"llmarch-*.{fmt}"):
+        if path.name not in keep:
+            path.unlink()
