@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import difflib
 import functools
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -344,6 +345,16 @@ def _read_vision(root: _Table) -> Vision | None:
     return vision
 
 
+_SLUG = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+
+
+def _slug(root: _Table, key: str, value: object) -> str:
+    """Ids and aliases are lower-case slugs (``llama-3.2-1b``), as directives spell them."""
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
+        raise root.fail(key, f"{value!r} is not a lower-case id like 'qwen3-8b' or 'llama-3.2-1b'")
+    return value
+
+
 def _extended_context(text: _Table) -> tuple[int, str] | None:
     length = text.int("extended_context_length")
     if length is None:
@@ -371,13 +382,16 @@ def architecture_from_dict(data: dict[str, Any], file: str) -> Architecture:
     position = _read_position(root)
     mtp = root.table("mtp")
     arch = Architecture(
-        id=root.str("id", _REQUIRED),
+        id=_slug(root, "id", root.str("id", _REQUIRED)),
         name=root.str("name", _REQUIRED),
         family=root.str("family", _REQUIRED),
         organization=root.str("organization", ""),
         released=released,
         license=root.str("license"),
-        aliases=tuple(root._get("aliases", (list,), "a list of ids", [])),
+        aliases=tuple(
+            _slug(root, f"aliases[{i}]", alias)
+            for i, alias in enumerate(root._get("aliases", (list,), "a list of ids", []))
+        ),
         summary=root.str("summary", ""),
         key_detail=root.str("key_detail", ""),
         sources=links,

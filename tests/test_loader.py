@@ -99,6 +99,8 @@ def test_toy_spec_loads() -> None:
         ),
         ('name = "Toy LM"', 'name = "Toy', "toy-lm.toml: invalid TOML: "),
         ('id = "toy-lm"', 'id = "other"', "toy-lm.toml: id: 'other' does not match the file name 'toy-lm'"),
+        ('id = "toy-lm"', 'id = "Toy LM"', "toy-lm.toml: id: 'Toy LM' is not a lower-case id"),
+        ('aliases = ["toy"]', 'aliases = ["toy", 7]', "toy-lm.toml: aliases[1]: 7 is not a lower-case id"),
         (
             "[position]",
             '[layers]\nattention = ["sliding", "full"]\n\n[position]',
