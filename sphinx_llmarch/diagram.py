@@ -304,7 +304,7 @@ class _Panel:
         first_centre = (min(n.bottom for n in panels[0]) + max(n.top for n in panels[0])) / 2
         wanted = ffn.y + (low + high) / 2 - first_centre
         placed = pack([(n.y, n.h) for n in callouts] + [(wanted, high - low)], gap=16)
-        for node, y in zip(callouts, placed, strict=False):
+        for node, y in zip(callouts, placed[:-1], strict=True):
             node.y = y
         shift = placed[-1] - (low + high) / 2
         for node in stack:

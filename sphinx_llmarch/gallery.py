@@ -55,8 +55,8 @@ def overview_table(models: Iterable[Architecture]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_gallery(directory: Path, models: Iterable[Architecture]) -> list[str]:
-    """Write ``<id>.rst`` for each model and ``index.rst``; return the ids."""
+def write_gallery(directory: Path, models: Iterable[Architecture]) -> None:
+    """Write ``<id>.rst`` for each model and ``index.rst``."""
     models = list(models)
     for arch in models:
         write_if_changed(directory / f"{arch.id}.rst", model_page(arch))
@@ -74,4 +74,3 @@ def write_gallery(directory: Path, models: Iterable[Architecture]) -> list[str]:
         "",
     ]
     write_if_changed(directory / "index.rst", "\n".join(index))
-    return [arch.id for arch in models]

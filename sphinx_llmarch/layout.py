@@ -221,12 +221,11 @@ class Canvas:
         return graph
 
 
-def pack(items: list[tuple[float, float]], gap: float = 8, fixed: tuple[tuple[float, float], ...] = ()) -> list[float]:
+def pack(items: list[tuple[float, float]], gap: float = 8) -> list[float]:
     """Place boxes (wanted centre y, height) in one column without overlaps.
 
     Each box keeps its wanted position when it can; otherwise it moves up just
-    far enough to clear the box below or a ``fixed`` (centre, height) band, so
-    callouts stay beside their nodes and leader lines stay clear.
+    far enough to clear the box below, so callouts stay beside their nodes.
     """
     order = sorted(range(len(items)), key=lambda i: items[i][0])
     placed = [0.0] * len(items)
@@ -234,9 +233,6 @@ def pack(items: list[tuple[float, float]], gap: float = 8, fixed: tuple[tuple[fl
     for i in order:
         want, height = items[i]
         centre = max(want, ceiling + height / 2)
-        for band_centre, band_height in sorted(fixed):
-            if abs(centre - band_centre) < (height + band_height) / 2 + gap:
-                centre = band_centre + (height + band_height) / 2 + gap
         placed[i] = centre
         ceiling = centre + height / 2 + gap
     return placed

@@ -355,12 +355,12 @@ def _slug(root: _Table, key: str, value: object) -> str:
     return value
 
 
-def _extended_context(text: _Table) -> tuple[int, str] | None:
+def _extended_context(text: _Table, context_length: int) -> tuple[int, str] | None:
     length = text.int("extended_context_length")
     if length is None:
         text.used.add("extended_context_method")
         return None
-    if length <= text.data.get("context_length", 0):
+    if length <= context_length:
         raise text.fail("extended_context_length", f"{length} is not longer than context_length")
     return length, text.str("extended_context_method", _REQUIRED)
 
@@ -376,6 +376,7 @@ def architecture_from_dict(data: dict[str, Any], file: str) -> Architecture:
     text = root.table("text", required=True)
     assert text is not None
     hidden = text.int("hidden_size", _REQUIRED)
+    context_length = text.int("context_length", _REQUIRED)
     num_layers = text.int("num_hidden_layers", _REQUIRED)
     released = root._get("released", (datetime.date,), "a date (YYYY-MM-DD)", None)
     attention = _read_attention(root, hidden)
@@ -399,10 +400,10 @@ def architecture_from_dict(data: dict[str, Any], file: str) -> Architecture:
         vocab_size=text.int("vocab_size", _REQUIRED),
         hidden_size=hidden,
         num_layers=num_layers,
-        context_length=text.int("context_length", _REQUIRED),
+        context_length=context_length,
         max_position_embeddings=text.int("max_position_embeddings"),
         tie_word_embeddings=text.bool("tie_word_embeddings"),
-        extended_context=_extended_context(text),
+        extended_context=_extended_context(text, context_length),
         attention=attention,
         position=position,
         norm=_read_norm(root),

@@ -73,7 +73,8 @@ def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
 
 
 def show_summary(self: nodes.NodeVisitor, node: llmarch_diagram) -> None:
-    """Text, man and texinfo print the node's child: a one-sentence summary paragraph."""
+    """Let the builder print the node's child, the one-sentence summary paragraph
+    (always for text, man and texinfo; for latex when there is no image)."""
 
 
 VISITORS = {

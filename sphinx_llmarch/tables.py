@@ -261,7 +261,8 @@ def diagram_links(arch: Architecture, id_prefix: str) -> dict[str, tuple[str, st
     rows = DIAGRAM_ROWS | ({"ffn": "Mixture of experts"} if arch.moe else {})
     links = {node: ("#" + row_id(id_prefix, label), f"{label} in the fact sheet") for node, label in rows.items()}
     sources = dict(arch.sources)
-    url = sources.get("model_card") or sources.get("config")
-    if url:
-        links["title"] = (url, f"{arch.name} model card")
+    for key in ("model_card", "config"):
+        if key in sources:
+            links["title"] = (sources[key], f"{arch.name} {_SOURCE_LABELS[key]}")
+            break
     return links
