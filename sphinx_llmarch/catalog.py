@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .loader import Registry, SpecError, bundled_registry, bundled_spec_files, load_spec
+from .loader import Registry, SpecError, bundled_registry
 from .warnings import logger, warn
 
 if TYPE_CHECKING:
@@ -30,21 +30,22 @@ def _spec_files(confdir: Path, entries: tuple[str, ...]) -> list[Path]:
 def build_registry(app: Sphinx, config: LLMArchConfig) -> Registry:
     """Bundled models, then the user's; bad files warn once and are skipped.
 
-    A skipped file's error is kept under its file name, so a directive asking
-    for that model repeats the real problem instead of "unknown model".
+    User specs may extend bundled ones or each other. A skipped file's error is
+    kept under its file name, so a directive asking for that model repeats the
+    real problem instead of "unknown model".
     """
-    registry = Registry(bundled_registry())
-    bundled = {path.stem for path in bundled_spec_files()}
+    bundled = bundled_registry()
+    registry = Registry(bundled, bundled.raw)
     confdir = Path(app.confdir)
-    for path in _spec_files(confdir, config.spec_paths):
-        try:
-            arch = load_spec(path, display=_display(path, confdir))
-        except SpecError as error:
-            warn(str(error), "spec")
-            registry.failed[path.stem] = error
-            continue
-        if registry.add(arch) is not None and arch.id in bundled:
-            logger.info("llmarch: %s overrides the bundled spec %r", _display(path, confdir), arch.id)
+
+    def failed(path: Path, error: SpecError) -> None:
+        warn(str(error), "spec")
+        registry.failed[path.stem] = error
+
+    files = [(path, _display(path, confdir)) for path in _spec_files(confdir, config.spec_paths)]
+    for arch in registry.add_files(files, failed):
+        if arch.id in {model.id for model in bundled}:
+            logger.info("llmarch: %s overrides the bundled spec %r", _display(Path(arch.source_path), confdir), arch.id)
     return registry
 
 

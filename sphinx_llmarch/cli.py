@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import __version__, diagram, stats
+from .kinds import Op
 from .loader import Registry, SpecError, UnknownModelError, bundled_registry, load_spec
 from .model import Architecture
 from .render import FORMATS, RenderError, render_bytes
+from .vision import vision_json
 
 USAGE_ERROR = 2
 
@@ -27,28 +30,29 @@ def _summary(arch: Architecture) -> dict[str, Any]:
     }
 
 
+def _op_json(op: Op, hidden_size: int) -> dict[str, Any]:
+    data = {"type": op.type, "title": op.title, **dataclasses.asdict(op)}
+    data["params"] = sum(op.params(hidden_size).values())
+    return data
+
+
 def model_json(arch: Architecture, context: int | None = None) -> dict[str, Any]:
-    """Everything ``show --json`` prints; numbers are exact integers.
+    """Everything ``show --json`` (and ``import --json``) prints; numbers are exact integers.
 
     ``context`` is the length (tokens) for the KV-cache size; default: the model's own.
     """
     context = context or arch.context_length
     p = stats.params(arch)
-    attn = arch.attention
     data = _summary(arch) | {
         "license": arch.license,
+        "extends": arch.base,
         "decoder_type": stats.decoder_type(arch),
         "params": {
             "total": p.total,
             "active": p.active,
-            "embedding": p.embedding + p.position_embedding + p.output_head,
+            "embedding": p.embedding,
             "non_embedding": p.non_embedding,
-            "attention": p.attention,
-            "norms": p.norms,
-            "dense_ffn": p.dense_ffn,
-            "routed_experts": p.routed_experts,
-            "shared_experts": p.shared_experts,
-            "router": p.router,
+            "components": dict(p.components),
             "mtp": p.mtp,
             "total_with_mtp": p.total_with_mtp,
             "vision_encoder": p.vision_encoder,
@@ -60,41 +64,34 @@ def model_json(arch: Architecture, context: int | None = None) -> dict[str, Any]
             "context_tokens": context,
             "bytes_at_context": stats.kv_cache_bytes(arch, context),
         },
+        "state_bytes": stats.state_bytes(arch),
         "num_layers": arch.num_layers,
         "hidden_size": arch.hidden_size,
         "vocab_size": arch.vocab_size,
         "context_length": arch.context_length,
-        "attention": {
-            "kind": attn.kind,
-            "num_heads": attn.num_heads,
-            "num_kv_heads": attn.num_kv_heads,
-            "head_dim": attn.head_dim,
-            "qk_norm": attn.qk_norm,
-            "sliding_window": attn.sliding_window,
-            "sinks": attn.sinks,
-        },
         "layer_mix": stats.layer_mix(arch),
+        "layer_kinds": [
+            {
+                "key": kind.key,
+                "label": kind.label,
+                "layers": count,
+                "sublayers": [
+                    {"op": sub.op_key, "norm": sub.norm, "parallel": sub.parallel, **_op_json(sub.op, arch.hidden_size)}
+                    for sub in kind.sublayers
+                ],
+            }
+            for kind, count in arch.kind_counts()
+        ],
+        "schedule": {"prefix": list(arch.schedule.prefix), "cycle": list(arch.schedule.cycle)},
         "official": {
-            name: figure.value
-            for name, figure in (
-                ("total", arch.official.total),
-                ("active", arch.official.active),
-                ("non_embedding", arch.official.non_embedding),
-                ("total_with_mtp", arch.official.total_with_mtp),
-            )
-            if figure is not None
+            name: getattr(arch.official, name).value
+            for name in stats.OFFICIAL_FIGURES
+            if getattr(arch.official, name) is not None
         },
         "sources": dict(arch.sources),
     }
-    if arch.moe:
-        moe = arch.moe
-        data["moe"] = {
-            "num_experts": moe.num_experts,
-            "experts_per_token": moe.experts_per_token,
-            "expert_intermediate_size": moe.expert_intermediate_size,
-            "num_shared_experts": moe.num_shared_experts,
-            "first_k_dense": moe.first_k_dense,
-        }
+    if arch.vision:
+        data["vision"] = vision_json(arch.vision)
     return data
 
 
@@ -108,6 +105,11 @@ def _show_text(arch: Architecture, context: int | None) -> str:
         f"  kv cache   {data['kv_cache']['bytes_per_token']:,} bytes/token (bf16), "
         f"{stats.human_bytes(data['kv_cache']['bytes_at_context'])} at {data['kv_cache']['context_tokens']:,} tokens",
         f"  layers     {arch.num_layers} ({data['layer_mix']})",
+        *(
+            [f"  state      {stats.human_bytes(data['state_bytes'])} per sequence (bf16)"]
+            if data["state_bytes"]
+            else []
+        ),
         f"  context    {arch.context_length:,} tokens",
     ]
     return "\n".join(lines)
@@ -147,11 +149,17 @@ def _positive(text: str) -> int:
 
 
 def _registry(paths: list[str]) -> Registry:
-    registry = Registry(bundled_registry())
+    bundled = bundled_registry()
+    registry = Registry(bundled, bundled.raw)
+    files = []
     for entry in paths:
         path = Path(entry)
-        for file in sorted(path.glob("*.toml")) if path.is_dir() else [path]:
-            registry.add(load_spec(file, display=str(file)))
+        files += [(file, str(file)) for file in (sorted(path.glob("*.toml")) if path.is_dir() else [path])]
+
+    def fail(path: Path, error: SpecError) -> None:
+        raise error
+
+    registry.add_files(files, fail)
     return registry
 
 

@@ -55,7 +55,7 @@ class LLMArchDirective(SphinxDirective):
         if argument.endswith(".toml"):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
-            return load_spec(absolute, display=relative)
+            return load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
         registry = state(self.env).registry
         try:
             return registry.get(argument)
@@ -72,7 +72,8 @@ class LLMArchDirective(SphinxDirective):
             message = str(error) if subtype == "unknown_model" else f"cannot load spec {error}"
             warn(message, subtype, location=self.get_location())
             return [nodes.error("", nodes.paragraph("", f"llm-arch: {message}"))]
-        self.env.note_dependency(arch.source_path)
+        for file in arch.files:
+            self.env.note_dependency(file)
         config = state(self.env).config
         show = self.options.get("show", config.default_show)
         container = nodes.container(classes=["llmarch", *self.options.get("class", [])])
@@ -91,7 +92,7 @@ class LLMArchDirective(SphinxDirective):
 
     def _figure(self, arch: Architecture, links: diagram.Links) -> nodes.Element:
         dot = diagram.to_dot(arch, links)
-        note_diagram(self.env, dot)
+        key = note_diagram(self.env, dot)
         alt = self.options.get("alt") or stats.describe(arch)
         summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])
         node = llmarch_diagram(
@@ -99,6 +100,7 @@ class LLMArchDirective(SphinxDirective):
             summary,
             model=arch.id,
             dot=dot,
+            key=key,
             alt=alt,
             align=self.options.get("align", "center"),
             width=self.options.get("width", ""),

@@ -24,10 +24,21 @@ def model_page(arch: Architecture) -> str:
 
 
 def _attention_cell(arch: Architecture) -> str:
-    """``GQA 32/8`` (query/KV heads); MLA shares one latent, so just its heads."""
-    attn = arch.attention
-    heads = f"{attn.num_heads}" if attn.kind == "mla" else f"{attn.num_heads}/{attn.num_kv_heads}"
-    return f"{attn.kind.upper()} {heads}"
+    """``GQA 32/8`` (query/KV heads); MLA shares one latent, so just its heads;
+    hybrids name their other mixers too: ``Gated DeltaNet + GQA 16/2``."""
+    cells = []
+    for kind, _ in arch.kind_counts():
+        for op in kind.ops:
+            if op.role != "token":
+                continue
+            heads = getattr(op, "num_heads", 0)
+            if op.type == "attention":
+                cells.append(f"{op.kind.upper()} {heads}/{op.num_kv_heads}")  # type: ignore[attr-defined]
+            elif op.type == "mla":
+                cells.append(f"MLA {heads}")
+            else:
+                cells.append(op.short)
+    return " + ".join(dict.fromkeys(cells))
 
 
 def overview_table(models: Iterable[Architecture]) -> str:
@@ -41,7 +52,7 @@ def overview_table(models: Iterable[Architecture]) -> str:
                 f":doc:`{arch.name} <{arch.id}>`",
                 arch.released.isoformat() if arch.released else "",
                 stats.human(p.total),
-                stats.human(p.active) if arch.moe else "all",
+                stats.human(p.active) if arch.is_moe else "all",
                 f"{arch.num_layers}",
                 _attention_cell(arch),
                 compact(arch.context_length),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .render import cached_name, source_digest
+from .render import cached_name, render_key
 from .runtime import state
 
 if TYPE_CHECKING:
@@ -27,8 +27,11 @@ def _diagrams(env: BuildEnvironment) -> dict[str, set[str]]:
     return getattr(env, _ENV_KEY)
 
 
-def note_diagram(env: BuildEnvironment, dot_source: str) -> None:
-    _diagrams(env).setdefault(env.docname, set()).add(source_digest(dot_source))
+def note_diagram(env: BuildEnvironment, dot_source: str) -> str:
+    """Record a diagram of the page being read; return its render key."""
+    key = render_key(dot_source, state(env).config.dot)
+    _diagrams(env).setdefault(env.docname, set()).add(key)
+    return key
 
 
 def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -44,9 +47,8 @@ def merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Bu
 def prune_stale(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format not in ("html", "latex"):
         return
-    config = state(app.env).config
-    fmt = config.html_format if app.builder.format == "html" else "pdf"
-    keep = {cached_name(digest, fmt, config.dot) for digests in _diagrams(app.env).values() for digest in digests}
-    for path in Path(app.outdir, app.builder.imagedir).glob(f"llmarch-*.{fmt}"):
-        if path.name not in keep:
+    fmt = state(app.env).config.html_format if app.builder.format == "html" else "pdf"
+    keep = {cached_name(key, fmt) for keys in _diagrams(app.env).values() for key in keys}
+    for path in Path(app.outdir, app.builder.imagedir).glob("llmarch-*.*"):
+        if path.name not in keep and not path.name.endswith(".tmp"):
             path.unlink()

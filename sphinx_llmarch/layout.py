@@ -10,8 +10,10 @@ nodes.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import graphviz
 
@@ -166,9 +168,9 @@ class Canvas:
             attrs.setdefault("arrowhead", "none")
         self.edges.append((tail, head, attrs))
 
-    def leader(self, tail: str, head: str) -> None:
+    def leader(self, tail: str, head: str, **ports: str) -> None:
         """A dotted line tying a callout or panel to what it describes."""
-        self.edge(tail, head, arrow=False, style="dotted", penwidth="1.6", **{"class": "lm-leader"})
+        self.edge(tail, head, arrow=False, style="dotted", penwidth="1.6", **{"class": "lm-leader"}, **ports)
 
     def cluster(
         self, name: str, members: list[Node], pad: float, inner: tuple[Cluster, ...] = (), **attrs: str
@@ -224,15 +226,121 @@ class Canvas:
 def pack(items: list[tuple[float, float]], gap: float = 8) -> list[float]:
     """Place boxes (wanted centre y, height) in one column without overlaps.
 
-    Each box keeps its wanted position when it can; otherwise it moves up just
-    far enough to clear the box below, so callouts stay beside their nodes.
+    Boxes keep their order and move as little as they can: the sum of squared
+    moves is minimal (pool-adjacent-violators over the boxes' order), so a box
+    stays level with its node unless it would collide, and a run of colliding
+    boxes spreads around the places they want instead of climbing away.
     """
     order = sorted(range(len(items)), key=lambda i: items[i][0])
+    offsets, total = [], 0.0
+    for rank, i in enumerate(order):
+        if rank:
+            total += (items[order[rank - 1]][1] + items[i][1]) / 2 + gap
+        offsets.append(total)
+    # isotonic regression of (wanted - offset): pools of (sum, count), merged while decreasing
+    pools: list[list[float]] = []
+    for rank, i in enumerate(order):
+        pools.append([items[i][0] - offsets[rank], 1])
+        while len(pools) > 1 and pools[-2][0] / pools[-2][1] > pools[-1][0] / pools[-1][1]:
+            value, count = pools.pop()
+            pools[-1][0] += value
+            pools[-1][1] += count
     placed = [0.0] * len(items)
-    ceiling = float("-inf")
-    for i in order:
-        want, height = items[i]
-        centre = max(want, ceiling + height / 2)
-        placed[i] = centre
-        ceiling = centre + height / 2 + gap
+    rank = 0
+    for value, count in pools:
+        for _ in range(int(count)):
+            placed[order[rank]] = value / count + offsets[rank]
+            rank += 1
     return placed
+
+
+class Grid:
+    """Draws a detail panel on a grid: columns left to right, rows bottom to top.
+
+    Panels are small fixed figures (an FFN, a router and its experts, a gated
+    attention), so each is a few declarative lines: place boxes in cells, join
+    them. Node names are ``<prefix>.<slot>``, which keeps every drawn slot's key
+    stable from one model to the next.
+    """
+
+    def __init__(self, canvas: Canvas, prefix: str, x0: float, y0: float = 0.0, col: float = 130, row: float = 44):
+        self.canvas, self.prefix = canvas, prefix
+        self.x0, self.y0, self.col, self.row = x0, y0, col, row
+        self.nodes: list[Node] = []
+
+    def name(self, slot: str) -> str:
+        return f"{self.prefix}.{slot}"
+
+    def x(self, col: float) -> float:
+        return self.x0 + col * (self.col + 24) + self.col / 2
+
+    def y(self, row: float) -> float:
+        return self.y0 + row * self.row
+
+    def _keep(self, node: Node) -> Node:
+        self.nodes.append(node)
+        return node
+
+    def box(self, slot: str, text: str, col: float, row: float, *, w: float = 0, **attrs: str) -> Node:
+        h = 26 + 14 * text.count("\n")
+        node = self.canvas.box(self.name(slot), text, self.x(col), self.y(row), w=w or self.col, h=h, **attrs)
+        return self._keep(node)
+
+    def wide(self, slot: str, text: str, first: float, last: float, row: float, **attrs: str) -> Node:
+        """A box spanning columns ``first`` to ``last``: its corners sit over their centres,
+        so edges from those columns can end on its ``sw``, ``s`` and ``se`` ports."""
+        node = self.canvas.box(self.name(slot), text, (self.x(first) + self.x(last)) / 2, self.y(row), **attrs)
+        node.w = max(node.w, self.x(last) - self.x(first))
+        node.attrs.setdefault("fillcolor", "#fff3bf")
+        return self._keep(node)
+
+    def into(self, head: str, *tails: str) -> None:
+        """Edges from ``tails`` (left to right) into the bottom of the wide box ``head``."""
+        ports = {1: ["s"], 2: ["sw", "se"], 3: ["sw", "s", "se"]}[len(tails)]
+        for tail, port in zip(tails, ports, strict=True):
+            self.edge(tail, head, headport=port)
+
+    def circle(self, slot: str, symbol: str, col: float, row: float) -> Node:
+        return self._keep(self.canvas.circle(self.name(slot), symbol, self.x(col), self.y(row)))
+
+    def fan_in(self, *cols: float) -> None:
+        """The panel's input: a point under each column, joined, with the first one named ``in``."""
+        for index, col in enumerate(cols):
+            self.point("in" if index == 0 else f"in{index}", col, 0)
+            if index:
+                self.edge("in" if index == 1 else f"in{index - 1}", f"in{index}", arrow=False)
+
+    def output(self, tail: str, col: float) -> Node:
+        """An arrow up out of ``tail``, the panel's output."""
+        top = max(n.top for n in self.nodes)
+        node = self.point("out", col, (top + 26 - self.y0) / self.row)
+        self.edge(tail, "out")
+        return node
+
+    def point(self, slot: str, col: float, row: float) -> Node:
+        return self._keep(self.canvas.point(self.name(slot), self.x(col), self.y(row)))
+
+    def text(self, slot: str, text: str, col: float, row: float, colour: str, **options: Any) -> Node:
+        return self._keep(self.canvas.text(self.name(slot), text, self.x(col), self.y(row), colour, **options))
+
+    def edge(self, tail: str, head: str, **attrs: Any) -> None:
+        self.canvas.edge(self.name(tail), self.name(head), **attrs)
+
+    def chain(self, *slots: str) -> None:
+        """Arrows from each slot to the next."""
+        for tail, head in itertools.pairwise(slots):
+            self.edge(tail, head)
+
+    def caption(self, slot: str, text: str, colour: str) -> Node:
+        """The panel's title, left-aligned above everything drawn so far."""
+        top = max(n.top for n in self.nodes)
+        node = self.canvas.text(self.name(slot), text, self.x0, 0, colour, align="left")
+        node.y = top + 10 + node.h / 2
+        return self._keep(node)
+
+    def info(self, slot: str, text: str, accent: str) -> Node:
+        """The numbers under the drawing (``{...}`` in the accent colour)."""
+        bottom = min(n.bottom for n in self.nodes)
+        node = self.canvas.text(self.name(slot), text, self.x0, 0, accent, align="left")
+        node.y = bottom - 12 - node.h / 2
+        return self._keep(node)

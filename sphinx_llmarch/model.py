@@ -1,23 +1,24 @@
 """The normalized, immutable architecture model every other module reads.
 
-Nothing downstream of :class:`Architecture` sees raw TOML or JSON, and nothing in
-here knows about Sphinx: stats, diagrams and tables are pure functions of it.
+A model is embeddings, a stack of layers and a head. The layers need not be
+alike: each is one of a few *layer kinds* (a named sequence of sublayers, each an
+op with its norm placement), and a *schedule* says which kind each layer is.
+Nothing downstream of :class:`Architecture` sees raw TOML or JSON, and nothing
+here knows about Sphinx.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Literal
 
-AttentionKind = Literal["mha", "gqa", "mqa", "mla"]
-QKNorm = Literal["none", "per-head", "full"]
+from .kinds import Op
+
 NormKind = Literal["rmsnorm", "layernorm"]
-NormPlacement = Literal["pre", "post", "sandwich"]
-FFNKind = Literal["swiglu", "geglu", "gelu"]
-PositionKind = Literal["rope", "learned"]
-WindowKind = Literal["full", "sliding"]
-LayerPosition = Literal["rope", "nope"]
+Placement = Literal["pre", "post", "sandwich", "none"]
+PLACEMENTS = ("pre", "post", "sandwich", "none")
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,10 @@ class OfficialFigure:
     stated: str
     source: str | None = None
     convention: str | None = None
-    #: Components the authors left out of this figure ("embedding", "output_head"),
-    #: so the check compares like with like.
+    #: Components the authors left out of this figure ("embedding", "output_head", ...).
     excludes: tuple[str, ...] = ()
+    #: Parts counted apart from the text stack that this figure includes ("vision", "mtp").
+    plus: tuple[str, ...] = ()
     #: "nearest" for a rounded figure, "down" where the authors truncated it.
     rounding: str = "nearest"
 
@@ -44,101 +46,138 @@ class Official:
     non_embedding: OfficialFigure | None = None
     total_with_mtp: OfficialFigure | None = None
     note: str | None = None
-    #: Spec fields the authors' figure was computed with, where it differs from
-    #: the released checkpoint (GPT-2's paper counts a 40,478-token vocabulary).
+    #: Spec values the authors' figure was computed with, where it differs from the
+    #: released checkpoint (a vocabulary size).
     counted_with: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class MLA:
-    """Multi-head latent attention dimensions (DeepSeek V2/V3 style)."""
-
-    q_lora_rank: int | None
-    kv_lora_rank: int
-    qk_nope_head_dim: int
-    qk_rope_head_dim: int
-    v_head_dim: int
-
-
-@dataclass(frozen=True)
-class Attention:
-    kind: AttentionKind
-    num_heads: int
-    num_kv_heads: int
-    head_dim: int
-    qk_norm: QKNorm = "none"
-    qkv_bias: bool = False
-    o_bias: bool = False
-    sinks: bool = False
-    sliding_window: int | None = None
-    mla: MLA | None = None
-
-    @property
-    def kv_per_token_values(self) -> int:
-        """Numbers one layer caches per token (keys and values, or MLA's latent)."""
-        if self.mla is not None:
-            return self.mla.kv_lora_rank + self.mla.qk_rope_head_dim
-        return self.num_kv_heads * 2 * self.head_dim
-
-
-@dataclass(frozen=True)
-class Position:
-    kind: PositionKind
-    rope_theta: float | None = None
-    rope_local_theta: float | None = None
-    rope_scaling: str | None = None
 
 
 @dataclass(frozen=True)
 class Norm:
     kind: NormKind
-    placement: NormPlacement
+    #: LayerNorm has a bias unless the model drops it (Cohere); RMSNorm never has one.
+    bias: bool = False
     eps: float | None = None
 
+    def params(self, width: int) -> int:
+        return width * (2 if self.bias else 1)
+
+    @property
+    def name(self) -> str:
+        return "RMSNorm" if self.kind == "rmsnorm" else "LayerNorm"
+
 
 @dataclass(frozen=True)
-class FFN:
-    kind: FFNKind
-    intermediate_size: int
+class Sublayer:
+    """One op in a layer, wrapped by its norms and residual add."""
+
+    op: Op
+    #: The key of the op in the spec's ``[ops]`` table (its slot name in diagrams).
+    op_key: str
+    norm: Placement = "pre"
+    #: Reads the same input as the previous sublayer and adds into the same residual
+    #: (Cohere's and GPT-J's parallel attention and MLP).
+    parallel: bool = False
+
+    @property
+    def norm_count(self) -> int:
+        return {"pre": 1, "post": 1, "sandwich": 2, "none": 0}[self.norm]
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    key: str
+    label: str
+    sublayers: tuple[Sublayer, ...]
+
+    @property
+    def ops(self) -> tuple[Op, ...]:
+        return tuple(sub.op for sub in self.sublayers)
+
+    @property
+    def structure(self) -> tuple[tuple[str, str, bool], ...]:
+        """What the diagram draws: op kinds and norms, not their sizes. Kinds with
+        the same structure share one block (sliding and global attention, say)."""
+        return tuple((sub.op.type, sub.norm, sub.parallel) for sub in self.sublayers)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Which kind each layer is: a prefix, then a cycle repeated to the depth.
+
+    An explicit per-layer list is a prefix with no cycle. Counts take time
+    linear in the pattern, so a million layers cost no more than four.
+    """
+
+    prefix: tuple[str, ...]
+    cycle: tuple[str, ...]
+    num_layers: int
+
+    def counts(self) -> dict[str, int]:
+        """Layers per kind, in order of first appearance."""
+        counts = dict.fromkeys(self.order(), 0)
+        head = self.prefix[: self.num_layers]
+        for key in head:
+            counts[key] += 1
+        if self.cycle:
+            full, rest = divmod(self.num_layers - len(head), len(self.cycle))
+            for index, key in enumerate(self.cycle):
+                counts[key] += full + (index < rest)
+        return {key: count for key, count in counts.items() if count}
+
+    def order(self) -> list[str]:
+        return list(dict.fromkeys(self.prefix + self.cycle))
+
+    def layers(self, limit: int) -> Iterator[str]:
+        """The kind of each of the first ``limit`` layers."""
+        for index in range(min(limit, self.num_layers)):
+            if index < len(self.prefix):
+                yield self.prefix[index]
+            else:
+                yield self.cycle[(index - len(self.prefix)) % len(self.cycle)]
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    vocab_size: int
+    tied: bool
+    #: Rows of a learned absolute position table (GPT-2); 0 for none.
+    learned_positions: int = 0
+    #: Per-layer embeddings (Gemma E-models): width of each layer's slice and their vocabulary.
+    per_layer_width: int = 0
+    per_layer_vocab: int = 0
+
+
+@dataclass(frozen=True)
+class MTP:
+    """Multi-token prediction modules, counted apart from the main model."""
+
+    num_modules: int
+    #: The layer kind each module's block has.
+    kind: str
+    #: Copies of the embedding and output head the checkpoint stores per module (DeepSeek: 2).
+    embedding_copies: int = 0
+
+
+ProjectorStepKind = Literal["linear", "norm", "pool", "pixel_shuffle", "conv", "activation"]
+
+
+@dataclass(frozen=True)
+class ProjectorStep:
+    """One step from the vision encoder's output to the decoder's width."""
+
+    step: ProjectorStepKind
+    in_features: int = 0
+    out_features: int = 0
     bias: bool = False
-    activation: str | None = None
+    #: Pool or shuffle factor per side, or the convolution's kernel.
+    factor: int = 1
+    stride: int = 1
+    name: str = ""
 
 
 @dataclass(frozen=True)
-class MoE:
-    num_experts: int
-    experts_per_token: int
-    expert_intermediate_size: int
-    num_shared_experts: int = 0
-    first_k_dense: int = 0
-    router_bias: bool = False
-    expert_bias: bool = False
-    score_correction_bias: bool = False
-
-
-def _cyclic_count(pattern: tuple[str, ...], total: int, kind: str) -> int:
-    """How often ``kind`` occurs when ``pattern`` repeats over ``total`` layers."""
-    full, rest = divmod(total, len(pattern))
-    return full * pattern.count(kind) + pattern[:rest].count(kind)
-
-
-@dataclass(frozen=True)
-class LayerPattern:
-    """Per-layer variation as short cyclic patterns, so a million layers stay cheap."""
-
-    attention: tuple[WindowKind, ...] = ("full",)
-    position: tuple[LayerPosition, ...] = ("rope",)
-
-    def count_attention(self, kind: WindowKind, num_layers: int) -> int:
-        return _cyclic_count(self.attention, num_layers, kind)
-
-    def count_position(self, kind: LayerPosition, num_layers: int) -> int:
-        return _cyclic_count(self.position, num_layers, kind)
-
-
-@dataclass(frozen=True)
-class Vision:
-    """A vision encoder and its projector, counted apart from the text stack."""
+class VisionEncoder:
+    """A ViT-style encoder: patch embedding, identical layers, norms."""
 
     name: str
     hidden_size: int
@@ -148,15 +187,22 @@ class Vision:
     patch_size: int
     image_size: int
     num_channels: int
-    ffn: FFNKind
-    norm: NormKind
+    ffn: str
+    norm: Norm
     bias: bool
     patch_bias: bool
-    position: Literal["learned", "rope"]
-    pre_norm: bool
-    post_norm: bool
-    projector_norm: int
-    projector_layers: tuple[tuple[int, int, bool], ...]
+    #: "learned" table, "rope" (2-D rotary, no parameters), or "both".
+    position: Literal["learned", "rope", "both"]
+    class_token: bool = False
+    layer_scale: bool = False
+    pre_norm: bool = False
+    post_norm: bool = False
+
+
+@dataclass(frozen=True)
+class VisionTower:
+    encoder: VisionEncoder
+    projector: tuple[ProjectorStep, ...]
 
 
 @dataclass(frozen=True)
@@ -174,31 +220,50 @@ class Architecture:
     key_detail: str
     sources: tuple[tuple[str, str], ...]
     official: Official
-    vocab_size: int
     hidden_size: int
-    num_layers: int
     context_length: int
     max_position_embeddings: int | None
-    tie_word_embeddings: bool
     #: A longer context the authors support with a scaling method, e.g. (131072, "YaRN").
     extended_context: tuple[int, str] | None
-    attention: Attention
-    position: Position
+    embeddings: Embeddings
     norm: Norm
-    ffn: FFN
-    moe: MoE | None = None
-    layers: LayerPattern = LayerPattern()
-    mtp_modules: int = 0
-    vision: Vision | None = None
+    kinds: dict[str, LayerKind]
+    schedule: Schedule
+    mtp: MTP | None = None
+    vision: VisionTower | None = None
     #: A palette colour name for the diagram (see ``style.PALETTE``); None picks one.
     colour: str | None = None
-    #: The file the spec was read from (for messages and Sphinx dependencies).
-    source_path: str = ""
+    #: The id of the spec this one extends, if any.
+    base: str | None = None
+    #: Every file the spec was read from (its own first, then its bases'), for
+    #: messages and so Sphinx rebuilds pages when any of them changes.
+    files: tuple[str, ...] = field(default=())
 
     @property
-    def num_moe_layers(self) -> int:
-        return 0 if self.moe is None else max(self.num_layers - self.moe.first_k_dense, 0)
+    def num_layers(self) -> int:
+        return self.schedule.num_layers
 
     @property
-    def num_dense_layers(self) -> int:
-        return self.num_layers - self.num_moe_layers
+    def vocab_size(self) -> int:
+        return self.embeddings.vocab_size
+
+    @property
+    def source_path(self) -> str:
+        return self.files[0] if self.files else ""
+
+    def kind_counts(self) -> list[tuple[LayerKind, int]]:
+        """Each layer kind with its number of layers, in order of first appearance."""
+        return [(self.kinds[key], count) for key, count in self.schedule.counts().items()]
+
+    def op_variants(self) -> dict[str, list[tuple[Op, int]]]:
+        """Distinct ops by kind type, each with the number of layers it appears in."""
+        out: dict[str, dict[Op, int]] = {}
+        for kind, count in self.kind_counts():
+            for op in kind.ops:
+                slot = out.setdefault(op.type, {})
+                slot[op] = slot.get(op, 0) + count
+        return {type_: list(ops.items()) for type_, ops in out.items()}
+
+    @property
+    def is_moe(self) -> bool:
+        return any(op.type == "moe" for kind, _ in self.kind_counts() for op in kind.ops)

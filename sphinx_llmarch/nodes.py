@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class llmarch_diagram(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
-    """An architecture diagram: ``dot``, ``alt``, ``model``, ``align``, ``width``.
+    """An architecture diagram: ``dot``, its render ``key``, ``alt``, ``model``, ``align``, ``width``.
 
     Its one child is a summary paragraph, which builders without images print
     and the others print only when Graphviz is missing or fails.
@@ -34,7 +34,7 @@ def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram
     builder = translator.builder
     config = state(builder.env).config
     try:
-        return render_cached(node["dot"], fmt, Path(builder.outdir, builder.imagedir), dot=config.dot)
+        return render_cached(node["dot"], node["key"], fmt, Path(builder.outdir, builder.imagedir), dot=config.dot)
     except DotMissingError as error:
         warn(str(error), "dot", location=node, once=True)
     except RenderError as error:

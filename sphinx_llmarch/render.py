@@ -1,7 +1,9 @@
 """DOT -> SVG, PDF or PNG with Graphviz, cached by content hash.
 
-The cache key covers the DOT source, the output format, the command line and
-the package version, so a template change re-renders and nothing else does.
+The cache key covers the DOT source, the command line and the package version,
+so a template change re-renders and nothing else does. Pages store the key when
+they are read, so settings that rebuild nothing (the ``dot`` path) never orphan
+an image a written page still shows.
 """
 
 from __future__ import annotations
@@ -30,16 +32,17 @@ class DotMissingError(RenderError):
     """The ``dot`` program is not installed or not runnable."""
 
 
-def source_digest(dot_source: str) -> str:
-    return hashlib.sha1(dot_source.encode("utf-8")).hexdigest()
-
-
-def cached_name(digest: str, fmt: str, dot: str = "dot", prefix: str = "llmarch") -> str:
-    """``<prefix>-<key>.<fmt>``; the key covers the package version and the command line too."""
+def render_key(dot_source: str, dot: str = "dot") -> str:
+    """The content hash a render is cached under: the DOT source, the command line
+    and the package version (so a template change re-renders, and nothing else does)."""
     from . import __version__
 
-    payload = "\0".join((__version__, fmt, dot, *RENDER_ARGS, digest))
-    return f"{prefix}-{hashlib.sha1(payload.encode('utf-8')).hexdigest()}.{fmt}"
+    payload = "\0".join((__version__, dot, *RENDER_ARGS, dot_source))
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def cached_name(key: str, fmt: str, prefix: str = "llmarch") -> str:
+    return f"{prefix}-{key}.{fmt}"
 
 
 def render_bytes(dot_source: str, fmt: str, dot: str = "dot", timeout: float = 60) -> bytes:
@@ -66,13 +69,13 @@ def render_bytes(dot_source: str, fmt: str, dot: str = "dot", timeout: float = 6
     return result.stdout
 
 
-def render_cached(dot_source: str, fmt: str, directory: Path, prefix: str = "llmarch", dot: str = "dot") -> Path:
-    """Return ``directory/<prefix>-<hash>.<fmt>``, rendering only when it is missing.
+def render_cached(dot_source: str, key: str, fmt: str, directory: Path, dot: str = "dot") -> Path:
+    """Return ``directory/llmarch-<key>.<fmt>``, rendering only when it is missing.
 
     The file is written to a temporary name and renamed, so parallel builds that
     render the same diagram never see a half-written image.
     """
-    target = directory / cached_name(source_digest(dot_source), fmt, dot, prefix)
+    target = directory / cached_name(key, fmt)
     if target.is_file():
         return target
     data = render_bytes(dot_source, fmt, dot)

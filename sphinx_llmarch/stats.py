@@ -1,252 +1,249 @@
-"""Parameter counts, KV cache and layer mix: pure functions of an Architecture.
+"""Parameter counts, KV cache, recurrent state and layer mix: pure functions of an Architecture.
 
-The counting rules are written out in ``docs/computations.rst``; keep the two in step.
+Every number is a sum over layer kinds times their layer counts; the ops say
+what one layer holds. The counting rules are written out in
+``docs/computations.rst``; keep the two in step.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Literal
+from collections import Counter
+from dataclasses import dataclass, replace
 
-from .model import FFN, Architecture, Attention, FFNKind, NormKind, Vision
+from .model import Architecture, LayerKind, Norm
+from .vision import vision_params
 
 BYTES_BF16 = 2
+#: Components that are embedding tables rather than compute.
+EMBEDDING_PARTS = ("embedding", "position_embedding", "per_layer_embedding", "output_head")
+#: Display names of parameter components, in fact-sheet order.
+COMPONENT_NAMES = {
+    "attention": "attention",
+    "linear_attention": "linear attention",
+    "ssm": "state-space layers",
+    "conv": "convolutions",
+    "mlstm": "mLSTM layers",
+    "dense_ffn": "dense FFN",
+    "routed_experts": "routed experts",
+    "shared_experts": "shared experts",
+    "router": "routers",
+    "per_layer_input": "per-layer inputs",
+    "norms": "norms",
+    "embedding": "input embedding",
+    "position_embedding": "position embedding",
+    "per_layer_embedding": "per-layer embeddings",
+    "output_head": "output head",
+}
 
 
-def _norm(kind: NormKind, size: int) -> int:
-    """RMSNorm has a scale; LayerNorm a scale and a bias."""
-    return size * (2 if kind == "layernorm" else 1)
+def kind_params(kind: LayerKind, hidden_size: int, norm: Norm, *, active: bool = False) -> Counter[str]:
+    """One layer of ``kind``: its ops plus the norms their placements add."""
+    counts: Counter[str] = Counter()
+    for sub in kind.sublayers:
+        counts += sub.op.active_params(hidden_size) if active else sub.op.params(hidden_size)
+        counts["norms"] += sub.norm_count * norm.params(hidden_size)
+    return counts
 
 
-def _mlp(kind: FFNKind, d_model: int, d_ff: int, bias: bool) -> int:
-    """Gated FFNs (SwiGLU, GeGLU) have three matrices, plain GELU MLPs two."""
-    if kind == "gelu":
-        return 2 * d_model * d_ff + (d_ff + d_model if bias else 0)
-    return 3 * d_model * d_ff + (2 * d_ff + d_model if bias else 0)
-
-
-def attention_params(attn: Attention, d_model: int) -> int:
-    """One attention layer: projections, biases, QK-Norm scales and sinks."""
-    heads = attn.num_heads
-    if attn.mla is not None:
-        m = attn.mla
-        qk_dim = m.qk_nope_head_dim + m.qk_rope_head_dim
-        if m.q_lora_rank:
-            query = d_model * m.q_lora_rank + m.q_lora_rank + m.q_lora_rank * heads * qk_dim
-        else:
-            query = d_model * heads * qk_dim
-        key_value = d_model * (m.kv_lora_rank + m.qk_rope_head_dim) + m.kv_lora_rank
-        key_value += m.kv_lora_rank * heads * (m.qk_nope_head_dim + m.v_head_dim)
-        return query + key_value + heads * m.v_head_dim * d_model
-    q_width = heads * attn.head_dim
-    kv_width = attn.num_kv_heads * attn.head_dim
-    total = d_model * (q_width + 2 * kv_width) + q_width * d_model
-    if attn.qkv_bias:
-        total += q_width + 2 * kv_width
-    if attn.o_bias:
-        total += d_model
-    if attn.qk_norm == "per-head":
-        total += 2 * attn.head_dim
-    elif attn.qk_norm == "full":
-        total += q_width + kv_width
-    if attn.sinks:
-        total += heads
-    return total
-
-
-def ffn_params(ffn: FFN, d_model: int) -> int:
-    return _mlp(ffn.kind, d_model, ffn.intermediate_size, ffn.bias)
-
-
-def vision_params(vision: Vision) -> tuple[int, int]:
-    """(encoder, projector) parameters of a ViT-style vision tower."""
-    d = vision.hidden_size
-    patches = (vision.image_size // vision.patch_size) ** 2
-    patch_embed = vision.num_channels * vision.patch_size**2 * d + (d if vision.patch_bias else 0)
-    position = patches * d if vision.position == "learned" else 0
-    attention = 4 * d * d + (4 * d if vision.bias else 0)
-    layer = attention + _mlp(vision.ffn, d, vision.intermediate_size, vision.bias) + 2 * _norm(vision.norm, d)
-    norms = _norm(vision.norm, d) * (int(vision.pre_norm) + int(vision.post_norm))
-    encoder = patch_embed + position + vision.num_layers * layer + norms
-    projector = vision.projector_norm + sum(i * o + (o if b else 0) for i, o, b in vision.projector_layers)
-    return encoder, projector
+def _times(counts: Counter[str], factor: int) -> Counter[str]:
+    return Counter({key: value * factor for key, value in counts.items()})
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameter counts by component. ``total`` is the text stack alone."""
+    """Parameter counts by component. ``total`` is the text stack alone; MTP
+    modules and the vision tower are kept apart."""
 
-    embedding: int
-    position_embedding: int
-    output_head: int
-    attention: int
-    norms: int
-    dense_ffn: int
-    routed_experts: int
-    shared_experts: int
-    router: int
+    components: dict[str, int]
+    active_components: dict[str, int]
     mtp: int
     vision_encoder: int
     vision_projector: int
-    active_routed_experts: int
+
+    def __getitem__(self, component: str) -> int:
+        return self.components.get(component, 0)
 
     @property
     def total(self) -> int:
-        return (
-            self.embedding
-            + self.position_embedding
-            + self.output_head
-            + self.attention
-            + self.norms
-            + self.dense_ffn
-            + self.routed_experts
-            + self.shared_experts
-            + self.router
-        )
+        return sum(self.components.values())
 
     @property
     def active(self) -> int:
-        """Per-token: everything dense, shared experts, and the top-k routed experts."""
-        return self.total - self.routed_experts + self.active_routed_experts
+        """Per token: everything dense, shared experts, and the top-k routed experts."""
+        return sum(self.active_components.values())
+
+    @property
+    def embedding(self) -> int:
+        """Every embedding table, the output head included."""
+        return sum(self[part] for part in EMBEDDING_PARTS)
 
     @property
     def non_embedding(self) -> int:
-        return self.total - self.embedding - self.position_embedding - self.output_head
+        return self.total - self.embedding
 
     @property
     def total_with_mtp(self) -> int:
         return self.total + self.mtp
 
     @property
+    def vision(self) -> int:
+        return self.vision_encoder + self.vision_projector
+
+    @property
     def total_with_vision(self) -> int:
-        return self.total + self.vision_encoder + self.vision_projector
+        return self.total + self.vision
+
+
+def _embedding_params(arch: Architecture) -> Counter[str]:
+    d, emb = arch.hidden_size, arch.embeddings
+    counts = Counter({"embedding": emb.vocab_size * d, "output_head": 0 if emb.tied else emb.vocab_size * d})
+    counts["position_embedding"] = emb.learned_positions * d
+    if emb.per_layer_width:
+        width = arch.num_layers * emb.per_layer_width
+        counts["per_layer_embedding"] = emb.per_layer_vocab * width
+        # the projection of the token embedding that is added to every layer's slice, and its norm
+        counts["per_layer_input"] = d * width + arch.norm.params(emb.per_layer_width)
+    counts["norms"] = arch.norm.params(d)  # the final norm
+    return counts
 
 
 def params(arch: Architecture) -> Params:
     """Exact parameter counts, component by component."""
     d = arch.hidden_size
-    norm = _norm(arch.norm.kind, d)
-    norms_per_layer = 4 if arch.norm.placement == "sandwich" else 2
-    attention = attention_params(arch.attention, d)
-    dense_ffn = ffn_params(arch.ffn, d)
-    moe = arch.moe
-    expert = router = shared = 0
-    if moe is not None:
-        expert = _mlp(arch.ffn.kind, d, moe.expert_intermediate_size, moe.expert_bias)
-        shared = moe.num_shared_experts * _mlp(arch.ffn.kind, d, moe.expert_intermediate_size, False)
-        router = d * moe.num_experts + moe.num_experts * (int(moe.router_bias) + int(moe.score_correction_bias))
-    moe_layers, dense_layers = arch.num_moe_layers, arch.num_dense_layers
-    embedding = arch.vocab_size * d
+    total, active = _embedding_params(arch), _embedding_params(arch)
+    for kind, count in arch.kind_counts():
+        total += _times(kind_params(kind, d, arch.norm), count)
+        active += _times(kind_params(kind, d, arch.norm, active=True), count)
     mtp = 0
-    if arch.mtp_modules:
-        # DeepSeek-style module: two input norms, a 2d -> d projection, one MoE block
-        # and an output norm; its embedding and head are copies of the main model's.
-        block = attention + norms_per_layer * norm + shared + router + (moe.num_experts * expert if moe else dense_ffn)
-        mtp = arch.mtp_modules * (block + 3 * norm + 2 * d * d + 2 * embedding)
-    vision_encoder, vision_projector = vision_params(arch.vision) if arch.vision else (0, 0)
-    return Params(
-        embedding=embedding,
-        position_embedding=(arch.max_position_embeddings or 0) * d if arch.position.kind == "learned" else 0,
-        output_head=0 if arch.tie_word_embeddings else embedding,
-        attention=arch.num_layers * attention,
-        norms=arch.num_layers * norms_per_layer * norm + norm,
-        dense_ffn=dense_layers * dense_ffn,
-        routed_experts=moe_layers * (moe.num_experts * expert if moe else 0),
-        shared_experts=moe_layers * shared,
-        router=moe_layers * router,
-        mtp=mtp,
-        vision_encoder=vision_encoder,
-        vision_projector=vision_projector,
-        active_routed_experts=moe_layers * (moe.experts_per_token * expert if moe else 0),
-    )
+    if arch.mtp:
+        # per module: two input norms, a 2d -> d projection, one block, an output norm,
+        # and any copies of the embedding and head the checkpoint stores
+        block = sum(kind_params(arch.kinds[arch.mtp.kind], d, arch.norm).values())
+        copies = arch.mtp.embedding_copies * arch.vocab_size * d
+        mtp = arch.mtp.num_modules * (block + 3 * arch.norm.params(d) + 2 * d * d + copies)
+    encoder, projector = vision_params(arch.vision) if arch.vision else (0, 0)
+    keep = {key: value for key, value in total.items() if value}
+    return Params(keep, {k: v for k, v in active.items() if v}, mtp, encoder, projector)
 
 
 def params_as_counted(arch: Architecture) -> Params:
     """Counts for the spec as the authors counted it (``official.counted_with``)."""
     changes = dict(arch.official.counted_with)
-    return params(dataclasses.replace(arch, **changes) if changes else arch)
+    if "vocab_size" in changes:
+        arch = replace(arch, embeddings=replace(arch.embeddings, vocab_size=changes["vocab_size"]))
+    return params(arch)
 
 
 OFFICIAL_FIGURES = ("total", "active", "non_embedding", "total_with_mtp")
+#: What an official figure's ``excludes`` and ``plus`` may name.
+EXCLUDABLE = {
+    "embedding": ("embedding", "position_embedding"),
+    "output_head": ("output_head",),
+    "per_layer_embedding": ("per_layer_embedding",),
+}
+ADDABLE = ("vision", "mtp")
 
 
 def counted_like_official(arch: Architecture, figure: str) -> int:
     """Our count under the conventions of the authors' ``figure`` (one of
-    :data:`OFFICIAL_FIGURES`): their vocabulary (``counted_with``) and the
-    components they leave out (``excludes``), so the two compare like with like."""
+    :data:`OFFICIAL_FIGURES`): their vocabulary (``counted_with``), the components
+    they leave out (``excludes``) and the parts they add (``plus``)."""
     official = getattr(arch.official, figure)
     p = params_as_counted(arch)
     value = getattr(p, figure)
-    removed = {"embedding": p.embedding + p.position_embedding, "output_head": p.output_head}
-    return value - sum(removed[name] for name in (official.excludes if official else ()))
+    if official:
+        value -= sum(p[part] for name in official.excludes for part in EXCLUDABLE[name])
+        value += sum(p.vision if name == "vision" else p.mtp for name in official.plus)
+    return value
 
 
-def num_attention_layers(arch: Architecture, kind: Literal["full", "sliding"]) -> int:
-    return arch.layers.count_attention(kind, arch.num_layers)
+# -- caches and state -----------------------------------------------------------------
 
 
 def kv_cache_bytes_per_token(arch: Architecture, bytes_per_value: int = BYTES_BF16) -> int:
-    """Cache growth per token with every layer counted in full (bf16 by default)."""
-    return arch.num_layers * arch.attention.kv_per_token_values * bytes_per_value
+    """Cache growth per token with every caching layer counted in full (bf16 by default)."""
+    values = sum(count * sum(op.kv_values_per_token() for op in kind.ops) for kind, count in arch.kind_counts())
+    return values * bytes_per_value
 
 
 def kv_cache_bytes(arch: Architecture, context: int, bytes_per_value: int = BYTES_BF16) -> int:
-    """Cache at ``context`` tokens; sliding-window layers keep at most the window."""
-    per_layer_token = arch.attention.kv_per_token_values * bytes_per_value
-    sliding = num_attention_layers(arch, "sliding")
-    window = arch.attention.sliding_window or context
-    return per_layer_token * ((arch.num_layers - sliding) * context + sliding * min(context, window))
+    """Cache at ``context`` tokens; sliding-window and chunked layers keep at most their window."""
+    values = 0
+    for kind, count in arch.kind_counts():
+        for op in kind.ops:
+            window = op.cache_window()
+            values += count * op.kv_values_per_token() * (min(context, window) if window else context)
+    return values * bytes_per_value
+
+
+def state_bytes(arch: Architecture, bytes_per_value: int = BYTES_BF16) -> int:
+    """Constant per-sequence state of linear-attention, state-space and convolution layers."""
+    d = arch.hidden_size
+    values = sum(count * sum(op.state_values(d) for op in kind.ops) for kind, count in arch.kind_counts())
+    return values * bytes_per_value
+
+
+def capped_layers(arch: Architecture) -> list[tuple[int, int]]:
+    """(layers, window) for every caching op whose cache is capped, for explanations."""
+    out: dict[int, int] = {}
+    for kind, count in arch.kind_counts():
+        for op in kind.ops:
+            window = op.cache_window()
+            if window and op.kv_values_per_token():
+                out[window] = out.get(window, 0) + count
+    return [(layers, window) for window, layers in out.items()]
+
+
+# -- words ------------------------------------------------------------------------------
 
 
 def layer_mix(arch: Architecture) -> str:
-    """A short description of how layers differ, e.g. ``52 sliding-window + 10 global``."""
-    n = arch.num_layers
-    parts = []
-    sliding = num_attention_layers(arch, "sliding")
-    if sliding:
-        parts.append(f"{sliding} sliding-window + {n - sliding} global attention")
-    nope = arch.layers.count_position("nope", n)
-    if nope:
-        parts.append(f"{n - nope} RoPE + {nope} NoPE")
-    if arch.moe is not None and arch.num_dense_layers:
-        parts.append(f"{arch.num_dense_layers} dense + {arch.num_moe_layers} MoE")
-    if not parts:
-        kind = "MoE" if arch.moe else "dense"
-        parts.append(f"{n} identical {kind} layers")
-    return "; ".join(parts)
+    """How layers differ, e.g. ``36 Gated DeltaNet + 12 gated attention``."""
+    kinds = arch.kind_counts()
+    if len(kinds) == 1:
+        return f"{arch.num_layers:,} identical {'MoE' if arch.is_moe else 'dense'} layers"
+    return " + ".join(f"{count:,} {kind.label}" for kind, count in kinds)
+
+
+def token_mixers(arch: Architecture) -> list[str]:
+    """Distinct token-mixer names, in order of first appearance."""
+    return list(dict.fromkeys(op.title for kind, _ in arch.kind_counts() for op in kind.ops if op.role == "token"))
 
 
 def decoder_type(arch: Architecture) -> str:
-    return "sparse MoE" if arch.moe is not None else "dense"
-
-
-ATTENTION_NAMES = {
-    "mha": "Multi-head attention",
-    "gqa": "Grouped-query attention",
-    "mqa": "Multi-query attention",
-    "mla": "Multi-head latent attention",
-}
+    """``dense``, ``sparse MoE``, or either with ``hybrid``/``attention-free`` and its mixers."""
+    kind = "sparse MoE" if arch.is_moe else "dense"
+    attends = {op.type for kind_, _ in arch.kind_counts() for op in kind_.ops if op.component == "attention"}
+    mixers = token_mixers(arch)
+    if not attends:
+        return f"attention-free {kind} ({' + '.join(mixers)})"
+    if len({op for op in mixers}) > 1 and any(
+        op.role == "token" and op.component != "attention" for kind_, _ in arch.kind_counts() for op in kind_.ops
+    ):
+        return f"hybrid {kind} ({' + '.join(mixers)})"
+    return kind
 
 
 def describe(arch: Architecture) -> str:
-    """One sentence, used as default alt text and in the text builder."""
+    """One sentence, used as default alt text and by the text builder."""
     p = params(arch)
-    size = f"{human(p.total)} parameters"
-    if arch.moe:
-        size = f"{human(p.total)} parameters ({human(p.active)} active, {arch.moe.num_experts} experts, "
-        size += f"{arch.moe.experts_per_token} per token)"
+    size = f"{human(p.total)} parameters" + (f" ({human(p.active)} active)" if arch.is_moe else "")
+    mixers = token_mixers(arch)
+    if len(mixers) == 1:
+        layers = f"{arch.num_layers:,} layers of {mixers[0][0].lower()}{mixers[0][1:]}"
+        heads = [op for op, _ in arch.op_variants().get("attention", [])]
+        if heads:
+            layers += f" ({heads[0].num_heads} heads, {heads[0].num_kv_heads} KV heads)"  # type: ignore[attr-defined]
+    else:
+        layers = f"{arch.num_layers:,} layers ({layer_mix(arch)})"
+    ops = [op for kind, _ in arch.kind_counts() for op in kind.ops if op.role != "token"]
+    rest = " and ".join(dict.fromkeys(op.phrase for op in ops)) or "no feed-forward"
+    first = arch.kind_counts()[0][0].sublayers[0].norm
+    placement = {"pre": "pre-norm", "post": "post-norm", "sandwich": "sandwich-norm", "none": "un-normed"}[first]
     return (
-        f"{arch.name}: a {decoder_type(arch)} decoder with {arch.num_layers} layers of "
-        f"{ATTENTION_NAMES[arch.attention.kind].lower()} ({arch.attention.num_heads} heads, "
-        f"{arch.attention.num_kv_heads} KV heads), {FFN_NAMES[arch.ffn.kind]} "
-        f"feed-forward, {arch.norm.placement}-norm {NORM_NAMES[arch.norm.kind]}, hidden size "
-        f"{arch.hidden_size:,}, vocabulary {arch.vocab_size:,}, {size}."
+        f"{arch.name}: a {decoder_type(arch)} decoder with {layers}, {rest}, {placement} {arch.norm.name}, "
+        f"hidden size {arch.hidden_size:,}, vocabulary {arch.vocab_size:,}, {size}."
     )
-
-
-FFN_NAMES = {"swiglu": "SwiGLU", "geglu": "GeGLU", "gelu": "GELU"}
-NORM_NAMES = {"rmsnorm": "RMSNorm", "layernorm": "LayerNorm"}
 
 
 def human(count: float) -> str:

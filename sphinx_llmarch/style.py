@@ -54,6 +54,17 @@ def family_colour(family: str, name: str | None = None) -> FamilyColour:
     return list(PALETTE.values())[digest[0] % len(PALETTE)]
 
 
+#: Fills of further blocks (the first has the family colour), in this order, skipping
+#: the family's own colour: a hybrid's Mamba, attention and MoE blocks stay apart.
+_SECOND_FILLS = ("yellow", "green", "violet", "orange", "pink", "blue", "red", "cyan")
+
+
+def kind_fills(colour: FamilyColour) -> list[str]:
+    """Block fills for a model: its family colour first, then distinct others."""
+    others = [PALETTE[name].block for name in _SECOND_FILLS if PALETTE[name].block != colour.block]
+    return [colour.block, *others]
+
+
 # Approximate Helvetica advance widths (fraction of the font size); generous so that
 # Graphviz never has to grow a box past the size the layout planned for.
 _NARROW = set("iljtfI.,:;'|!()[] ")

@@ -10,7 +10,7 @@ from sphinx_llmarch import diagram
 from sphinx_llmarch.model import Architecture
 from sphinx_llmarch.render import render_bytes
 
-MAIN_COLUMN = ("input", "embedding", "final_norm", "head", "output", "attention", "ffn")
+MAIN_COLUMN = ("input", "embedding", "final_norm", "head", "output")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,11 @@ def problems(result: Layout) -> list[str]:
             if any(box.contains(x, y, inset=1.5) for x, y in _samples(points)):
                 found.append(f"edge {tail} -> {head} runs through {box.name}")
                 break
-    column = [result.boxes[name].x for name in MAIN_COLUMN if name in result.boxes]
+    column = [
+        box.x
+        for name, box in result.boxes.items()
+        if name in MAIN_COLUMN or (name.endswith((".split", ".add")) and not name.startswith("panel."))
+    ]
     if max(column) - min(column) > 0.5:
         found.append(f"main column is not straight: x from {min(column)} to {max(column)}")
     for name, (x0, y0, x1, y1) in result.clusters.items():

@@ -36,7 +36,11 @@ def test_show_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["id"] == "qwen3-8b" and data["released"] == "2025-04-29"
     assert isinstance(data["params"]["total"], int) and isinstance(data["kv_cache"]["bytes_per_token"], int)
     assert data["kv_cache"]["bytes_per_token"] == 147_456
-    assert data["attention"] == data["attention"] | {"kind": "gqa", "num_heads": 32, "num_kv_heads": 8, "head_dim": 128}
+    (kind,) = data["layer_kinds"]
+    attention = kind["sublayers"][0]
+    assert kind["layers"] == 36 and attention["norm"] == "pre"
+    assert attention == attention | {"type": "attention", "num_heads": 32, "num_kv_heads": 8, "head_dim": 128}
+    assert attention["params"] == 4096 * (32 + 8 + 8) * 128 + 32 * 128 * 4096 + 2 * 128
     for key in ("name", "family", "num_layers", "hidden_size", "vocab_size", "context_length", "layer_mix"):
         assert key in data
     assert set(data["params"]) >= {"total", "active", "embedding"}

@@ -25,8 +25,21 @@ def test_bundled_diagram_is_clean(model_id: str) -> None:
 @needs_dot
 def test_huge_values_draw_a_bounded_diagram() -> None:
     arch = bundled_registry().get("deepseek-v3")
-    moe = dataclasses.replace(arch.moe, num_experts=1_000_000, experts_per_token=1_000)
-    huge = dataclasses.replace(arch, num_layers=1_000_000, moe=moe, vocab_size=10_000_000)
+    kinds = {}
+    for key, kind in arch.kinds.items():
+        subs = tuple(
+            dataclasses.replace(sub, op=dataclasses.replace(sub.op, num_experts=1_000_000, experts_per_token=1_000))
+            if sub.op.type == "moe"
+            else sub
+            for sub in kind.sublayers
+        )
+        kinds[key] = dataclasses.replace(kind, sublayers=subs)
+    huge = dataclasses.replace(
+        arch,
+        kinds=kinds,
+        schedule=dataclasses.replace(arch.schedule, num_layers=1_000_000),
+        embeddings=dataclasses.replace(arch.embeddings, vocab_size=10_000_000),
+    )
     result = layout(huge)
     assert problems(result) == []
     assert len(result.boxes) < 100
@@ -56,7 +69,7 @@ def test_dot_source_is_deterministic_and_built_with_graphviz_package() -> None:
             "deepseek-v3",
             [
                 "latent attention",
-                "KV latent of",
+                "KV latent",
                 "512",
                 "18,432",
                 "Shared expert",
@@ -77,11 +90,12 @@ def test_diagram_states_what_differs(model_id: str, expected: list[str]) -> None
 def test_norm_placement_is_visibly_different() -> None:
     def norm_boxes(model_id: str) -> list[str]:
         canvas = diagram.build_canvas(bundled_registry().get(model_id))
-        return [name for name in canvas.nodes if name.endswith(("_prenorm", "_postnorm"))]
+        return [name for name in canvas.nodes if name.endswith((".prenorm", ".postnorm"))]
 
-    assert norm_boxes("qwen3-8b") == ["attention_prenorm", "ffn_prenorm"]
-    assert norm_boxes("olmo-2-7b") == ["attention_postnorm", "ffn_postnorm"]
-    assert norm_boxes("gemma-3-27b") == ["attention_prenorm", "attention_postnorm", "ffn_prenorm", "ffn_postnorm"]
+    assert norm_boxes("qwen3-8b") == ["layer.attention.prenorm", "layer.mlp.prenorm"]
+    assert norm_boxes("olmo-2-7b") == ["layer.attention.postnorm", "layer.mlp.postnorm"]
+    sandwich = ["attention.prenorm", "attention.postnorm", "mlp.prenorm", "mlp.postnorm"]
+    assert norm_boxes("gemma-3-27b") == [f"sliding-window.{slot}" for slot in sandwich]
 
 
 def test_each_bundled_family_has_its_own_colour() -> None:

@@ -77,7 +77,8 @@ def _error(tmp_path: Path, old: str, new: str) -> SpecError:
 
 def test_toy_spec_loads() -> None:
     arch = load_spec(TOY)
-    assert (arch.id, arch.attention.kind, arch.attention.head_dim) == ("toy-lm", "gqa", 16)
+    ((attention, _),) = arch.op_variants()["attention"]
+    assert (arch.id, attention.kind, attention.head_dim) == ("toy-lm", "gqa", 16)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,11 @@ def test_toy_spec_loads() -> None:
         ("hidden_size = 64\n", "", "toy-lm.toml: text.hidden_size: missing required value"),
         ("hidden_size = 64", 'hidden_size = "64"', "toy-lm.toml: text.hidden_size: expected an integer, got str '64'"),
         ("hidden_size = 64", "hidden_size = 0", "toy-lm.toml: text.hidden_size: 0 is below the minimum 1"),
-        ('kind = "swiglu"', 'kind = "relu"', "toy-lm.toml: ffn.kind: 'relu' is not one of swiglu, geglu, gelu"),
+        (
+            'kind = "swiglu"',
+            'kind = "swiglo"',
+            "toy-lm.toml: ffn.kind: 'swiglo' is not one of swiglu, geglu, gelu, relu, relu2 (did you mean 'swiglu'?)",
+        ),
         (
             "vocab_size = 1000",
             "vocab_sise = 1000",

@@ -191,7 +191,7 @@ def test_parallel_build_matches_serial(app: SphinxTestApp, make_app: MakeApp, tm
         assert twin.read_text() == page.read_text(), page.name
 
 
-@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_dot": "false"})
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_dot": "false"}, freshenv=True)
 def test_failing_dot_warns_per_diagram_with_location(app: SphinxTestApp) -> None:
     app.build()
     warnings = app.warning.getvalue()
@@ -220,7 +220,7 @@ def test_other_builders(builder: str, make_app: MakeApp, rootdir: Path, tmp_path
     assert expected in output
 
 
-@pytest.mark.sphinx("latex", testroot="basic", confoverrides={"llmarch_dot": "/nonexistent/dot"})
+@pytest.mark.sphinx("latex", testroot="basic", confoverrides={"llmarch_dot": "/nonexistent/dot"}, freshenv=True)
 def test_latex_without_dot_prints_the_summary(app: SphinxTestApp) -> None:
     app.build()
     tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")

@@ -108,8 +108,8 @@ def test_kv_cache_at_context_caps_sliding_layers_at_the_window() -> None:
 @pytest.mark.parametrize(
     ("model_id", "mix"),
     [
-        ("gemma-3-27b", "52 sliding-window + 10 global attention"),
-        ("gpt-oss-20b", "12 sliding-window + 12 global attention"),
+        ("gemma-3-27b", "52 sliding-window attention + 10 global attention"),
+        ("gpt-oss-20b", "12 sliding-window attention + 12 global attention"),
         ("smollm3-3b", "27 RoPE + 9 NoPE"),
         ("deepseek-v3", "3 dense + 58 MoE"),
         ("qwen3-8b", "36 identical dense layers"),
@@ -128,7 +128,7 @@ def test_decoder_type() -> None:
 def test_tied_embeddings_are_counted_once() -> None:
     arch = REGISTRY.get("llama-3.2-1b")
     p = stats.params(arch)
-    assert arch.tie_word_embeddings and p.output_head == 0 and p.embedding == 128_256 * 2_048
+    assert arch.embeddings.tied and p["output_head"] == 0 and p["embedding"] == 128_256 * 2_048
 
 
 def test_human_formatting() -> None:

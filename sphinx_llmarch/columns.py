@@ -1,0 +1,249 @@
+"""The columns beside the main column: callouts, detail panels, the layer strip, the title.
+
+Callouts and panels each want to sit level with the box they describe; a small
+column packer (:func:`~.layout.pack`) keeps them there unless they would
+collide. Leaders end on the column's near edge, so a leader never crosses a
+neighbouring callout even when its callout had to move.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .kinds import Op, PanelContext
+from .layout import Cluster, Node, pack, rich_size
+from .stats import human, layer_mix, params
+from .style import INK, MUTED, PANEL_FILL, SMALL_SIZE, TITLE_SIZE
+
+if TYPE_CHECKING:
+    from .diagram import _Frame
+    from .layout import Canvas
+
+GAP = 22.0  # vertical space between consecutive main-column boxes
+PAD = 14.0  # inner padding of clusters
+COLUMN_GAP = 26.0
+STRIP_CELLS = 32  # layer-strip cells per row
+
+
+@dataclass
+class Item:
+    """A callout (``text``) or an already drawn ``node``, wanting to sit level with ``anchor``."""
+
+    name: str
+    text: str
+    anchor: Node
+    row: str
+    wanted: float | None = None
+    leader: bool = True
+    size_small: bool = False
+    cls: str = "lm-text"
+
+
+def place_columns(frame: _Frame, box: Cluster) -> None:
+    _left_column(frame, box.x0 - 12)
+    _right_column(frame, box.x1 + COLUMN_GAP)
+    _title(frame)
+
+
+def _callout(frame: _Frame, item: Item, x: float, align: str) -> Node:
+    size = {"size": SMALL_SIZE + 1, "bold": False} if item.size_small else {}
+    node = frame.canvas.text(item.name, item.text, x, 0, frame.colour.accent, align=align, cls=item.cls, **size)
+    frame.rows[node.name] = item.row
+    return node
+
+
+def _left_column(frame: _Frame, right: float) -> None:
+    """'N ×' per block, context, vocabulary and projector callouts, right-aligned and packed."""
+    nodes = [_callout(frame, item, right, "right") for item in frame.left]
+    wanted = [
+        (item.wanted if item.wanted is not None else item.anchor.y, node.h)
+        for item, node in zip(frame.left, nodes, strict=True)
+    ]
+    for node, y in zip(nodes, pack(wanted, gap=14), strict=True):
+        node.y = y
+    for item, node in zip(frame.left, nodes, strict=True):
+        if item.leader:
+            frame.canvas.leader(item.anchor.name, node.name, tailport="w", headport="e")
+
+
+@dataclass
+class _Group:
+    """Detail panels drawn as one column item: a panel and the panels of its parts above it."""
+
+    anchor: Node
+    panels: list[tuple[str, list[Node]]]
+
+    @property
+    def nodes(self) -> list[Node]:
+        return [node for _, nodes in self.panels for node in nodes]
+
+    @property
+    def bottom(self) -> float:
+        return min(n.bottom for n in self.nodes) - PAD
+
+    @property
+    def top(self) -> float:
+        return max(n.top for n in self.nodes) + PAD
+
+
+def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float) -> _Group:
+    """Draw ``op``'s panel at the origin and stack the panels of its parts above it."""
+    c, accent, d = frame.canvas, frame.colour.accent, frame.arch.hidden_size
+    key = op.panel_key() or ""
+    group = _Group(anchor, [(key, op.draw_panel(c, x0, PanelContext(d, accent, f"panel.{key}")))])
+    for part, connector in op.detail_ops():
+        part_key = part.panel_key() or ""
+        nodes = part.draw_panel(c, x0, PanelContext(d, accent, f"panel.{part_key}"), title="Expert feed forward")
+        lift = group.top - min(n.bottom for n in nodes) + 2 * PAD
+        for node in nodes:
+            node.y += lift
+        group.panels.append((part_key, nodes))
+        link = c.point(
+            f"panel.{part_key}.link", c.nodes[f"panel.{key}.{connector}"].x, min(n.bottom for n in nodes) - PAD
+        )
+        c.edge(
+            f"panel.{key}.{connector}",
+            link.name,
+            arrow=False,
+            style="dotted",
+            penwidth="1.6",
+            **{"class": "lm-connector"},
+        )
+        group.panels[-1][1].append(link)
+    return group
+
+
+def _right_column(frame: _Frame, left: float) -> None:
+    """Callouts beside their boxes and the detail panels, packed in one column; the
+    layer strip on top."""
+    c = frame.canvas
+    callouts = [_callout(frame, item, left, "left") for item in frame.right]
+    groups = [_panel_group(frame, op, c.nodes[name], left + PAD) for op, name in frame.panel_anchors.values()]
+    strip = _strip(frame, left + PAD)
+    wanted = [(item.anchor.y, node.h) for item, node in zip(frame.right, callouts, strict=True)]
+    # a panel wants its box level with its lower part, leaving room below for the callouts of lower boxes
+    wanted += [(g.anchor.y + (g.top - g.bottom) / 2 - 40, g.top - g.bottom) for g in groups]
+    placed = pack(wanted, gap=16)
+    for node, y in zip(callouts, placed[: len(callouts)], strict=True):
+        node.y = y
+    for item, node in zip(frame.right, callouts, strict=True):
+        c.leader(item.anchor.name, node.name, tailport="e", headport="w")
+    for group, y in zip(groups, placed[len(callouts) :], strict=True):
+        shift = y - (group.bottom + group.top) / 2
+        for node in group.nodes:
+            node.y += shift
+        clusters = [_panel_cluster(c, key, nodes) for key, nodes in group.panels]
+        first = clusters[0]
+        point = c.point(
+            f"panel.{group.panels[0][0]}.anchor", first.x0, min(max(group.anchor.y, first.y0 + 12), first.y1 - 12)
+        )
+        c.leader(group.anchor.name, point.name, tailport="e")
+    if strip:  # above everything else in the column
+        top = max((y + h / 2 for y, (_, h) in zip(placed, wanted, strict=True)), default=0.0)
+        lift = top + 24 - min(n.bottom for n in strip)
+        for node in strip:
+            node.y += lift
+
+
+def _panel_cluster(c: Canvas, key: str, nodes: list[Node]) -> Cluster:
+    visible = [n for n in nodes if not n.name.endswith(".link")]
+    return c.cluster(
+        f"panel.{key}",
+        visible,
+        PAD,
+        style="rounded,dashed,filled",
+        fillcolor=PANEL_FILL,
+        color=INK,
+        penwidth="1.6",
+        **{"class": "lm-panel"},
+    )
+
+
+def _strip(frame: _Frame, x0: float) -> list[Node]:
+    """The schedule as coloured cells (one period, or every layer of an explicit list),
+    a legend with each kind's count, and the layer mix."""
+    arch, c = frame.arch, frame.canvas
+    schedule = arch.schedule
+    if len(arch.kinds) == 1:
+        return []
+    fills = {kind.key: _kind_fill(frame, kind.key) for kind, _ in arch.kind_counts()}
+    cells = [f'<td bgcolor="{fills[key]}" width="12" height="14"></td>' for key in schedule.prefix]
+    if schedule.prefix and schedule.cycle:
+        cells.append('<td border="0" width="6"></td>')
+    cells += [f'<td bgcolor="{fills[key]}" width="12" height="14"></td>' for key in schedule.cycle]
+    if schedule.cycle:
+        repeats, rest = divmod(arch.num_layers - len(schedule.prefix), len(schedule.cycle))
+        tail = f"× {repeats:,}" + (f" + {rest:,}" if rest else "")
+    else:
+        tail = f"all {arch.num_layers:,} layers"
+    cells.append(f'<td border="0" align="left"> {tail}</td>')
+    rows = ["<tr>" + "".join(cells[i : i + STRIP_CELLS]) + "</tr>" for i in range(0, len(cells), STRIP_CELLS)]
+    swatch = '<td bgcolor="{}" border="1" width="12" height="12"></td><td align="left"> {} ×{:,}  </td>'
+    legend = "".join(swatch.format(fills[kind.key], kind.label, count) for kind, count in arch.kind_counts())
+    label = (
+        f'<<table border="0" cellspacing="0" cellpadding="0"><tr><td align="left">'
+        f'<table border="0" cellborder="1" cellspacing="2" cellpadding="0" color="{INK}">{"".join(rows)}</table>'
+        f'</td></tr><tr><td align="left"><table border="0" cellborder="0" cellspacing="1" cellpadding="1">'
+        f"<tr>{legend}</tr></table></td></tr></table>>"
+    )
+    per_row = min(len(cells) - 1, STRIP_CELLS)
+    legend_width = sum(
+        rich_size(f" {kind.label} ×{count:,}  ", SMALL_SIZE + 2, False)[0] + 16 for kind, count in arch.kind_counts()
+    )
+    width = max(per_row * 14 + rich_size(tail, SMALL_SIZE + 2, False)[0] + 4, legend_width)
+    height = 18 * len(rows) + 24
+    strip = c.node(
+        "layer_strip",
+        x0 + width / 2,
+        height / 2,
+        width,
+        height,
+        label=label,
+        shape="plaintext",
+        fontsize=f"{SMALL_SIZE:g}",
+        **{"class": "lm-strip"},
+    )
+    frame.rows[strip.name] = "Layers"
+    caption = c.text("layer_mix", f"Layer pattern: {layer_mix(arch)}", x0, 0, MUTED, size=SMALL_SIZE + 1, align="left")
+    caption.y = strip.top + 2 + caption.h / 2
+    return [caption, strip]
+
+
+#: Cell colours of a block's second, third, ... kind (its first kind has the block's fill).
+_OTHER_KINDS = ("#ffffff", "#ced4da", "#868e96", "#495057")
+
+
+def _kind_fill(frame: _Frame, key: str) -> str:
+    """A kind's cell colour: its block's fill, or a grey for the block's other kinds."""
+    for block in frame.blocks:
+        keys = [kind.key for kind, _ in block.kinds]
+        if key in keys:
+            index = keys.index(key)
+            return block.fill if index == 0 else _OTHER_KINDS[(index - 1) % len(_OTHER_KINDS)]
+    return _OTHER_KINDS[0]
+
+
+def _title(frame: _Frame) -> None:
+    arch, c = frame.arch, frame.canvas
+    top = max(n.top for n in c.nodes.values())
+    xs = [n.left for n in c.nodes.values()] + [n.right for n in c.nodes.values()]
+    centre = (min(xs) + max(xs)) / 2
+    p = params(arch)
+    size = f"{human(p.total)} parameters"
+    if arch.is_moe:
+        size += f", {human(p.active)} active"
+    if arch.vision:
+        size += f" + {human(p.vision)} vision"
+    subtitle = c.text(
+        "subtitle", f"{size} · {arch.organization}".rstrip(" ·"), centre, 0, INK, size=SMALL_SIZE + 1, bold=False
+    )
+    subtitle.y = top + 14 + subtitle.h / 2
+    frame.rows[subtitle.name] = "Parameters (text stack)"
+    title = c.text("title", arch.name, centre, 0, frame.colour.accent, size=TITLE_SIZE)
+    title.attrs["label"] = (
+        f'<<font point-size="{TITLE_SIZE:g}" color="{frame.colour.accent}"><b>{html.escape(arch.name)}</b></font>>'
+    )
+    title.y = subtitle.top + 4 + title.h / 2
+    frame.rows[title.name] = "title"

@@ -1,0 +1,326 @@
+"""Softmax attention with per-token keys and values: MHA, GQA and MQA.
+
+One op holds one layer's settings: its window (full, sliding or chunked), its
+positions (RoPE with its own base, or none), QK-Norm, biases, sinks, an output
+gate, and whether it reuses another layer's cache.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from ..layout import Grid
+from ..spec_table import REQUIRED
+from ..style import INK
+from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, plural, short_number
+
+if TYPE_CHECKING:
+    from ..hf_config import HFConfig
+    from ..layout import Canvas, Node
+    from ..spec_table import SpecTable
+
+QKNorm = Literal["none", "per-head", "full"]
+Gate = Literal["none", "elementwise", "headwise"]
+NAMES = {"mha": "Multi-head attention", "gqa": "Grouped-query attention", "mqa": "Multi-query attention"}
+
+
+POSITIONS = ("rope", "nope", "absolute")
+
+
+def read_position(table: SpecTable) -> tuple[str, Rope | None]:
+    """``position`` and the RoPE settings of an attention op (shared with MLA).
+
+    ``nope``: no positional signal in this layer; ``absolute``: positions were
+    added to the token embeddings (GPT-2), so the layer rotates nothing either.
+    """
+    position = table.choice("position", POSITIONS, "rope")
+    theta = table.number("rope_theta")
+    fraction = table.fraction("partial_rotary_factor")
+    scaling = table.str("rope_scaling")
+    if position != "rope":
+        for key, value in (("rope_theta", theta), ("rope_scaling", scaling)):
+            if value is not None:
+                raise table.fail(key, f"given for a layer without rotary positions (position = {position!r})")
+        return position, None
+    return position, Rope(theta, fraction, scaling)
+
+
+def position_text(position: str, rope: Rope | None) -> str:
+    """The fact-sheet wording of an attention op's positions."""
+    if rope is not None:
+        return rope.describe()
+    return "learned absolute positions, added to the token embeddings" if position == "absolute" else "none (NoPE)"
+
+
+def rope_from_hf(config: HFConfig) -> dict[str, Any]:
+    """``rope_theta``, ``partial_rotary_factor`` and a readable ``rope_scaling``."""
+    params = config.get("rope_parameters") or {}
+    out: dict[str, Any] = {}
+    theta = config.get("rope_theta", params.get("rope_theta"))
+    if theta:
+        out["rope_theta"] = float(theta)
+    fraction = config.get("partial_rotary_factor", params.get("partial_rotary_factor"))
+    if fraction and fraction != 1:
+        out["partial_rotary_factor"] = float(fraction)
+    scaling = config.get("rope_scaling") or (params if params.get("rope_type", "default") != "default" else None)
+    if scaling:
+        kind = scaling.get("rope_type") or scaling.get("type") or "scaled"
+        factor = scaling.get("factor")
+        out["rope_scaling"] = f"{kind}" + (f" x{factor:g}" if factor else "")
+    return out
+
+
+@dataclass(frozen=True)
+class Attention(Op):
+    type: ClassVar[str] = "attention"
+    role: ClassVar[str] = "token"
+    component: ClassVar[str] = "attention"
+    fact_label: ClassVar[str] = "Attention"
+
+    num_heads: int
+    num_kv_heads: int
+    head_dim: int
+    v_head_dim: int
+    position: str = "rope"
+    rope: Rope | None = DEFAULT_ROPE
+    #: Tokens a sliding window or chunk covers; None for global attention.
+    sliding_window: int | None = None
+    chunk_size: int | None = None
+    qk_norm: QKNorm = "none"
+    qkv_bias: bool = False
+    o_bias: bool = False
+    sinks: bool = False
+    output_gate: Gate = "none"
+    #: Reads the keys and values an earlier layer cached (no K/V projections or cache).
+    kv_shared: bool = False
+    #: Keys double as values (no V projection; only keys are cached).
+    k_eq_v: bool = False
+
+    @classmethod
+    def read(cls, table: SpecTable, hidden_size: int) -> Attention:
+        heads = table.int("num_attention_heads", REQUIRED)
+        kv_heads = table.int("num_key_value_heads", heads)
+        if heads % kv_heads:
+            raise table.fail("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
+        head_dim = table.int("head_dim")
+        if head_dim is None:
+            if hidden_size % heads:
+                raise table.fail(
+                    "head_dim", f"missing, and hidden_size {hidden_size} is not a multiple of {heads} heads"
+                )
+            head_dim = hidden_size // heads
+        sliding, chunk = table.int("sliding_window"), table.int("attention_chunk_size")
+        if sliding and chunk:
+            raise table.fail("attention_chunk_size", "a layer has a sliding window or chunks, not both")
+        position, rope = read_position(table)
+        return cls(
+            num_heads=heads,
+            num_kv_heads=kv_heads,
+            head_dim=head_dim,
+            v_head_dim=table.int("v_head_dim", head_dim),
+            position=position,
+            rope=rope,
+            sliding_window=sliding,
+            chunk_size=chunk,
+            qk_norm=table.choice("qk_norm", ("none", "per-head", "full"), "none"),
+            qkv_bias=table.bool("qkv_bias"),
+            o_bias=table.bool("o_bias"),
+            sinks=table.bool("sinks"),
+            output_gate=table.choice("output_gate", ("none", "elementwise", "headwise"), "none"),
+            kv_shared=table.bool("kv_shared"),
+            k_eq_v=table.bool("k_eq_v"),
+        )
+
+    @staticmethod
+    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+        """``recipe`` holds what the family's modeling code fixes: ``qk_norm``,
+        ``o_bias``, ``output_gate``, ``sinks`` and the layer's ``sliding_window``."""
+        heads = config.require("num_attention_heads", "n_head", "num_heads")
+        table: dict[str, Any] = {"type": "attention", "num_attention_heads": heads}
+        table["num_key_value_heads"] = config.first("num_key_value_heads", "num_kv_heads", default=heads)
+        hidden = config.require("hidden_size", "n_embd", "d_model")
+        head_dim = config.get("head_dim")
+        if head_dim and head_dim != hidden // heads:
+            table["head_dim"] = head_dim
+        bias = bool(config.first("attention_bias", "qkv_bias", "use_bias", default=recipe.get("qkv_bias", False)))
+        table.update(qkv_bias=bias, o_bias=recipe.get("o_bias", bias))
+        for key in ("qk_norm", "output_gate", "sinks", "sliding_window", "attention_chunk_size", "position"):
+            if recipe.get(key) not in (None, "none", False):
+                table[key] = recipe[key]
+        if table.get("position", "rope") == "rope":
+            table.update(rope_from_hf(config))
+        return table
+
+    # -- numbers ---------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        if self.num_kv_heads == self.num_heads:
+            return "mha"
+        return "mqa" if self.num_kv_heads == 1 else "gqa"
+
+    def params(self, hidden_size: int) -> Counter[str]:
+        d, heads, kv = hidden_size, self.num_heads, self.num_kv_heads
+        q_width, k_width, v_width = heads * self.head_dim, kv * self.head_dim, kv * self.v_head_dim
+        total = linear(d, q_width, self.qkv_bias) + linear(heads * self.v_head_dim, d, self.o_bias)
+        if self.output_gate == "elementwise":
+            total += linear(d, q_width, self.qkv_bias)
+        elif self.output_gate == "headwise":
+            total += linear(d, heads)
+        if not self.kv_shared:
+            total += linear(d, k_width, self.qkv_bias) + (0 if self.k_eq_v else linear(d, v_width, self.qkv_bias))
+        if self.qk_norm == "per-head":
+            total += self.head_dim * (1 if self.kv_shared else 2)
+        elif self.qk_norm == "full":
+            total += q_width + (0 if self.kv_shared else k_width)
+        if self.sinks:
+            total += heads
+        return Counter({self.component: total})
+
+    def kv_values_per_token(self) -> int:
+        if self.kv_shared:
+            return 0
+        return self.num_kv_heads * (self.head_dim + (0 if self.k_eq_v else self.v_head_dim))
+
+    def cache_window(self) -> int | None:
+        return self.sliding_window or self.chunk_size
+
+    # -- words -----------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        name = NAMES[self.kind]
+        return f"Gated {name[0].lower()}{name[1:]}" if self.output_gate != "none" else name
+
+    @property
+    def span(self) -> str:
+        """How far the layer looks back, in a few words."""
+        if self.sliding_window:
+            return "sliding-window"
+        return "chunked" if self.chunk_size else "global"
+
+    @property
+    def short(self) -> str:
+        return f"{self.span} attention"
+
+    def summary(self, hidden_size: int) -> str:
+        text = f"{self.title}: {self.num_heads} heads, {self.num_kv_heads} KV heads, head dimension {self.head_dim}"
+        if self.v_head_dim != self.head_dim:
+            text += f" (values {self.v_head_dim})"
+        extras = [
+            label
+            for flag, label in (
+                (self.qk_norm == "per-head", "QK-Norm per head"),
+                (self.qk_norm == "full", "QK-Norm over all heads"),
+                (self.qkv_bias, "QKV bias"),
+                (self.o_bias, "output bias"),
+                (self.sinks, "learned attention sinks"),
+                (self.output_gate != "none", f"{self.output_gate} sigmoid output gate"),
+                (bool(self.sliding_window), f"sliding window of {self.sliding_window or 0:,} tokens"),
+                (bool(self.chunk_size), f"chunks of {self.chunk_size or 0:,} tokens"),
+                (self.kv_shared, "reuses an earlier layer's keys and values"),
+                (self.k_eq_v, "keys double as values"),
+                (self.position == "nope", "no positional encoding (NoPE)"),
+            )
+            if flag
+        ]
+        return text + ("; " + ", ".join(extras) if extras else "")
+
+    def callout(self, hidden_size: int) -> str:
+        text = f"{{{self.num_heads:,}}} attention heads\n{{{self.num_kv_heads:,}}} key & value heads"
+        if self.head_dim * self.num_heads != hidden_size:
+            text += f"\nhead dimension {{{self.head_dim:,}}}"
+        return text
+
+    @classmethod
+    def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
+        rows = super().fact_rows(variants, hidden_size)
+        positions = []
+        for op, count in _typed(variants):
+            text = position_text(op.position, op.rope)
+            positions.append(text + (f" in {plural(count, op.span + ' layer')}" if len(variants) > 1 else ""))
+        return [*rows, ("Positions", "; ".join(dict.fromkeys(positions)))]
+
+    @classmethod
+    def slot(cls, variants: Variants, hidden_size: int) -> Slot:
+        """One box for a block whose layers differ only in window or positions."""
+        typed = _typed(variants)
+        first = typed[0][0]
+        name = first.title.replace(" ", "\n", 1)
+        spans = list(dict.fromkeys(op.span for op, _ in typed))
+        if len(spans) > 1:
+            name += f"\n({' or '.join(spans)})"
+        return Slot(name, tuple(_side_inputs(typed)), first.callout(hidden_size))
+
+    def panel_key(self) -> str | None:
+        return "gated-attention" if self.output_gate != "none" else None
+
+    def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
+        """Q, K (with their norms) and V into scaled dot-product attention, whose
+        output a sigmoid gate from a fourth projection scales (Qwen3-Next)."""
+        g = Grid(canvas, ctx.prefix, x0, col=104)
+        g.fan_in(0, 1, 2, 3)
+        for col, slot in enumerate(("q", "k", "v")):
+            g.box(slot, f"Linear ({slot.upper()})", col, 1)
+        g.box("gate", "Linear (gate)", 3, 1)
+        tails = ["q", "k", "v"]
+        if self.qk_norm != "none":
+            for col, slot in enumerate(("q", "k")):
+                g.box(f"{slot}_norm", "RMSNorm", col, 2)
+                g.edge(slot, f"{slot}_norm")
+                tails[col] = f"{slot}_norm"
+        g.wide("sdpa", "Scaled dot-product attention", 0, 2, 3)
+        g.circle("sigma", "σ", 3, 3)
+        g.circle("mul", "×", 1, 4)
+        g.point("gate_corner", 3, 4)
+        g.box("proj", "Linear layer", 1, 5)
+        for index, slot in enumerate(("q", "k", "v", "gate")):
+            g.edge("in" if index == 0 else f"in{index}", slot)
+        g.into("sdpa", *tails)
+        g.chain("gate", "sigma")
+        g.edge("sigma", "gate_corner", arrow=False)
+        g.edge("gate_corner", "mul")
+        g.chain("sdpa", "mul", "proj")
+        g.output("proj", 1)
+        g.caption("title", self.title, INK)
+        width = "per element" if self.output_gate == "elementwise" else "per head"
+        text = f"{{{self.num_heads:,}}} heads, {{{self.num_kv_heads:,}}} KV heads, head dimension {{{self.head_dim:,}}}"
+        g.info("info", f"{text}\nsigmoid output gate {width}", ctx.accent)
+        return g.nodes
+
+
+def _typed(variants: Variants) -> list[tuple[Attention, int]]:
+    return [(op, n) for op, n in variants if isinstance(op, Attention)]
+
+
+def _side_inputs(variants: list[tuple[Attention, int]]) -> list[tuple[str, str]]:
+    """RoPE (with each base), QK-Norm, windows and sinks, merged over the variants."""
+    ops = [op for op, _ in variants]
+    entries: list[tuple[str, str]] = []
+    roped = [op.rope for op in ops if op.rope is not None]
+    if roped:
+        bases = list(dict.fromkeys(rope.theta for rope in roped if rope.theta))
+        text = roped[0].name + (", base " + " / ".join(short_number(b) for b in bases) if bases else "")
+        nope = sum(n for op, n in variants if op.position == "nope")
+        if nope:
+            text += f"\n(none in {plural(nope, 'NoPE layer')})"
+        entries.append(("rope", text))
+    elif any(op.position == "nope" for op in ops):
+        entries.append(("rope", "No positional encoding"))
+    qk_norms = [op.qk_norm for op in ops if op.qk_norm != "none"]
+    if qk_norms:
+        entries.append(("qk_norm", "QK-Norm " + ("per head" if qk_norms[0] == "per-head" else "over all heads")))
+    for slot, label, sizes in (
+        ("window", "Sliding window of", [op.sliding_window for op in ops if op.sliding_window]),
+        ("chunk", "Chunks of", [op.chunk_size for op in ops if op.chunk_size]),
+    ):
+        if sizes:
+            entries.append((slot, f"{label} {' / '.join(f'{s:,}' for s in dict.fromkeys(sizes))} tokens"))
+    if any(op.sinks for op in ops):
+        entries.append(("sinks", "Learned attention sinks"))
+    shared = sum(n for op, n in variants if op.kv_shared)
+    if shared:
+        entries.append(("kv_shared", f"KV cache shared in {plural(shared, 'layer')}"))
+    return entries

@@ -1,0 +1,187 @@
+"""What every op kind provides, and the small helpers several kinds share.
+
+An op is one token mixer (attention, a linear-attention or state-space layer,
+a convolution) or one channel mixer (an MLP, a mixture of experts) inside a
+layer. Each kind lives in its own module and knows everything about itself:
+how to read it from a spec table and from a Hugging Face config, its parameters
+by component, what it caches, its fact-sheet rows and how it is drawn. Stats,
+tables and the diagram only iterate over ops.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from ..layout import Canvas, Node
+    from ..spec_table import SpecTable
+
+Role = Literal["token", "channel", "other"]
+
+
+@dataclass(frozen=True)
+class Rope:
+    """Rotary positions of one attention op; ``None`` on the op means NoPE."""
+
+    theta: float | None = None
+    #: Fraction of each head's dimensions that rotate (partial RoPE).
+    fraction: float = 1.0
+    scaling: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "RoPE" if self.fraction == 1 else f"Partial RoPE ({self.fraction:.0%} of head dims)"
+
+    def describe(self) -> str:
+        """The fact-sheet wording: exact base and the scaling method."""
+        text = self.name + (f", base {self.theta:,.0f}" if self.theta else "")
+        return text + (f"; {self.scaling}" if self.scaling else "")
+
+
+#: RoPE with the model's defaults, for ops whose spec gives no base.
+DEFAULT_ROPE = Rope()
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """What a detail panel needs from the diagram around it."""
+
+    hidden_size: int
+    accent: str
+    #: Prefix that namespaces the panel's node names (``panel.moe``).
+    prefix: str
+
+
+class Op:
+    """Base class of the op kinds; subclasses are frozen dataclasses."""
+
+    #: The ``type`` that names the kind in a spec table.
+    type: ClassVar[str]
+    #: Token mixers are drawn as dark boxes, channel mixers as light ones.
+    role: ClassVar[Role]
+    #: Parameter component this kind's weights count towards.
+    component: ClassVar[str]
+
+    @classmethod
+    def read(cls, table: SpecTable) -> Op:
+        """Build the op from its spec table (unknown keys are checked by the caller)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def from_hf(config: Any, **recipe: Any) -> dict[str, Any]:
+        """The spec table for this op, read from a Hugging Face config."""
+        raise NotImplementedError
+
+    # -- numbers ---------------------------------------------------------------
+
+    def params(self, hidden_size: int) -> Counter[str]:
+        """Parameters by component."""
+        raise NotImplementedError
+
+    def active_params(self, hidden_size: int) -> Counter[str]:
+        """Parameters one token passes through (all of them, except in MoE)."""
+        return self.params(hidden_size)
+
+    def kv_values_per_token(self) -> int:
+        """Numbers this op caches for every token it has seen (0: none)."""
+        return 0
+
+    def cache_window(self) -> int | None:
+        """Tokens the per-token cache is capped at (sliding or chunked attention)."""
+        return None
+
+    def state_values(self, hidden_size: int) -> int:
+        """Numbers of constant recurrent state per sequence (linear and state-space ops)."""
+        return 0
+
+    # -- words and drawing -------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        """The op's name, as the fact sheet and the diagram's box say it."""
+        raise NotImplementedError
+
+    @property
+    def short(self) -> str:
+        """The short name used in layer mixes and legends."""
+        return self.title
+
+    @property
+    def phrase(self) -> str:
+        """How a sentence describing the model names this op."""
+        return self.title[0].lower() + self.title[1:]
+
+    def callout(self, hidden_size: int) -> str | None:
+        """Text beside the box; ``{...}`` spans are drawn in the accent colour."""
+        return None
+
+    def summary(self, hidden_size: int) -> str:
+        """The fact-sheet text for this op alone."""
+        return self.title
+
+    @classmethod
+    def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
+        """Fact-sheet rows for every op of this kind in a model, with their layer counts."""
+        texts = [op.summary(hidden_size) for op, _ in variants]
+        if len(texts) == 1:
+            return [(cls.fact_label, texts[0])]
+        return [(cls.fact_label, "; ".join(f"{t} ({n:,} layers)" for t, (_, n) in zip(texts, variants, strict=True)))]
+
+    #: The fact-sheet row this kind fills.
+    fact_label: ClassVar[str] = "Feed forward"
+
+    @classmethod
+    def slot(cls, variants: Variants, hidden_size: int) -> Slot:
+        """How one box of the main column draws these ops (several when one block
+        holds layers whose ops differ only in their settings)."""
+        first = variants[0][0]
+        return Slot(first.title, callout=first.callout(hidden_size))
+
+    def panel_key(self) -> str | None:
+        """Ops with the same key share one detail panel; None: no panel."""
+        return None
+
+    def detail_ops(self) -> list[tuple[Op, str]]:
+        """Parts drawn as panels of their own above this op's panel, each with the
+        slot of this panel that the dotted connector leaves from."""
+        return []
+
+    def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
+        """Draw the detail panel with its bottom-left corner at (x0, 0)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A main-column box: its text, the side inputs left of it, the callout right of it."""
+
+    label: str
+    side: tuple[tuple[str, str], ...] = ()
+    callout: str | None = None
+
+
+Variants = list[tuple[Op, int]]
+
+
+def short_number(value: float) -> str:
+    """RoPE bases and similar: 1000000 -> 1M, 10000 -> 10k, 150000 -> 150k."""
+    for suffix, scale in (("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
+def linear(fan_in: int, fan_out: int, bias: bool = False) -> int:
+    """Weights (and bias) of one dense projection."""
+    return fan_in * fan_out + (fan_out if bias else 0)
+
+
+def depthwise_conv(channels: int, kernel: int, bias: bool = False) -> int:
+    """A depthwise 1-D convolution, as linear-attention and state-space layers use."""
+    return channels * kernel + (channels if bias else 0)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

@@ -1,0 +1,180 @@
+"""Multi-head latent attention (DeepSeek V2/V3, Kimi): keys and values from one
+compressed latent, so the cache holds the latent plus a shared RoPE key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..layout import Grid
+from ..spec_table import REQUIRED
+from ..style import INK
+from .attention import position_text, read_position, rope_from_hf
+from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, short_number
+
+if TYPE_CHECKING:
+    from ..hf_config import HFConfig
+    from ..layout import Canvas, Node
+    from ..spec_table import SpecTable
+
+
+@dataclass(frozen=True)
+class MLA(Op):
+    type: ClassVar[str] = "mla"
+    role: ClassVar[str] = "token"
+    component: ClassVar[str] = "attention"
+    fact_label: ClassVar[str] = "Attention"
+
+    num_heads: int
+    q_lora_rank: int | None
+    kv_lora_rank: int
+    qk_nope_head_dim: int
+    qk_rope_head_dim: int
+    v_head_dim: int
+    position: str = "rope"
+    rope: Rope | None = DEFAULT_ROPE
+    #: A sigmoid gate per head on the output (Ling 2.5's MLA layers).
+    output_gate: bool = False
+    #: The config's key/value head count, kept only so a spec can mirror config.json.
+    num_kv_heads: int | None = None
+
+    @classmethod
+    def read(cls, table: SpecTable, hidden_size: int) -> MLA:
+        heads = table.int("num_attention_heads", REQUIRED)
+        table.used.add("head_dim")
+        table.choice("qk_norm", ("none",), "none")  # the latent norms are part of MLA itself
+        for flag in ("qkv_bias", "o_bias", "sinks"):
+            if table.bool(flag):
+                raise table.fail(flag, "is not supported for MLA layers")
+        position, rope = read_position(table)
+        return cls(
+            num_heads=heads,
+            q_lora_rank=table.int("q_lora_rank"),
+            kv_lora_rank=table.int("kv_lora_rank", REQUIRED),
+            qk_nope_head_dim=table.int("qk_nope_head_dim", REQUIRED),
+            qk_rope_head_dim=table.int("qk_rope_head_dim", REQUIRED),
+            v_head_dim=table.int("v_head_dim", REQUIRED),
+            position=position,
+            rope=rope,
+            output_gate=table.bool("output_gate"),
+            num_kv_heads=table.int("num_key_value_heads"),
+        )
+
+    @staticmethod
+    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+        table: dict[str, Any] = {"type": "mla", "num_attention_heads": config.require("num_attention_heads")}
+        if config.get("q_lora_rank"):  # null in DeepSeek V2-Lite and Kimi Linear: a plain query projection
+            table["q_lora_rank"] = config.get("q_lora_rank")
+        for key in ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
+            table[key] = config.require(key)
+        if recipe.get("output_gate"):
+            table["output_gate"] = True
+        if recipe.get("position", "rope") != "rope":
+            table["position"] = recipe["position"]
+        else:
+            table.update(rope_from_hf(config))
+        return table
+
+    @property
+    def qk_head_dim(self) -> int:
+        return self.qk_nope_head_dim + self.qk_rope_head_dim
+
+    def params(self, hidden_size: int) -> Counter[str]:
+        d, heads = hidden_size, self.num_heads
+        if self.q_lora_rank:  # down-projection, its RMSNorm, up-projection
+            query = linear(d, self.q_lora_rank) + self.q_lora_rank + linear(self.q_lora_rank, heads * self.qk_head_dim)
+        else:
+            query = linear(d, heads * self.qk_head_dim)
+        key_value = linear(d, self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
+        key_value += linear(self.kv_lora_rank, heads * (self.qk_nope_head_dim + self.v_head_dim))
+        gate = linear(d, heads) if self.output_gate else 0
+        return Counter({self.component: query + key_value + gate + linear(heads * self.v_head_dim, d)})
+
+    def kv_values_per_token(self) -> int:
+        return self.kv_lora_rank + self.qk_rope_head_dim
+
+    @property
+    def title(self) -> str:
+        return "Multi-head latent attention"
+
+    @property
+    def short(self) -> str:
+        return "MLA"
+
+    def summary(self, hidden_size: int) -> str:
+        text = (
+            f"{self.title}: {self.num_heads} heads, KV latent {self.kv_lora_rank}, RoPE part "
+            f"{self.qk_rope_head_dim}, query latent {self.q_lora_rank or 'none'}, head dims "
+            f"{self.qk_nope_head_dim}+{self.qk_rope_head_dim} (QK) and {self.v_head_dim} (V)"
+        )
+        return text + ("; sigmoid output gate per head" if self.output_gate else "")
+
+    def callout(self, hidden_size: int) -> str:
+        text = f"{{{self.num_heads:,}}} heads, KV latent of {{{self.kv_lora_rank:,}}}"
+        text += f"\nplus {{{self.qk_rope_head_dim:,}}} RoPE dims per token"
+        if self.q_lora_rank:
+            text += f"\nquery latent of {{{self.q_lora_rank:,}}}"
+        return text
+
+    @classmethod
+    def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
+        rows = super().fact_rows(variants, hidden_size)
+        first = variants[0][0]
+        assert isinstance(first, MLA)
+        text = position_text(first.position, first.rope)
+        if first.rope:
+            text += f", on the {first.qk_rope_head_dim}-dim decoupled part of queries and keys"
+        return [*rows, ("Positions", text)]
+
+    @classmethod
+    def slot(cls, variants: Variants, hidden_size: int) -> Slot:
+        first = variants[0][0]
+        assert isinstance(first, MLA)
+        side: tuple[tuple[str, str], ...] = ()
+        if first.rope:
+            base = f", base {short_number(first.rope.theta)}" if first.rope.theta else ""
+            side = (("rope", f"{first.rope.name}{base}\non {first.qk_rope_head_dim} dims per head"),)
+        elif first.position == "nope":
+            side = (("rope", "No positional encoding"),)
+        return Slot("Multi-head\nlatent attention", side, first.callout(hidden_size))
+
+    def panel_key(self) -> str | None:
+        return "mla"
+
+    def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
+        """Queries (through their own latent when the model has one) and a shared
+        key/value latent, which is what the cache holds, expanded per head."""
+        g = Grid(canvas, ctx.prefix, x0, col=110)
+        g.fan_in(0, 1.5)
+        query = ["q_down", "q_norm", "q_up"] if self.q_lora_rank else ["q_up"]
+        if self.q_lora_rank:
+            g.box("q_down", "Linear (down)", 0, 1)
+            g.box("q_norm", "RMSNorm", 0, 2)
+        g.box("q_up", "Linear (Q)", 0, 3)
+        g.box("kv_down", "Linear (down)", 1.5, 1)
+        g.box("kv_norm", "RMSNorm", 1.5, 2)
+        g.point("kv_split", 1.5, 2.55)
+        g.point("k_in", 1, 2.55)
+        g.point("v_in", 2, 2.55)
+        g.box("k_up", "Linear (K)", 1, 3)
+        g.box("v_up", "Linear (V)", 2, 3)
+        g.wide("sdpa", "Scaled dot-product attention", 0, 2, 4)
+        g.box("proj", "Linear layer", 1, 5)
+        g.chain("in", *query)
+        g.chain("in1", "kv_down", "kv_norm", "kv_split")
+        g.edge("kv_split", "k_in", arrow=False)
+        g.edge("kv_split", "v_in", arrow=False)
+        g.chain("k_in", "k_up")
+        g.chain("v_in", "v_up")
+        g.into("sdpa", "q_up", "k_up", "v_up")
+        g.chain("sdpa", "proj")
+        g.output("proj", 1)
+        g.text("cache", "cached", 2.25, 2, INK, bold=False)
+        g.caption("title", self.title, INK)
+        text = f"{{{self.num_heads:,}}} heads; KV latent {{{self.kv_lora_rank:,}}}"
+        text += f" + RoPE key {{{self.qk_rope_head_dim:,}}} cached per token"
+        if self.q_lora_rank:
+            text += f"\nquery latent {{{self.q_lora_rank:,}}}"
+        g.info("info", text, ctx.accent)
+        return g.nodes

@@ -1,0 +1,177 @@
+"""Mixture of experts: a router, routed expert MLPs, optional shared experts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..layout import Grid, rich_size
+from ..spec_table import REQUIRED
+from ..style import INK
+from .base import Op, PanelContext, linear
+from .mlp import KINDS, MLP, kind_from_hf, mlp_params
+
+if TYPE_CHECKING:
+    from ..hf_config import HFConfig
+    from ..layout import Canvas, Node
+    from ..spec_table import SpecTable
+
+
+@dataclass(frozen=True)
+class MoE(Op):
+    type: ClassVar[str] = "moe"
+    role: ClassVar[str] = "channel"
+    component: ClassVar[str] = "routed_experts"
+    fact_label: ClassVar[str] = "Mixture of experts"
+
+    num_experts: int
+    experts_per_token: int
+    #: The FFN kind of every expert (``swiglu``, ``relu2``, ...).
+    kind: str
+    expert_intermediate_size: int
+    num_shared_experts: int = 0
+    shared_intermediate_size: int | None = None
+    #: A sigmoid gate (``d × 1``) scales the shared expert's output (Qwen3-Next).
+    shared_expert_gate: bool = False
+    router_bias: bool = False
+    expert_bias: bool = False
+    #: DeepSeek's per-expert bias used only to choose experts (aux-loss-free balancing).
+    score_correction_bias: bool = False
+
+    @classmethod
+    def read(cls, table: SpecTable, hidden_size: int) -> MoE:
+        experts = table.int("num_experts", REQUIRED)
+        active = table.int("experts_per_token", REQUIRED)
+        if active > experts:
+            raise table.fail("experts_per_token", f"{active} is more than num_experts {experts}")
+        shared = table.int("num_shared_experts", 0, minimum=0)
+        return cls(
+            num_experts=experts,
+            experts_per_token=active,
+            kind=table.choice("kind", KINDS, REQUIRED),
+            expert_intermediate_size=table.int("moe_intermediate_size", REQUIRED),
+            num_shared_experts=shared,
+            shared_intermediate_size=table.int("shared_expert_intermediate_size"),
+            shared_expert_gate=table.bool("shared_expert_gate"),
+            router_bias=table.bool("router_bias"),
+            expert_bias=table.bool("expert_bias"),
+            score_correction_bias=table.bool("score_correction_bias"),
+        )
+
+    @staticmethod
+    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+        """``recipe``: ``shared_key`` (the config key of the shared-expert width),
+        ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``gated``."""
+        table: dict[str, Any] = {
+            "type": "moe",
+            "num_experts": config.require("num_experts", "n_routed_experts", "num_local_experts"),
+            "experts_per_token": config.require("num_experts_per_tok", "experts_per_token", "moe_topk"),
+            "kind": kind_from_hf(config, recipe.get("gated", True)),
+            "moe_intermediate_size": config.require(
+                "moe_intermediate_size", "expert_intermediate_size", "intermediate_size"
+            ),
+        }
+        shared = config.first("n_shared_experts", "num_shared_experts", default=recipe.get("num_shared_experts", 0))
+        shared_size = config.get(recipe["shared_key"]) if recipe.get("shared_key") else None
+        if shared_size and not shared:
+            shared = 1
+        if shared:
+            table["num_shared_experts"] = shared
+            if shared_size and shared_size != table["moe_intermediate_size"]:
+                table["shared_expert_intermediate_size"] = shared_size
+        if config.get("topk_method") == "noaux_tc" or recipe.get("score_correction_bias"):
+            table["score_correction_bias"] = True
+        for key in ("shared_expert_gate", "router_bias", "expert_bias"):
+            if recipe.get(key):
+                table[key] = True
+        return table
+
+    @property
+    def expert(self) -> MLP:
+        return MLP(self.kind, self.expert_intermediate_size, self.expert_bias)
+
+    def _shared(self, hidden_size: int) -> int:
+        size = self.shared_intermediate_size or self.expert_intermediate_size
+        gate = linear(hidden_size, 1) if self.shared_expert_gate else 0
+        return self.num_shared_experts * mlp_params(self.kind, hidden_size, size, False) + gate
+
+    def _router(self, hidden_size: int) -> int:
+        biases = int(self.router_bias) + int(self.score_correction_bias)
+        return linear(hidden_size, self.num_experts) + self.num_experts * biases
+
+    def params(self, hidden_size: int) -> Counter[str]:
+        one = mlp_params(self.kind, hidden_size, self.expert_intermediate_size, self.expert_bias)
+        return Counter(
+            {
+                "routed_experts": self.num_experts * one,
+                "shared_experts": self._shared(hidden_size),
+                "router": self._router(hidden_size),
+            }
+        )
+
+    def active_params(self, hidden_size: int) -> Counter[str]:
+        counts = self.params(hidden_size)
+        counts["routed_experts"] = counts["routed_experts"] // self.num_experts * self.experts_per_token
+        return counts
+
+    @property
+    def title(self) -> str:
+        return f"MoE ({KINDS[self.kind][0]} experts)"
+
+    @property
+    def short(self) -> str:
+        return "MoE"
+
+    @property
+    def phrase(self) -> str:
+        return f"a mixture of {self.num_experts:,} {KINDS[self.kind][0]} experts ({self.experts_per_token} per token)"
+
+    def summary(self, hidden_size: int) -> str:
+        text = (
+            f"{self.num_experts:,} {KINDS[self.kind][0]} experts of size {self.expert_intermediate_size:,}, "
+            f"{self.experts_per_token} routed per token, {self.num_shared_experts} shared"
+        )
+        if self.num_shared_experts and self.shared_intermediate_size:
+            text += f" of size {self.shared_intermediate_size:,}"
+        return text + (" behind a sigmoid gate" if self.shared_expert_gate else "")
+
+    def callout(self, hidden_size: int) -> str:
+        return f"{{{self.num_experts:,}}} experts, {{{self.experts_per_token:,}}} active per token"
+
+    def panel_key(self) -> str | None:
+        return f"moe-{self.num_experts}-{self.experts_per_token}-{self.num_shared_experts}"
+
+    def detail_ops(self) -> list[tuple[Op, str]]:
+        """The expert MLP gets its own panel above this one, tied to the first expert."""
+        return [(self.expert, "expert_first")]
+
+    def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
+        """Router, a bounded row of experts (first, ..., last), shared experts, ⊕."""
+        width = max(96.0, rich_size(f"Expert {self.num_experts:,}", bold=False)[0] + 20)
+        g = Grid(canvas, ctx.prefix, x0, col=width, row=48)
+        g.point("in", 1, 0)
+        g.box("router", "Router", 1, 0.7, w=80)
+        g.box("expert_first", "Expert 1", 0, 2)
+        g.text("expert_dots", "⋯", 1, 2, INK, bold=False)
+        g.box("expert_last", f"Expert {self.num_experts:,}", 2, 2)
+        g.circle("add", "+", 1, 3)
+        g.chain("in", "router")
+        for expert in ("expert_first", "expert_last"):
+            g.chain("router", expert, "add")
+        if self.num_shared_experts:
+            label = "Shared expert" + ("s" if self.num_shared_experts > 1 else "")
+            g.point("in_shared", 3, 0)
+            g.box("shared", label, 3, 2, cls="lm-box lm-shared", penwidth="2.2")
+            g.edge("in", "in_shared", arrow=False)
+            g.chain("in_shared", "shared", "add")
+        g.point("out", 1, 3.7)
+        g.edge("add", "out")
+        caption = g.text("title", "MoE layer", 0, 3, INK)
+        caption.x = max(n.right for n in g.nodes) - caption.w / 2
+        text = f"{{{self.num_experts:,}}} experts, {{{self.experts_per_token:,}}} active per token\n"
+        text += f"expert size {{{self.expert_intermediate_size:,}}}"
+        if self.num_shared_experts:
+            text += f", {{{self.num_shared_experts:,}}} shared expert" + ("s" if self.num_shared_experts > 1 else "")
+        g.info("info", text, ctx.accent)
+        return g.nodes

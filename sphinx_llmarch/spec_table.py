@@ -1,0 +1,162 @@
+"""Typed, located reads from one table of a parsed spec.
+
+Every problem becomes ``file: key.path: problem``. When a spec ``extends``
+another, each key remembers the file that set it, so the message names the
+file an author has to open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class SpecError(ValueError):
+    """A spec that cannot be turned into an architecture."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        self.file, self.key, self.problem = file, key, problem
+        where = f"{file}: {key}: " if key else f"{file}: "
+        super().__init__(where + problem)
+
+
+def suggest(word: str, choices: Iterable[str]) -> list[str]:
+    """Close matches, for "did you mean" hints."""
+    return difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
+
+
+#: Marks a value as required in the typed getters.
+REQUIRED: Any = object()
+
+
+@dataclass
+class SpecTable:
+    """A table that knows its key path, which keys were read, and who set each key."""
+
+    file: str
+    path: str
+    data: Mapping[str, Any]
+    #: Key path -> file that set it (only for specs that extend another).
+    origins: Mapping[str, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def fail(self, name: str, problem: str) -> SpecError:
+        full = self.key(name)
+        base = full.split("[", 1)[0]
+        return SpecError(self.origins.get(base, self.file), full, problem)
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def get(self, name: str, kinds: tuple[type, ...], what: str, default: Any = None) -> Any:
+        """The value of ``name`` if it has one of ``kinds`` (bool is never an int here)."""
+        self.used.add(name)
+        if name not in self.data:
+            if default is REQUIRED:
+                typo = suggest(name, [key for key in self.data if key not in self.used])
+                if typo:  # report the misspelling, which is the real problem
+                    raise self.fail(typo[0], f"unknown key (did you mean {name!r}?)")
+                raise self.fail(name, "missing required value")
+            return default
+        value = self.data[name]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise self.fail(name, f"expected {what}, got {type(value).__name__} {value!r}")
+        return value
+
+    def str(self, name: str, default: Any = None) -> Any:
+        return self.get(name, (str,), "a string", default)
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        return self.get(name, (bool,), "true or false", default)
+
+    def int(self, name: str, default: Any = None, *, minimum: int = 1) -> Any:
+        value = self.get(name, (int,), "an integer", default)
+        if isinstance(value, int) and value < minimum:
+            raise self.fail(name, f"{value} is below the minimum {minimum}")
+        return value
+
+    def number(self, name: str, default: Any = None) -> Any:
+        value = self.get(name, (int, float), "a number", default)
+        if value is not None and value is not REQUIRED and value <= 0:
+            raise self.fail(name, f"{value} must be positive")
+        return value
+
+    def fraction(self, name: str, default: float = 1.0) -> float:
+        value = self.get(name, (int, float), "a number", default)
+        if not 0 < value <= 1:
+            raise self.fail(name, f"{value} is not a fraction in (0, 1]")
+        return float(value)
+
+    def choice(self, name: str, choices: Iterable[str], default: Any = None) -> Any:
+        choices = tuple(choices)
+        value = self.str(name, default)
+        if value is not None and value not in choices:
+            hint = suggest(value, choices)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise self.fail(name, f"{value!r} is not one of {', '.join(choices)}{extra}")
+        return value
+
+    def list(self, name: str, default: Any = None) -> Any:
+        return self.get(name, (list,), "a list", default)
+
+    def names(self, name: str, choices: Iterable[str], default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """A non-empty list whose every item is one of ``choices``."""
+        choices = tuple(choices)
+        value = self.list(name)
+        if value is None:
+            return default
+        if not value:
+            raise self.fail(name, "the list is empty")
+        for index, item in enumerate(value):
+            if item not in choices:
+                hint = suggest(str(item), choices)
+                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise self.fail(f"{name}[{index}]", f"{item!r} is not one of {', '.join(choices)}{extra}")
+        return tuple(value)
+
+    def table(self, name: str, required: bool = False) -> SpecTable | None:
+        self.used.add(name)
+        if name not in self.data:
+            if required:
+                raise self.fail(name, "missing required table")
+            return None
+        value = self.data[name]
+        if not isinstance(value, Mapping):
+            raise self.fail(name, f"expected a table, got {type(value).__name__}")
+        return SpecTable(self.file, self.key(name), value, self.origins)
+
+    def tables(self, name: str) -> list[SpecTable]:
+        """An array of tables (``[[name]]``)."""
+        items = self.list(name, [])
+        out = []
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise self.fail(f"{name}[{index}]", f"expected a table, got {type(item).__name__}")
+            out.append(SpecTable(self.file, f"{self.key(name)}[{index}]", item, self.origins))
+        return out
+
+    def child(self, name: str, data: Mapping[str, Any]) -> SpecTable:
+        """A table for ``data`` found under ``name`` (an inline table in a list, say)."""
+        return SpecTable(self.file, self.key(name), data, self.origins)
+
+    @contextlib.contextmanager
+    def section(self, name: str) -> Iterator[SpecTable]:
+        """A required sub-table whose unknown keys are rejected once it has been read."""
+        table = self.table(name, required=True)
+        assert table is not None
+        yield table
+        table.check_unknown()
+
+    def check_unknown(self) -> None:
+        """Reject typos: a misspelt key would otherwise be silently ignored."""
+        for name in self.data:
+            if name not in self.used:
+                hint = suggest(name, self.used)
+                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise self.fail(name, f"unknown key{extra}")

@@ -1,0 +1,156 @@
+"""Vision towers: a ViT-style encoder and the projector steps that reach the decoder.
+
+Counted apart from the text stack, as model cards do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .kinds.attention import Attention
+from .kinds.base import linear
+from .kinds.mlp import KINDS, mlp_params
+from .model import Norm, ProjectorStep, VisionEncoder, VisionTower
+from .spec_table import REQUIRED
+
+if TYPE_CHECKING:
+    from .spec_table import SpecTable
+
+STEPS = ("linear", "norm", "pool", "pixel_shuffle", "conv", "activation")
+
+
+def _step(table: SpecTable) -> ProjectorStep:
+    step = table.choice("step", STEPS, REQUIRED)
+    if step in ("linear", "conv"):
+        result = ProjectorStep(
+            step,
+            in_features=table.int("in", REQUIRED),
+            out_features=table.int("out", REQUIRED),
+            bias=table.bool("bias"),
+            factor=table.int("kernel", REQUIRED) if step == "conv" else 1,
+            stride=table.int("stride", 1) if step == "conv" else 1,
+        )
+    elif step == "norm":
+        kind = table.choice("kind", ("rmsnorm", "layernorm"), REQUIRED)
+        result = ProjectorStep(step, in_features=table.int("width", REQUIRED), bias=kind == "layernorm", name=kind)
+    elif step in ("pool", "pixel_shuffle"):
+        result = ProjectorStep(step, factor=table.int("factor", REQUIRED))
+    else:
+        result = ProjectorStep(step, name=table.str("name", REQUIRED))
+    table.check_unknown()
+    return result
+
+
+def _legacy_projector(table: SpecTable) -> list[ProjectorStep]:
+    """``projector_norm`` (an RMSNorm width) and ``projector_layers`` ([in, out, bias] triples)."""
+    steps = []
+    width = table.int("projector_norm", 0, minimum=0)
+    if width:
+        steps.append(ProjectorStep("norm", in_features=width, name="rmsnorm"))
+    for index, item in enumerate(table.list("projector_layers", [])):
+        ok = isinstance(item, list) and len(item) == 3 and all(type(v) is int and v > 0 for v in item[:2])
+        if not ok or not isinstance(item[2], bool):
+            raise table.fail(f"projector_layers[{index}]", f"expected [in, out, bias], got {item!r}")
+        steps.append(ProjectorStep("linear", in_features=item[0], out_features=item[1], bias=item[2]))
+    return steps
+
+
+def read_vision(root: SpecTable) -> VisionTower | None:
+    table = root.table("vision")
+    if table is None:
+        return None
+    norm_kind = table.choice("norm", ("rmsnorm", "layernorm"), REQUIRED)
+    encoder = VisionEncoder(
+        name=table.str("name", "vision encoder"),
+        hidden_size=table.int("hidden_size", REQUIRED),
+        intermediate_size=table.int("intermediate_size", REQUIRED),
+        num_layers=table.int("num_hidden_layers", REQUIRED),
+        num_heads=table.int("num_attention_heads", REQUIRED),
+        patch_size=table.int("patch_size", REQUIRED),
+        image_size=table.int("image_size", REQUIRED),
+        num_channels=table.int("num_channels", 3),
+        ffn=table.choice("ffn", KINDS, REQUIRED),
+        norm=Norm(norm_kind, bias=table.bool("norm_bias", norm_kind == "layernorm")),
+        bias=table.bool("bias"),
+        patch_bias=table.bool("patch_bias"),
+        position=table.choice("position", ("learned", "rope", "both"), REQUIRED),
+        class_token=table.bool("class_token"),
+        layer_scale=table.bool("layer_scale"),
+        pre_norm=table.bool("pre_norm"),
+        post_norm=table.bool("post_norm"),
+    )
+    if encoder.hidden_size % encoder.num_heads:
+        raise table.fail("num_attention_heads", f"{encoder.num_heads} does not divide hidden_size")
+    steps = [_step(step) for step in table.tables("projector")] if table.has("projector") else []
+    steps += _legacy_projector(table)
+    table.check_unknown()
+    return VisionTower(encoder, tuple(steps))
+
+
+def step_params(step: ProjectorStep) -> int:
+    if step.step == "linear":
+        return linear(step.in_features, step.out_features, step.bias)
+    if step.step == "conv":
+        return step.in_features * step.out_features * step.factor**2 + (step.out_features if step.bias else 0)
+    if step.step == "norm":
+        return step.in_features * (2 if step.bias else 1)
+    return 0
+
+
+def encoder_params(encoder: VisionEncoder) -> int:
+    d = encoder.hidden_size
+    patches = (encoder.image_size // encoder.patch_size) ** 2 + int(encoder.class_token)
+    patch_embed = linear(encoder.num_channels * encoder.patch_size**2, d, encoder.patch_bias)
+    position = patches * d if encoder.position in ("learned", "both") else 0
+    heads = encoder.num_heads
+    attention = Attention(heads, heads, d // heads, d // heads, qkv_bias=encoder.bias, o_bias=encoder.bias)
+    layer = sum(attention.params(d).values()) + mlp_params(encoder.ffn, d, encoder.intermediate_size, encoder.bias)
+    layer += 2 * encoder.norm.params(d) + (2 * d if encoder.layer_scale else 0)
+    norms = encoder.norm.params(d) * (int(encoder.pre_norm) + int(encoder.post_norm))
+    return patch_embed + position + (d if encoder.class_token else 0) + encoder.num_layers * layer + norms
+
+
+def vision_params(tower: VisionTower) -> tuple[int, int]:
+    """(encoder, projector) parameters."""
+    return encoder_params(tower.encoder), sum(step_params(step) for step in tower.projector)
+
+
+def describe_projector(tower: VisionTower) -> str:
+    """``4×4 pool → RMSNorm → linear 1,152 → 5,376``."""
+    parts = []
+    for step in tower.projector:
+        if step.step in ("linear", "conv"):
+            kernel = f" {step.factor}×{step.factor}/{step.stride}" if step.step == "conv" else ""
+            parts.append(f"{step.step}{kernel} {step.in_features:,} → {step.out_features:,}")
+        elif step.step == "norm":
+            parts.append("RMSNorm" if step.name == "rmsnorm" else "LayerNorm")
+        elif step.step in ("pool", "pixel_shuffle"):
+            word = "pool" if step.step == "pool" else "pixel shuffle"
+            parts.append(f"{step.factor}×{step.factor} {word}")
+        else:
+            parts.append(step.name)
+    return " → ".join(parts)
+
+
+def tokens_per_image(tower: VisionTower) -> int:
+    """Image tokens the decoder sees for one full-size image."""
+    side = tower.encoder.image_size // tower.encoder.patch_size
+    for step in tower.projector:
+        if step.step in ("pool", "pixel_shuffle"):
+            side //= step.factor
+        elif step.step == "conv":
+            side = (side - step.factor + 2 * (step.factor // 2)) // step.stride + 1
+    return side * side
+
+
+def vision_json(tower: VisionTower) -> dict[str, Any]:
+    encoder, projector = vision_params(tower)
+    return {
+        "name": tower.encoder.name,
+        "encoder_params": encoder,
+        "projector_params": projector,
+        "num_layers": tower.encoder.num_layers,
+        "hidden_size": tower.encoder.hidden_size,
+        "projector": describe_projector(tower),
+        "tokens_per_image": tokens_per_image(tower),
+    }
