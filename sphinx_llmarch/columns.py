@@ -37,25 +37,23 @@ class Item:
     row: str
     wanted: float | None = None
     leader: bool = True
-    size_small: bool = False
     cls: str = "lm-text"
 
 
 def place_columns(frame: _Frame, box: Cluster) -> None:
     _left_column(frame, box.x0 - 12)
-    _right_column(frame, box.x1 + COLUMN_GAP)
+    _right_column(frame, box.x1 + COLUMN_GAP, box.y0)
     _title(frame)
 
 
 def _callout(frame: _Frame, item: Item, x: float, align: str) -> Node:
-    size = {"size": SMALL_SIZE + 1, "bold": False} if item.size_small else {}
-    node = frame.canvas.text(item.name, item.text, x, 0, frame.colour.accent, align=align, cls=item.cls, **size)
+    node = frame.canvas.text(item.name, item.text, x, 0, frame.colour.accent, align=align, cls=item.cls)
     frame.rows[node.name] = item.row
     return node
 
 
 def _left_column(frame: _Frame, right: float) -> None:
-    """'N ×' per block, context, vocabulary and projector callouts, right-aligned and packed."""
+    """'N ×' per block, context and vocabulary callouts, right-aligned and packed."""
     nodes = [_callout(frame, item, right, "right") for item in frame.left]
     wanted = [
         (item.wanted if item.wanted is not None else item.anchor.y, node.h)
@@ -88,12 +86,13 @@ class _Group:
         return max(n.top for n in self.nodes) + PAD
 
 
-def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float) -> _Group:
-    """Draw ``op``'s panel at the origin and stack the panels of its parts above it."""
+def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float, details: bool) -> _Group:
+    """Draw ``op``'s panel at the origin and, with ``details``, stack the panels of its
+    parts above it."""
     c, accent, d = frame.canvas, frame.colour.accent, frame.arch.hidden_size
     key = op.panel_key() or ""
     group = _Group(anchor, [(key, op.draw_panel(c, x0, PanelContext(d, accent, f"panel.{key}")))])
-    for part, connector in op.detail_ops():
+    for part, connector in op.detail_ops() if details else []:
         part_key = part.panel_key() or ""
         nodes = part.draw_panel(c, x0, PanelContext(d, accent, f"panel.{part_key}"), title="Expert feed forward")
         lift = group.top - min(n.bottom for n in nodes) + 2 * PAD
@@ -115,34 +114,63 @@ def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float) -> _Group:
     return group
 
 
-def _right_column(frame: _Frame, left: float) -> None:
-    """Callouts beside their boxes and the detail panels, packed in one column; the
-    layer strip on top."""
+def fit(wanted: float, height: float, taken: list[tuple[float, float]], floor: float, gap: float = 16) -> float:
+    """The centre nearest ``wanted`` for a box of ``height`` that clears every
+    (bottom, top) interval in ``taken`` by ``gap`` and keeps above ``floor``."""
+    half = height / 2
+    candidates = [wanted, floor + half]
+    candidates += [top + gap + half for _, top in taken] + [bottom - gap - half for bottom, _ in taken]
+    free = [
+        y
+        for y in candidates
+        if y - half >= floor - 1e-6
+        and all(y + half + gap <= bottom + 1e-6 or y - half - gap >= top - 1e-6 for bottom, top in taken)
+    ]
+    return min(free, key=lambda y: (abs(y - wanted), y))
+
+
+def _right_column(frame: _Frame, left: float, floor: float) -> None:
+    """Callouts level with their boxes; detail panels in the room left, each as near
+    one of its boxes as it can be; the layer strip on top.
+
+    Callouts come first because their leaders must stay short; a panel's dotted
+    leader may run at a slant, as in the hand-drawn panels.
+    """
     c = frame.canvas
     callouts = [_callout(frame, item, left, "left") for item in frame.right]
-    groups = [_panel_group(frame, op, c.nodes[name], left + PAD) for op, name in frame.panel_anchors.values()]
-    strip = _strip(frame, left + PAD)
     wanted = [(item.anchor.y, node.h) for item, node in zip(frame.right, callouts, strict=True)]
-    # a panel wants its box level with its lower part, leaving room below for the callouts of lower boxes
-    wanted += [(g.anchor.y + (g.top - g.bottom) / 2 - 40, g.top - g.bottom) for g in groups]
-    placed = pack(wanted, gap=16)
-    for node, y in zip(callouts, placed[: len(callouts)], strict=True):
+    for node, y in zip(callouts, pack(wanted, 16), strict=True):
         node.y = y
     for item, node in zip(frame.right, callouts, strict=True):
         c.leader(item.anchor.name, node.name, tailport="e", headport="w")
-    for group, y in zip(groups, placed[len(callouts) :], strict=True):
+    taken = [(node.bottom, node.top) for node in callouts]
+    # parts' panels (an MoE's expert FFN) only while the column stays about as tall as the model
+    details = len(frame.panel_anchors) < 3
+    for op, names in frame.panel_anchors.values():
+        group = _panel_group(frame, op, c.nodes[names[0]], left + PAD, details)
+        height = group.top - group.bottom
+        # each box the panel could hang from, with where the panel would go for it
+        options = [(fit(c.nodes[n].y + height / 2 - 40, height, taken, floor), c.nodes[n]) for n in names]
+        y, group.anchor = min(options, key=lambda o: abs(o[0] - (o[1].y + height / 2 - 40)))
         shift = y - (group.bottom + group.top) / 2
         for node in group.nodes:
             node.y += shift
-        clusters = [_panel_cluster(c, key, nodes) for key, nodes in group.panels]
-        first = clusters[0]
-        point = c.point(
-            f"panel.{group.panels[0][0]}.anchor", first.x0, min(max(group.anchor.y, first.y0 + 12), first.y1 - 12)
+        taken.append((y - height / 2, y + height / 2))
+        first, *_ = [_panel_cluster(c, key, nodes) for key, nodes in group.panels]
+        at = min(max(group.anchor.y, first.y0 + 12), first.y1 - 12)
+        point = c.point(f"panel.{group.panels[0][0]}.anchor", first.x0, at)
+        c.edge(
+            group.anchor.name,
+            point.name,
+            arrow=False,
+            style="dotted",
+            penwidth="1.6",
+            tailport="e",
+            **{"class": "lm-leader lm-panel-leader"},
         )
-        c.leader(group.anchor.name, point.name, tailport="e")
+    strip = _strip(frame, left + PAD)
     if strip:  # above everything else in the column
-        top = max((y + h / 2 for y, (_, h) in zip(placed, wanted, strict=True)), default=0.0)
-        lift = top + 24 - min(n.bottom for n in strip)
+        lift = max((top for _, top in taken), default=floor) + 24 - min(n.bottom for n in strip)
         for node in strip:
             node.y += lift
 
@@ -169,31 +197,44 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
     if len(arch.kinds) == 1:
         return []
     fills = {kind.key: _kind_fill(frame, kind.key) for kind, _ in arch.kind_counts()}
-    cells = [f'<td bgcolor="{fills[key]}" width="12" height="14"></td>' for key in schedule.prefix]
+    cell = '<td bgcolor="{}" fixedsize="true" width="12" height="14"></td>'
+    cells = [cell.format(fills[key]) for key in schedule.prefix]
     if schedule.prefix and schedule.cycle:
-        cells.append('<td border="0" width="6"></td>')
-    cells += [f'<td bgcolor="{fills[key]}" width="12" height="14"></td>' for key in schedule.cycle]
+        cells.append('<td border="0" fixedsize="true" width="6" height="14"></td>')
+    cells += [cell.format(fills[key]) for key in schedule.cycle]
     if schedule.cycle:
         repeats, rest = divmod(arch.num_layers - len(schedule.prefix), len(schedule.cycle))
         tail = f"× {repeats:,}" + (f" + {rest:,}" if rest else "")
     else:
         tail = f"all {arch.num_layers:,} layers"
-    cells.append(f'<td border="0" align="left"> {tail}</td>')
-    rows = ["<tr>" + "".join(cells[i : i + STRIP_CELLS]) + "</tr>" for i in range(0, len(cells), STRIP_CELLS)]
-    swatch = '<td bgcolor="{}" border="1" width="12" height="12"></td><td align="left"> {} ×{:,}  </td>'
-    legend = "".join(swatch.format(fills[kind.key], kind.label, count) for kind, count in arch.kind_counts())
-    label = (
-        f'<<table border="0" cellspacing="0" cellpadding="0"><tr><td align="left">'
-        f'<table border="0" cellborder="1" cellspacing="2" cellpadding="0" color="{INK}">{"".join(rows)}</table>'
-        f'</td></tr><tr><td align="left"><table border="0" cellborder="0" cellspacing="1" cellpadding="1">'
-        f"<tr>{legend}</tr></table></td></tr></table>>"
+    if len(cells) > STRIP_CELLS:  # pad the last row so every row has the same cells
+        cells += ['<td border="0" fixedsize="true" width="12" height="14"></td>'] * (-len(cells) % STRIP_CELLS)
+    # fixed-size row tables: Graphviz would otherwise spread the cells to the legend's width
+    rows = []
+    for start in range(0, len(cells), STRIP_CELLS):
+        row = cells[start : start + STRIP_CELLS]
+        width = 16 * len(row) + 2 - (8 if 'width="6"' in "".join(row) else 0)
+        rows.append(
+            f'<tr><td align="left"><table align="left" fixedsize="true" width="{width}" height="20" border="0" '
+            f'cellborder="1" cellspacing="2" cellpadding="0" color="{INK}"><tr>{"".join(row)}</tr></table></td></tr>'
+        )
+    rows.append(f'<tr><td align="left"><font point-size="{SMALL_SIZE:g}">{tail}</font></td></tr>')
+    swatch = (
+        '<td bgcolor="{}" border="1" fixedsize="true" width="12" height="12"></td><td align="left"> {} ×{:,}  </td>'
     )
-    per_row = min(len(cells) - 1, STRIP_CELLS)
+    legend = "".join(
+        swatch.format(fills[kind.key], html.escape(kind.label), count) for kind, count in arch.kind_counts()
+    )
+    rows.append(
+        '<tr><td align="left"><table border="0" cellborder="0" cellspacing="1" cellpadding="1">'
+        f"<tr>{legend}</tr></table></td></tr>"
+    )
+    label = f'<<table border="0" cellspacing="0" cellpadding="0">{"".join(rows)}</table>>'
     legend_width = sum(
         rich_size(f" {kind.label} ×{count:,}  ", SMALL_SIZE + 2, False)[0] + 16 for kind, count in arch.kind_counts()
     )
-    width = max(per_row * 14 + rich_size(tail, SMALL_SIZE + 2, False)[0] + 4, legend_width)
-    height = 18 * len(rows) + 24
+    width = max(min(len(cells), STRIP_CELLS) * 14 + 4, legend_width)
+    height = 18 * (len(rows) - 2) + 36
     strip = c.node(
         "layer_strip",
         x0 + width / 2,

@@ -19,16 +19,18 @@ from .columns import COLUMN_GAP, GAP, PAD, Item, place_columns
 from .kinds import Op
 from .layout import Canvas, Cluster, Node, rich_size
 from .model import Architecture, LayerKind
-from .stats import human
+from .stats import human, params
 from .style import DARK_BOX, PANEL_FILL, family_colour, kind_fills
-from .vision import describe_projector, vision_params
+from .vision import projector_summary, vision_params
 
 #: Norm-box wording by the component of the op the norm wraps.
 _NORM_ROLE = {"attention": "attention", "dense_ffn": "FFN", "routed_experts": "FFN", "per_layer_input": "PLE"}
 
 
 def compact(value: int) -> str:
-    """Context lengths the way model cards say them: 131072 -> 128k."""
+    """Context lengths the way model cards say them: 131072 -> 128k, 1048576 -> 1M."""
+    if value >= 2**20 and value % 2**20 == 0:
+        return f"{value // 2**20:,}M"
     if value >= 1024 and value % 1024 == 0:
         return f"{value // 1024:,}k"
     return f"{value:,}"
@@ -69,6 +71,18 @@ def cluster_anchor(canvas: Canvas, key: str, cluster: Cluster) -> Node:
     return canvas.point(f"{key}.corner", cluster.x0, cluster.y0)
 
 
+def _common_label(labels: list[str]) -> str:
+    """The words all of a block's kind labels start with (``MoE`` for ``MoE, chunked``
+    and ``MoE, global NoPE``), else the labels joined by "or"."""
+    words = [label.replace(",", "").split() for label in labels]
+    common = []
+    for group in zip(*words, strict=False):
+        if len(set(group)) > 1:
+            break
+        common.append(group[0])
+    return " ".join(common) or " or ".join(labels)
+
+
 class _Frame:
     """The diagram of one architecture, laid out on a :class:`Canvas`."""
 
@@ -91,7 +105,8 @@ class _Frame:
         self.left: list[Item] = []
         #: Node -> the fact-sheet row that explains it (for links).
         self.rows: dict[str, str] = {}
-        self.panel_anchors: dict[str, tuple[Op, str]] = {}
+        #: Panel key -> the op that draws it and every box it may hang from.
+        self.panel_anchors: dict[str, tuple[Op, list[str]]] = {}
         self.block_labels: dict[str, Item] = {}
         #: Every op box with its callout, in drawing order.
         self.boxes: list[tuple[Op, Node, str | None]] = []
@@ -133,9 +148,12 @@ class _Frame:
 
     # -- blocks ------------------------------------------------------------------
 
-    def _norm_box(self, name: str, op: Op, when: str) -> None:
-        role = _NORM_ROLE.get(op.component, "mixer")
-        self.main_box(name, f"{when}-{role} {self.arch.norm.name}", "Normalization", cls="lm-box lm-norm")
+    def _norm_box(self, name: str, op: Op, when: str, shared: bool = False) -> None:
+        """A norm box named for what it wraps (the input of a parallel pair is shared)."""
+        label = f"Input {self.arch.norm.name}" if shared else f"{when}-{_NORM_ROLE.get(op.component, 'mixer')}"
+        if not shared:
+            label += f" {self.arch.norm.name}"
+        self.main_box(name, label, "Normalization", cls="lm-box lm-norm")
 
     def _op_box(self, name: str, block: Block, index: int, x: float = 0.0) -> Node:
         """The box of one sublayer, with its side inputs and callout."""
@@ -167,8 +185,8 @@ class _Frame:
         parts = {part.panel_key() for op, _, _ in self.boxes for part, _ in op.detail_ops()}
         for op, node, _ in self.boxes:
             key = op.panel_key()
-            if key and key not in parts and key not in self.panel_anchors:
-                self.panel_anchors[key] = (op, node.name)
+            if key and key not in parts:
+                self.panel_anchors.setdefault(key, (op, []))[1].append(node.name)
         said: set[str] = set()
         for op, node, callout in self.boxes:
             drawn = op.panel_key() in self.panel_anchors
@@ -182,17 +200,19 @@ class _Frame:
                 self.right.append(Item(f"{node.name}.callout", callout, node, op.fact_label))
 
     def _side_inputs(self, name: str, node: Node, entries: tuple[tuple[str, str], ...], op: Op) -> None:
-        """RoPE, QK-Norm, windows and sinks: right-aligned left of the box they feed."""
+        """RoPE, QK-Norm, windows and sinks: right-aligned left of the box they feed,
+        stacked around its row."""
         right = -(self.width / 2 + COLUMN_GAP)
-        step = 30.0
-        for index, (slot, label) in enumerate(entries):
-            y = node.y + (index - (len(entries) - 1) / 2) * step
-            h = 26 + 14 * label.count("\n")
+        heights = [26 + 14 * label.count("\n") for _, label in entries]
+        y = node.y + (sum(heights) + 4 * (len(heights) - 1)) / 2
+        for (slot, label), h in zip(entries, heights, strict=True):
+            y -= h / 2
             side = self.canvas.box(f"{name}.{slot}", label, 0, y, h=h, cls="lm-box lm-side")
+            y -= h / 2 + 4
             side.x = right - side.w / 2
             self.canvas.edge(side.name, node.name, tailport="e", headport="w")
             self.rows[side.name] = "Positions" if slot == "rope" else op.fact_label
-            if slot == "rope":
+            if slot == "rope" and self.context_anchor.name == "embedding":
                 self.context_anchor = side
 
     def _sublayers(self, block: Block, first_kind: LayerKind) -> None:
@@ -211,7 +231,7 @@ class _Frame:
             name = f"{block.key}.{slots[index]}"
             start = self.junction(f"{name}.split")
             if sub.norm in ("pre", "sandwich"):
-                self._norm_box(f"{name}.prenorm", sub.op, "Pre")
+                self._norm_box(f"{name}.prenorm", sub.op, "Pre", shared=branch)
             fork = self.junction(f"{name}.fork") if branch else None
             self._op_box(name, block, index)
             if branch and fork is not None:
@@ -225,10 +245,8 @@ class _Frame:
             if sub.norm in ("post", "sandwich"):
                 self._norm_box(f"{name}.postnorm", sub.op, "Post")
             end = self.add(f"{name}.add")
-            if branch:
-                corner = self.canvas.point(f"{twin.name}.out", self.branch_x, end.y)
-                self.canvas.edge(twin.name, corner.name, arrow=False)
-                self.canvas.edge(corner.name, end.name)
+            if branch:  # straight into the ⊕, apart from the residual line
+                self.canvas.edge(twin.name, end.name, tailport="n")
             self.residual(start, end)
             index += 1
 
@@ -253,7 +271,7 @@ class _Frame:
         if len(self.blocks) == 1:
             words = f"{placement[block.kinds[0][0].sublayers[0].norm]} blocks".strip()
         else:
-            words = " or ".join(kind.label for kind, _ in block.kinds) + " layers"
+            words = _common_label([kind.label for kind, _ in block.kinds]) + " layers"
         text = f"{{{block.count:,} ×}}\n{words}"
         label = Item(
             f"{block.key}.repeat",
@@ -289,9 +307,10 @@ class _Frame:
             self.rows["positions"] = "Positions"
             self.context_anchor = box
         if arch.embeddings.per_layer_width:
-            table = f"Per-layer embeddings\n{arch.embeddings.per_layer_width:,} per layer"
-            box = self._left_of_column(c.box("per_layer", table, 0, embedding.y, h=40, cls="lm-box lm-side"))
-            self.rows["per_layer"] = "Per-layer input"
+            table = f"Per-layer embedding layer\n{arch.embeddings.per_layer_width:,} per layer"
+            self._left_of_column(c.box("per_layer", table, 0, embedding.y, h=40, cls="lm-box lm-side"))
+            c.edge("input", "per_layer", tailport="w", headport="s")
+            self.rows["per_layer"] = "Per-layer embeddings"
         if arch.vision:
             self._vision(embedding)
         return embedding
@@ -301,40 +320,63 @@ class _Frame:
         c, vision = self.canvas, self.arch.vision
         assert vision is not None
         encoder_count, projector_count = vision_params(vision)
+        projector_y = embedding.y + 46  # the projector sits just above the encoder, level with the merge
+        self.y = max(self.y, projector_y - GAP / 2)
         merge = self.junction("image_merge")
         x = -(self.width / 2 + COLUMN_GAP + 110)
         if self.arch.embeddings.per_layer_width:
             x -= c.nodes["per_layer"].w + 20
         enc = vision.encoder
-        text = f"Vision encoder: {enc.name}\n{enc.num_layers} layers, {human(encoder_count)}"
+        text = f"Vision encoder: {enc.name}" if enc.name else "Vision encoder"
+        text += f"\n{enc.num_layers} layers, {human(encoder_count)}"
         c.box("vision", text, x, embedding.y, w=200, h=40, cls="lm-box lm-side")
-        projector = c.box(
-            "projector", f"Projector ({human(projector_count)})", x, merge.y + 10, w=200, cls="lm-box lm-side"
-        )
+        label = f"Projector: {projector_summary(vision)}\n{human(projector_count)}"
+        projector = c.box("projector", label, x, merge.y, w=200, h=40, cls="lm-box lm-side")
         c.box("image", "Image", x, c.nodes["input"].y, w=120, cls="lm-box lm-io")
         for tail, head in (("image", "vision"), ("vision", "projector")):
             c.edge(tail, head)
         c.edge(projector.name, merge.name, tailport="e")
         for name in ("vision", "projector", "image"):
             self.rows[name] = "Vision tower"
-        self.left.append(
-            Item("projector.callout", describe_projector(vision), projector, "Vision tower", size_small=True)
-        )
+
+    def _mtp(self) -> None:
+        """Multi-token prediction: the last hidden state also feeds the MTP modules,
+        which predict tokens further ahead (drawn left of the final norm)."""
+        c, mtp = self.canvas, self.arch.mtp
+        assert mtp is not None
+        split = self.junction("mtp_split")
+        extra = params(self.arch).mtp
+        kind = self.arch.kinds[mtp.kind].label
+        text = f"{mtp.num_modules} × MTP module: predicts a token further\nahead with one {kind} block ({human(extra)})"
+        box = self._left_of_column(c.box("mtp", text, 0, split.y + GAP + 20, h=40, cls="lm-box lm-side"))
+        corner = c.point("mtp_corner", box.x, split.y)
+        c.edge(split.name, corner.name, arrow=False)
+        c.edge(corner.name, box.name)
+        out = c.point("mtp_output", box.x, box.top + 12)
+        c.edge(box.name, out.name)
+        self.rows["mtp"] = "With MTP modules"
 
     # -- whole diagram ----------------------------------------------------------------
 
     def build(self) -> Canvas:
         arch, c = self.arch, self.canvas
         self._inputs()
-        self.block_clusters: list = []
+        self.block_clusters: list[Cluster] = []
         for index, block in enumerate(self.blocks):
             self._block(block, index == 0)
+        left = min(cluster.x0 for cluster in self.block_clusters)
+        right = max(cluster.x1 for cluster in self.block_clusters)
+        for cluster in self.block_clusters:  # stacked blocks share one width
+            cluster.x0, cluster.x1 = left, right
         self.y += 8
+        if arch.mtp:
+            self._mtp()
         self.main_box("final_norm", f"Final {arch.norm.name}", "Normalization")
         head = self.main_box("head", "Linear output layer", "Vocabulary")
         out = c.point("output", 0, head.top + GAP + 6)
         c.edge("head", out.name)
-        model_nodes = [n for n in c.nodes.values() if n.name not in ("input", "output", "image")]
+        outside = ("input", "output", "image", "mtp_output")
+        model_nodes = [n for n in c.nodes.values() if n.name not in outside]
         frame = c.cluster(
             "model",
             model_nodes,

@@ -33,6 +33,9 @@ class OfficialFigure:
     excludes: tuple[str, ...] = ()
     #: Parts counted apart from the text stack that this figure includes ("vision", "mtp").
     plus: tuple[str, ...] = ()
+    #: Parameters of parts the spec does not model (an audio encoder), as the authors state
+    #: them, which this figure includes.
+    plus_params: float = 0
     #: "nearest" for a rounded figure, "down" where the authors truncated it.
     rounding: str = "nearest"
 

@@ -154,6 +154,7 @@ def counted_like_official(arch: Architecture, figure: str) -> int:
     if official:
         value -= sum(p[part] for name in official.excludes for part in EXCLUDABLE[name])
         value += sum(p.vision if name == "vision" else p.mtp for name in official.plus)
+        value += round(official.plus_params)
     return value
 
 
@@ -240,8 +241,10 @@ def describe(arch: Architecture) -> str:
     rest = " and ".join(dict.fromkeys(op.phrase for op in ops)) or "no feed-forward"
     first = arch.kind_counts()[0][0].sublayers[0].norm
     placement = {"pre": "pre-norm", "post": "post-norm", "sandwich": "sandwich-norm", "none": "un-normed"}[first]
+    kind = decoder_type(arch)
+    article = "an" if kind[0] in "aeiou" else "a"
     return (
-        f"{arch.name}: a {decoder_type(arch)} decoder with {layers}, {rest}, {placement} {arch.norm.name}, "
+        f"{arch.name}: {article} {kind} decoder with {layers}, {rest}, {placement} {arch.norm.name}, "
         f"hidden size {arch.hidden_size:,}, vocabulary {arch.vocab_size:,}, {size}."
     )
 

@@ -40,6 +40,10 @@ PALETTE = {
     "pink": FamilyColour("#fcc2d7", "#c2255c"),
     "grape": FamilyColour("#eebefa", "#9c36b5"),
     "indigo": FamilyColour("#bac8ff", "#3b5bdb"),
+    "teal": FamilyColour("#96f2d7", "#087f5b"),
+    "lime": FamilyColour("#d8f5a2", "#5c940d"),
+    "brown": FamilyColour("#e6d5c3", "#8a5a2b"),
+    "rose": FamilyColour("#ffdeeb", "#a61e4d"),
 }
 
 

@@ -61,7 +61,7 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         return None
     norm_kind = table.choice("norm", ("rmsnorm", "layernorm"), REQUIRED)
     encoder = VisionEncoder(
-        name=table.str("name", "vision encoder"),
+        name=table.str("name", ""),
         hidden_size=table.int("hidden_size", REQUIRED),
         intermediate_size=table.int("intermediate_size", REQUIRED),
         num_layers=table.int("num_hidden_layers", REQUIRED),
@@ -130,6 +130,20 @@ def describe_projector(tower: VisionTower) -> str:
         else:
             parts.append(step.name)
     return " → ".join(parts)
+
+
+def projector_summary(tower: VisionTower) -> str:
+    """A few words for the diagram's box: ``4×4 pool, 1 linear``."""
+    parts = [
+        f"{s.factor}×{s.factor} {'pool' if s.step == 'pool' else 'shuffle'}"
+        for s in tower.projector
+        if s.step in ("pool", "pixel_shuffle")
+    ]
+    for kind in ("conv", "linear"):
+        count = sum(step.step == kind for step in tower.projector)
+        if count:
+            parts.append(f"{count} {kind}")
+    return ", ".join(parts) or "none"
 
 
 def tokens_per_image(tower: VisionTower) -> int:

@@ -99,7 +99,7 @@ def problems(result: Layout) -> list[str]:
             if not (inside or apart):
                 found.append(f"{box.name} straddles the edge of {name}")
     for tail, head, cls, points in result.edges:
-        if "lm-leader" in cls and points:
+        if "lm-leader" in cls and "lm-panel-leader" not in cls and points:
             (x0, y0), (x1, y1) = points[0], points[-1]
             if abs(x1 - x0) > 420 or abs(y1 - y0) > 90:
                 found.append(f"callout {head} is far from {tail}: dx={x1 - x0:.0f} dy={y1 - y0:.0f}")

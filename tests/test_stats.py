@@ -18,6 +18,8 @@ _UNITS = {"T": 1e12, "B": 1e9, "billion": 1e9, "M": 1e6, "million": 1e6}
 
 def stated_precision(stated: str) -> float:
     """The value of the last digit the authors printed: '8B' -> 1e9, '8.2B' -> 1e8."""
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", stated):  # an exact count, digit for digit
+        return 1.0
     match = re.search(r"(\d[\d,]*)(?:\.(\d+))?\s*(T|B|M|billion|million)\b", stated)
     assert match, f"cannot read a parameter count from {stated!r}"
     return _UNITS[match.group(3)] / 10 ** len(match.group(2) or "")
@@ -51,6 +53,7 @@ def test_stated_precision() -> None:
     assert stated_precision("8.2B") == pytest.approx(1e8)
     assert stated_precision("1542M") == 1e6
     assert stated_precision("24 billion parameters") == 1e9
+    assert stated_precision("1,170,340,608") == 1
 
 
 OFFICIAL = [(a.id, name) for a in REGISTRY for name in stats.OFFICIAL_FIGURES if getattr(a.official, name)]

@@ -229,10 +229,7 @@ class Attention(Op):
         return text + ("; " + ", ".join(extras) if extras else "")
 
     def callout(self, hidden_size: int) -> str:
-        text = f"{{{self.num_heads:,}}} attention heads\n{{{self.num_kv_heads:,}}} key & value heads"
-        if self.head_dim * self.num_heads != hidden_size:
-            text += f"\nhead dimension {{{self.head_dim:,}}}"
-        return text
+        return _callout([(self, 1)], hidden_size)
 
     @classmethod
     def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
@@ -252,7 +249,7 @@ class Attention(Op):
         spans = list(dict.fromkeys(op.span for op, _ in typed))
         if len(spans) > 1:
             name += f"\n({' or '.join(spans)})"
-        return Slot(name, tuple(_side_inputs(typed)), first.callout(hidden_size))
+        return Slot(name, tuple(_side_inputs(typed)), _callout(typed, hidden_size))
 
     def panel_key(self) -> str | None:
         return "gated-attention" if self.output_gate != "none" else None
@@ -289,6 +286,18 @@ class Attention(Op):
         text = f"{{{self.num_heads:,}}} heads, {{{self.num_kv_heads:,}}} KV heads, head dimension {{{self.head_dim:,}}}"
         g.info("info", f"{text}\nsigmoid output gate {width}", ctx.accent)
         return g.nodes
+
+
+def _callout(variants: list[tuple[Attention, int]], hidden_size: int) -> str:
+    """Heads, KV heads and head size, each value listed once (``256 / 512``)."""
+
+    def values(field: str) -> str:
+        return " / ".join(f"{v:,}" for v in dict.fromkeys(getattr(op, field) for op, _ in variants))
+
+    text = f"{{{values('num_heads')}}} attention heads\n{{{values('num_kv_heads')}}} key & value heads"
+    if any(op.head_dim * op.num_heads != hidden_size for op, _ in variants):
+        text += f"\nhead dimension {{{values('head_dim')}}}"
+    return text
 
 
 def _typed(variants: Variants) -> list[tuple[Attention, int]]:

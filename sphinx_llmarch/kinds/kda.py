@@ -84,6 +84,6 @@ class KimiDeltaAttention(Op):
     def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
         from .linear_panels import delta_rule_panel
 
-        return delta_rule_panel(
-            canvas, x0, ctx, self.title, "Delta rule, per-channel decay", "Sigmoid gate", self.callout(ctx.hidden_size)
-        )
+        rule = "Delta rule, per-channel decay"
+        info = self.callout(ctx.hidden_size)
+        return delta_rule_panel(canvas, x0, ctx, self.title, rule, "Sigmoid gate", info, decay="decay, β")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def delta_rule_panel(
-    canvas: Canvas, x0: float, ctx: PanelContext, title: str, rule: str, gate: str, info: str
+    canvas: Canvas, x0: float, ctx: PanelContext, title: str, rule: str, gate: str, info: str, decay: str = "α, β"
 ) -> list[Node]:
     """Q and K through a short convolution and L2 norm, V through a convolution,
     the decay and step-size projections, the delta-rule state update, a gated
@@ -22,7 +22,7 @@ def delta_rule_panel(
     g.fan_in(0, 1, 2, 3)
     g.box("qk", "Linear (Q, K)", 0, 1)
     g.box("v", "Linear (V)", 1, 1)
-    g.box("decay", "Linear (α, β)", 2, 1)
+    g.box("decay", f"Linear ({decay})", 2, 1)
     g.box("gate", "Linear (gate)", 3, 1)
     g.box("qk_conv", "Conv + SiLU", 0, 2, cls="lm-box lm-conv")
     g.box("v_conv", "Conv + SiLU", 1, 2, cls="lm-box lm-conv")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..spec_table import REQUIRED
-from .base import Op, linear
+from .base import Op, Slot, Variants, linear
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -47,5 +47,8 @@ class PerLayerInput(Op):
             f"{self.width}-wide per-layer embedding, and projects it back to {hidden_size:,}"
         )
 
-    def callout(self, hidden_size: int) -> str:
-        return f"per-layer embedding of {{{self.width:,}}}\nfor every layer"
+    @classmethod
+    def slot(cls, variants: Variants, hidden_size: int) -> Slot:
+        first = variants[0][0]
+        assert isinstance(first, PerLayerInput)
+        return Slot(first.title, (("slice", f"This layer's {first.width}-wide\nper-layer embedding"),))
