@@ -1,4 +1,4 @@
-"""The ``llmarch`` command: list, show, dot and render bundled models."""
+"""The ``llmarch`` command: list, show, dot, render, validate, import, schema."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__, diagram, stats
+from . import __version__, diagram, stats, toml_writer
+from .hf import spec_from_config
 from .kinds import Op
-from .loader import Registry, SpecError, UnknownModelError, bundled_registry, load_spec
+from .loader import Registry, SpecError, UnknownModelError, bundled_registry, load_config, load_spec
 from .model import Architecture
 from .render import FORMATS, RenderError, render_bytes
+from .schema import spec_schema
 from .vision import vision_json
 
 USAGE_ERROR = 2
@@ -137,8 +139,14 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="draw the diagram; the format comes from the suffix")
     render.add_argument("model")
     render.add_argument("-o", "--output", required=True, type=Path, help=f"output file ({', '.join(FORMATS)})")
-    validate = commands.add_parser("validate", help="check spec files; print each problem with its key")
-    validate.add_argument("files", nargs="+", type=Path)
+    validate = commands.add_parser("validate", help="check specs and config.json files; print each problem")
+    validate.add_argument("files", nargs="+", type=Path, help="spec .toml, config .json, or a folder of them")
+    imported = commands.add_parser("import", help="read a Hugging Face config.json; print or write its spec")
+    imported.add_argument("config", type=Path)
+    imported.add_argument("-o", "--output", type=Path, help="write the spec to this .toml file (its id: the file name)")
+    imported.add_argument("--id", help="the model id (default: the config's folder, or the file name)")
+    imported.add_argument("--json", action="store_true", help="print the computed facts as show --json does")
+    commands.add_parser("schema", help="print the spec format as JSON Schema")
     return parser
 
 
@@ -168,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.files)
+        if args.command == "import":
+            return _import(args.config, args.output, args.id, args.json)
+        if args.command == "schema":
+            print(json.dumps(spec_schema(), indent=2))
+            return 0
         registry = _registry(args.spec_path)
         if args.command == "list":
             return _list(registry, args.json)
@@ -184,18 +197,52 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _validate(files: list[Path]) -> int:
-    """Exit 0 when every file is a valid spec, 1 otherwise (after checking them all)."""
+def _expand(paths: list[Path]) -> list[Path]:
+    files = []
+    for path in paths:
+        files += sorted([*path.glob("*.toml"), *path.glob("config.json")]) if path.is_dir() else [path]
+    return files
+
+
+def _validate(paths: list[Path]) -> int:
+    """Exit 0 when every file is a valid spec or config, 1 otherwise (after checking them all)."""
     failed = 0
-    for file in files:
+    lookup = bundled_registry().raw_spec
+    for file in _expand(paths):
         try:
-            arch = load_spec(file, display=str(file))
+            if file.suffix == ".json":
+                arch, warnings = load_config(file, display=str(file))
+                for warning in warnings:
+                    print(f"{file}: warning: {warning}", file=sys.stderr)
+            else:
+                arch = load_spec(file, display=str(file), lookup=lookup)
         except SpecError as error:
             print(f"{error}", file=sys.stderr)
             failed += 1
         else:
             print(f"{file}: ok ({arch.id}, {arch.name})")
     return 1 if failed else 0
+
+
+def _import(config: Path, output: Path | None, model_id: str | None, as_json: bool) -> int:
+    """Import a config.json; the TOML written is the one the loader reads back."""
+    model_id = model_id or (output.stem if output else None)
+    arch, warnings = load_config(config, display=str(config), model_id=model_id)
+    for warning in warnings:
+        print(f"llmarch: warning: {warning}", file=sys.stderr)
+    if as_json:
+        print(json.dumps(model_json(arch), indent=2))
+        return 0
+    data = json.loads(config.read_text(encoding="utf-8"))
+    spec, _ = spec_from_config(data, str(config), arch.id)
+    header = f"# Imported from {config} by llmarch {__version__}: add summary, key_detail and [official].\n"
+    text = header + toml_writer.dumps(spec)
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}")
+    return 0
 
 
 def _list(registry: Registry, as_json: bool) -> int:

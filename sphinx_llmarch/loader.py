@@ -274,6 +274,33 @@ def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | Non
     return arch
 
 
+def load_config(
+    path: str | Path, display: str | None = None, model_id: str | None = None
+) -> tuple[Architecture, list[str]]:
+    """Import a Hugging Face config.json; also return the importer's warnings.
+
+    The id defaults to the folder name for a file called config.json (as a
+    downloaded checkpoint is laid out), else to the file name.
+    """
+    import json
+
+    from .hf import spec_from_config
+
+    file = display or Path(path).name
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(file, "", f"cannot read the file ({exc.strerror})") from None
+    except ValueError as exc:
+        raise SpecError(file, "", f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise SpecError(file, "", "a config.json holds one JSON object")
+    path = Path(path)
+    default_id = path.resolve().parent.name if path.name == "config.json" else path.stem
+    spec, warnings = spec_from_config(data, file, model_id or default_id)
+    return architecture_from_dict(spec, file, files=(str(path.resolve()),)), warnings
+
+
 # -- the registry -------------------------------------------------------------------------
 
 

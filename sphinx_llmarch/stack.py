@@ -8,7 +8,7 @@ both forms are validated by this one reader.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .kinds import KINDS, Op
@@ -56,6 +56,7 @@ def read_stack(tables: StackTables, hidden_size: int, num_layers: int) -> tuple[
     kinds = {}
     for key, table in tables.kinds.items():
         kinds[key] = _read_kind(key, table, ops, used_ops)
+    kinds = _default_labels(kinds)
     for name, table in tables.ops.items():
         if name not in used_ops:
             raise table.fail("type", f"op {name!r} is defined but no layer kind uses it")
@@ -94,9 +95,21 @@ def _read_kind(key: str, table: SpecTable, ops: dict[str, Op], used: set[str]) -
         sublayers.append(Sublayer(ops[name], name, sub.choice("norm", PLACEMENTS, default_norm), parallel))
         sub.check_unknown()
         used.add(name)
-    label = table.str("label") or " + ".join(dict.fromkeys(s.op.short for s in sublayers if s.op.role == "token"))
+    label = table.str("label") or ""
     table.check_unknown()
-    return LayerKind(key, label or key, tuple(sublayers))
+    return LayerKind(key, label, tuple(sublayers))
+
+
+def _default_labels(kinds: dict[str, LayerKind]) -> dict[str, LayerKind]:
+    """Label kinds the spec leaves unlabelled by what sets them apart: their ops'
+    short names, less the ones every kind shares (``dense FFN`` and ``MoE``)."""
+    words = {key: list(dict.fromkeys(op.short for op in kind.ops)) for key, kind in kinds.items()}
+    common = set.intersection(*(set(w) for w in words.values())) if len(kinds) > 1 else set()
+    labelled = {}
+    for key, kind in kinds.items():
+        own = [word for word in words[key] if word not in common] or words[key]
+        labelled[key] = replace(kind, label=kind.label or ", ".join(own))
+    return labelled
 
 
 def _read_schedule(table: SpecTable, kinds: dict[str, LayerKind], num_layers: int) -> Schedule:

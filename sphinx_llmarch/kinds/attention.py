@@ -141,8 +141,8 @@ class Attention(Op):
         table: dict[str, Any] = {"type": "attention", "num_attention_heads": heads}
         table["num_key_value_heads"] = config.first("num_key_value_heads", "num_kv_heads", default=heads)
         hidden = config.require("hidden_size", "n_embd", "d_model")
-        head_dim = config.get("head_dim")
-        if head_dim and head_dim != hidden // heads:
+        head_dim = config.get("head_dim") or hidden // heads  # transformers' rule when the config has none
+        if head_dim * heads != hidden:
             table["head_dim"] = head_dim
         bias = bool(config.first("attention_bias", "qkv_bias", "use_bias", default=recipe.get("qkv_bias", False)))
         table.update(qkv_bias=bias, o_bias=recipe.get("o_bias", bias))
@@ -203,7 +203,8 @@ class Attention(Op):
 
     @property
     def short(self) -> str:
-        return f"{self.span} attention"
+        text = f"{self.span}{' NoPE' if self.position == 'nope' else ''} attention"
+        return text + (", shared KV" if self.kv_shared else "")
 
     def summary(self, hidden_size: int) -> str:
         text = f"{self.title}: {self.num_heads} heads, {self.num_kv_heads} KV heads, head dimension {self.head_dim}"

@@ -36,14 +36,14 @@ class KimiDeltaAttention(Op):
 
     @staticmethod
     def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
-        linear_config = config.nested("linear_attn_config")
-        source = linear_config or config
-        return {
-            "type": "kda",
-            "linear_num_heads": source.require("num_heads", "linear_num_heads"),
-            "linear_head_dim": source.require("head_dim", "linear_head_dim"),
-            "linear_conv_kernel_dim": source.first("short_conv_kernel_size", "linear_conv_kernel_dim", default=4),
-        }
+        nested = config.nested("linear_attn_config")  # Moonshot's own config; transformers flattens it
+        if nested is not None:
+            heads, head_dim = nested.require("num_heads"), nested.require("head_dim")
+            kernel = nested.get("short_conv_kernel_size", 4)
+        else:
+            heads, head_dim = config.require("linear_num_heads"), config.require("linear_head_dim")
+            kernel = config.get("linear_conv_kernel_dim", 4)
+        return {"type": "kda", "linear_num_heads": heads, "linear_head_dim": head_dim, "linear_conv_kernel_dim": kernel}
 
     @property
     def width(self) -> int:

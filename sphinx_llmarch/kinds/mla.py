@@ -68,7 +68,7 @@ class MLA(Op):
             table["q_lora_rank"] = config.get("q_lora_rank")
         for key in ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
             table[key] = config.require(key)
-        if recipe.get("output_gate"):
+        if recipe.get("output_gate") not in (None, "none", False):
             table["output_gate"] = True
         if recipe.get("position", "rope") != "rope":
             table["position"] = recipe["position"]

@@ -84,7 +84,7 @@ class MLP(Op):
             size = 4 * config.require("hidden_size", "n_embd")
         table: dict[str, Any] = {"type": "mlp", "kind": kind_from_hf(config, recipe.get("gated", True))}
         table["intermediate_size"] = size
-        if recipe.get("bias", config.get("mlp_bias", False)):
+        if config.get("mlp_bias", recipe.get("bias", False)):
             table["bias"] = True
         return table
 

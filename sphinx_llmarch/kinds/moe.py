@@ -66,7 +66,9 @@ class MoE(Op):
         table: dict[str, Any] = {
             "type": "moe",
             "num_experts": config.require("num_experts", "n_routed_experts", "num_local_experts"),
-            "experts_per_token": config.require("num_experts_per_tok", "experts_per_token", "moe_topk"),
+            "experts_per_token": config.require(
+                "num_experts_per_tok", "num_experts_per_token", "experts_per_token", "moe_topk"
+            ),
             "kind": kind_from_hf(config, recipe.get("gated", True)),
             "moe_intermediate_size": config.require(
                 "moe_intermediate_size", "expert_intermediate_size", "intermediate_size"

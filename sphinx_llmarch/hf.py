@@ -1,0 +1,328 @@
+"""Hugging Face ``config.json`` -> spec, through one table of what each model type fixes.
+
+A config states sizes; the family's modeling code fixes the rest (where the
+norms sit, which projections have biases, QK-Norm, gates, sinks). That
+knowledge lives in :data:`RECIPES`, keyed by ``model_type``; which layer is
+which is read by :mod:`.hf_layers`, and each op reads its own keys
+(``from_hf`` in :mod:`.kinds`). The result is a spec table in the explicit
+form, validated by the same loader as every bundled spec.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .hf_config import HFConfig
+from .hf_layers import Layer, compress, read_layers
+from .kinds import KINDS
+from .spec_table import SpecError
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a model type's modeling code fixes that its config.json does not say."""
+
+    norm: str = "pre"  # pre | post | sandwich
+    norm_kind: str = "rmsnorm"
+    norm_bias: bool | None = None  # LayerNorm bias (None: LayerNorm has one, RMSNorm not)
+    qk_norm: str = "none"  # none | per-head | full; with qk_norm_key, used when that flag is true
+    qk_norm_key: str | None = None
+    qkv_bias: bool = False  # when the config has no attention_bias
+    o_bias: bool | None = None  # None: as qkv_bias
+    gated_mlp: bool = True
+    mlp_bias: bool = False  # when the config has no mlp_bias
+    mixer: str = "attention"  # attention | mla | mlstm
+    linear: str | None = None  # the op of "linear_attention" layers
+    moe: bool = True
+    shared_key: str | None = None
+    num_shared_experts: int = 0
+    shared_expert_gate: bool = False
+    score_correction_bias: bool = False
+    router_bias: bool = False
+    expert_bias: bool = False
+    sinks: bool = False
+    sliding_sinks: bool = False
+    sliding_kv_factor: int = 1
+    output_gate: str = "none"
+    sliding_pattern: int = 0  # every N-th layer global (when the config gives no layer_types)
+    uses_max_window_layers: bool = False
+    ignores_sliding_window: bool = False
+    nope: bool = False
+    nope_interval: int = 0
+    nope_on_full: bool = False
+    parallel: bool = False
+    single_mixer: bool = False
+    learned_positions: bool = False
+    tied: bool = False  # default when the config has no tie_word_embeddings
+    mtp_copies: int = 0
+    vision: str | None = None
+    #: Config values the family's configuration class defaults to (sparse configs rely on them).
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+_LLAMA = Recipe()
+_QWEN3 = Recipe(qk_norm="per-head")
+_GEMMA3 = Recipe(
+    norm="sandwich",
+    qk_norm="per-head",
+    tied=True,
+    sliding_pattern=6,
+    defaults={
+        "vocab_size": 262208,
+        "hidden_activation": "gelu_pytorch_tanh",
+        "rope_theta": 1_000_000.0,
+        "rope_local_base_freq": 10_000.0,
+        "max_position_embeddings": 131072,
+        "sliding_window": 4096,
+    },
+)
+_DEEPSEEK = Recipe(mixer="mla", mtp_copies=2, score_correction_bias=True)
+_GLM = Recipe(qk_norm="per-head", qk_norm_key="use_qk_norm", qkv_bias=True, o_bias=False, score_correction_bias=True)
+RECIPES: dict[str, Recipe] = {
+    "gpt2": Recipe(
+        norm_kind="layernorm",
+        qkv_bias=True,
+        gated_mlp=False,
+        mlp_bias=True,
+        learned_positions=True,
+        tied=True,
+        nope=True,
+    ),
+    "llama": _LLAMA,
+    "mistral": _LLAMA,
+    "mixtral": _LLAMA,
+    "phi3": _LLAMA,
+    "smollm3": Recipe(nope_interval=4, tied=True),
+    "qwen2": Recipe(qkv_bias=True, o_bias=False, uses_max_window_layers=True),
+    "qwen3": _QWEN3,
+    "qwen3_moe": _QWEN3,
+    "qwen3_next": Recipe(
+        qk_norm="per-head",
+        linear="gated_deltanet",
+        output_gate="elementwise",
+        shared_key="shared_expert_intermediate_size",
+        shared_expert_gate=True,
+    ),
+    "olmo2": Recipe(norm="post", qk_norm="full"),
+    "olmo3": Recipe(norm="post", qk_norm="full"),
+    "gemma3": _GEMMA3,
+    "gemma3_text": _GEMMA3,
+    "gemma4": replace(_GEMMA3, sliding_pattern=0, defaults={}),
+    "gemma4_text": replace(_GEMMA3, sliding_pattern=0, defaults={}),
+    "gpt_oss": Recipe(qkv_bias=True, sinks=True, router_bias=True, expert_bias=True),
+    "deepseek_v3": _DEEPSEEK,
+    "kimi_linear": Recipe(mixer="mla", linear="kda", score_correction_bias=True, nope=True),
+    "glm4_moe": _GLM,
+    "sarvam_moe": replace(_GLM, qkv_bias=False),
+    "minimax_m2": Recipe(qk_norm="full", score_correction_bias=True),
+    "minimax": Recipe(linear="lightning"),
+    "mimo_v2_flash": Recipe(sliding_sinks=True, sliding_kv_factor=2, score_correction_bias=True),
+    "nemotron": Recipe(norm_kind="layernorm", gated_mlp=False),
+    "nemotron_h": Recipe(
+        shared_key="moe_shared_expert_intermediate_size",
+        score_correction_bias=True,
+        nope=True,
+        gated_mlp=False,
+        single_mixer=True,
+        linear="mamba2",
+    ),
+    "lfm2": Recipe(qk_norm="per-head", tied=True),
+    "llama4_text": Recipe(num_shared_experts=1, nope_interval=4),
+    "cohere2": Recipe(
+        norm_kind="layernorm", norm_bias=False, sliding_pattern=4, nope_on_full=True, parallel=True, tied=True
+    ),
+    "xlstm": Recipe(mixer="mlstm"),
+}
+#: Multimodal wrappers: the text stack is in text_config, read with its own recipe.
+WRAPPERS = {"gemma3": "gemma3_text", "mistral3": "mistral", "llama4": "llama4_text", "gemma4": "gemma4_text"}
+
+
+# -- ops --------------------------------------------------------------------------------
+
+
+def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -> dict[str, Any]:
+    qk_norm = recipe.qk_norm if not recipe.qk_norm_key or config.get(recipe.qk_norm_key) else "none"
+    sliding = layer.window == "sliding"
+    options: dict[str, Any] = {"qk_norm": qk_norm, "output_gate": recipe.output_gate, "qkv_bias": recipe.qkv_bias}
+    options["sinks"] = recipe.sinks or (recipe.sliding_sinks and sliding)
+    if recipe.o_bias is not None:
+        options["o_bias"] = recipe.o_bias
+    if sliding:
+        options["sliding_window"] = config.get("sliding_window")
+    if layer.window == "chunked":
+        options["attention_chunk_size"] = config.get("attention_chunk_size")
+    if not layer.rope:
+        options["position"] = "absolute" if recipe.learned_positions else "nope"
+    if recipe.mixer == "mla":
+        return KINDS["mla"].from_hf(config, **options) | _rope(rope, layer)
+    table = KINDS["attention"].from_hf(config, **options)
+    if layer.rope:
+        table.update(_rope(rope, layer))
+    if sliding and recipe.sliding_kv_factor > 1:
+        table["num_key_value_heads"] *= recipe.sliding_kv_factor
+    if layer.head_dim:
+        table["head_dim"] = layer.head_dim
+    if config.get("v_head_dim"):
+        table["v_head_dim"] = config.get("v_head_dim")
+    if layer.kv_shared:
+        table["kv_shared"] = True
+    if config.get("attention_k_eq_v") and layer.window == "full":
+        table["k_eq_v"] = True
+    return table
+
+
+def _rope(config: HFConfig, layer: Layer) -> dict[str, Any]:
+    """RoPE settings, per layer type where the config gives them so (Gemma, MiMo)."""
+    if not layer.rope:
+        return {}
+    from .kinds.attention import rope_from_hf
+
+    per_type = config.get("rope_parameters") or {}
+    kind = "sliding_attention" if layer.window == "sliding" else "full_attention"
+    if isinstance(per_type.get(kind), Mapping):
+        return rope_from_hf(HFConfig({"rope_parameters": per_type[kind]}))
+    table = rope_from_hf(config)
+    if layer.window == "sliding" and config.get("rope_local_base_freq"):
+        table = {"rope_theta": float(config.get("rope_local_base_freq"))}  # Gemma 3: local layers, no scaling
+    if config.get("rotary_dim") and config.get("head_dim"):  # MiniMax: rotary_dim of head_dim rotate
+        table["partial_rotary_factor"] = config.get("rotary_dim") / config.get("head_dim")
+    return table
+
+
+def _mlp(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+    size = config.get("intermediate_size_mlp")  # Llama 4's dense layers
+    if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up
+        size = int(2 * config.first("block_ff_dim", "intermediate_size") / 3)
+        if config.get("block_ffn_dim_multiplier") is not None:
+            multiple = config.get("block_multiple_of")
+            size = multiple * -(-int(config.get("block_ffn_dim_multiplier") * size) // multiple)
+    if config.get("ffn_proj_factor"):  # xLSTM: a factor of the width, rounded up
+        multiple = config.get("ffn_round_up_to_multiple_of", 64)
+        size = multiple * -(-int(config.get("embedding_dim") * config.get("ffn_proj_factor")) // multiple)
+    return KINDS["mlp"].from_hf(config, gated=recipe.gated_mlp, intermediate_size=size, bias=recipe.mlp_bias)
+
+
+def _moe(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+    options = {key: getattr(recipe, key) for key in ("shared_key", "shared_expert_gate", "router_bias", "expert_bias")}
+    options["num_shared_experts"] = recipe.num_shared_experts
+    options["score_correction_bias"] = recipe.score_correction_bias
+    return KINDS["moe"].from_hf(config, gated=recipe.gated_mlp, **options)
+
+
+_SIMPLE = {"linear": None, "mamba": "mamba2", "conv": "short_conv", "mlstm": "mlstm"}
+
+
+def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sublayers of one layer kind, adding the ops they use to ``ops``."""
+    subs: list[dict[str, Any]] = []
+    norm = recipe.norm
+    if layer.mixer == "attention":
+        name = "attention" + "".join(f"-{p}" for p in layer.key.split("-")[1:] if p not in ("mlp", "moe"))
+        ops.setdefault(name, _attention(config, recipe, layer, config))
+        subs.append({"op": name, "norm": norm})
+    elif layer.mixer:
+        kind = recipe.linear if layer.mixer == "linear" else recipe.mixer if layer.mixer == "mlstm" else None
+        kind = kind or _SIMPLE[layer.mixer]
+        if kind is None:
+            raise SpecError(
+                config.file, config.key("layer_types"), "linear-attention layers, but this model type has none"
+            )
+        ops.setdefault(layer.mixer, KINDS[kind].from_hf(config))
+        subs.append({"op": layer.mixer, "norm": norm})
+    if layer.channel:
+        ops.setdefault(layer.channel, _moe(config, recipe) if layer.channel == "moe" else _mlp(config, recipe))
+        sub: dict[str, Any] = {"op": layer.channel, "norm": norm}
+        if recipe.parallel:
+            sub.update(norm="none", parallel=True)
+        subs.append(sub)
+    if config.get("hidden_size_per_layer_input"):
+        ops.setdefault("ple", KINDS["per_layer_input"].from_hf(config))
+        subs.append({"op": "ple", "norm": "post"})
+    return subs
+
+
+# -- the whole spec -----------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "imported-model"
+
+
+def spec_from_config(
+    data: Mapping[str, Any], file: str, model_id: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The spec for a config.json, and warnings (unknown model type: the keys nothing read)."""
+    top = HFConfig(data, file)
+    model_type = str(top.get("model_type") or "")
+    text = top.nested("text_config") if model_type in WRAPPERS or "text_config" in top else top
+    if text is None:
+        raise SpecError(file, "text_config", f"missing, but model_type {model_type!r} keeps its text stack there")
+    text_type = WRAPPERS.get(model_type, model_type)
+    recipe = RECIPES.get(text_type)
+    warnings = []
+    if recipe is None:
+        recipe = _LLAMA
+        warnings.append(f"unknown model_type {model_type!r}: read as a Llama-style decoder")
+    if recipe.defaults:
+        text = HFConfig({**recipe.defaults, **text.data}, file, text.path)
+    name = str(top.get("_name_or_path") or model_id or model_type or "imported model").rstrip("/").split("/")[-1]
+    spec: dict[str, Any] = {
+        "id": _slug(model_id or name),
+        "name": name,
+        "family": model_type or "unknown",
+        "sources": {"config": file},
+        "text": _text(text, recipe),
+        "norm": _norm(text, recipe),
+    }
+    layers = read_layers(text, replace(recipe, mixer=recipe.mixer if recipe.mixer != "mla" else "attention"))
+    ops: dict[str, dict[str, Any]] = {}
+    kinds: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        if layer.key not in kinds:
+            kinds[layer.key] = {"sublayers": _ops_for(layer, text, recipe, ops)}
+    spec.update(ops=ops, layer_kinds=kinds, schedule=compress([layer.key for layer in layers]))
+    modules = text.first("num_nextn_predict_layers", "mtp_num_hidden_layers", default=0)
+    if modules:
+        spec["mtp"] = {"num_modules": modules, "layer_kind": layers[-1].key, "embedding_copies": recipe.mtp_copies}
+    if model_type in WRAPPERS:
+        from .hf_vision import vision_from_hf
+
+        vision = vision_from_hf(model_type, top, text)
+        if vision:
+            spec["vision"] = vision
+    if warnings and text.unused():
+        warnings[0] += f"; keys not read: {', '.join(text.unused())}"
+    return spec, warnings
+
+
+def _text(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "vocab_size": config.require("vocab_size"),
+        "hidden_size": config.require("hidden_size", "n_embd", "d_model", "embedding_dim"),
+        "num_hidden_layers": len(config.get("hybrid_override_pattern") or config.get("layers_block_type") or [])
+        or config.require("num_hidden_layers", "n_layer", "num_layers", "num_blocks"),
+    }
+    positions = config.first("max_position_embeddings", "n_positions", "model_max_length")
+    table["context_length"] = positions or 4096
+    if positions:
+        table["max_position_embeddings"] = positions
+    table["tie_word_embeddings"] = bool(config.get("tie_word_embeddings", recipe.tied))
+    if recipe.learned_positions:
+        table["learned_positions"] = True
+    if config.get("hidden_size_per_layer_input"):
+        table["hidden_size_per_layer_input"] = config.get("hidden_size_per_layer_input")
+        table["vocab_size_per_layer_input"] = config.get("vocab_size_per_layer_input", table["vocab_size"])
+    return table
+
+
+def _norm(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+    table: dict[str, Any] = {"kind": recipe.norm_kind}
+    if recipe.norm_bias is not None:
+        table["bias"] = recipe.norm_bias
+    eps = config.first("rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "norm_eps", "eps")
+    if eps:
+        table["eps"] = float(eps)
+    return table

@@ -1,0 +1,180 @@
+"""Which kind each layer of a Hugging Face model is, from its ``config.json``.
+
+Configs say it in many ways: ``layer_types`` lists, ``sliding_window_pattern``,
+``max_window_layers``, ``no_rope_layers`` and their intervals, dense prefixes
+(``first_k_dense_replace``), MoE steps (``decoder_sparse_step``,
+``moe_layer_freq``, ``interleave_moe_layer_step``, ``mlp_only_layers``),
+hybrid patterns (``hybrid_override_pattern``, ``full_attention_interval``,
+``linear_attn_config``, ``full_attn_idxs``) and shared KV caches
+(``num_kv_shared_layers``). Each rule here follows the transformers
+configuration class that reads the key; the model type only picks defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .hf import Recipe
+    from .hf_config import HFConfig
+
+#: ``layer_types`` values -> (mixer, window).
+_LAYER_TYPES = {
+    "full_attention": ("attention", "full"),
+    "attention": ("attention", "full"),
+    "sliding_attention": ("attention", "sliding"),
+    "chunked_attention": ("attention", "chunked"),
+    "linear_attention": ("linear", "full"),
+    "conv": ("conv", "full"),
+    "mamba": ("mamba", "full"),
+}
+#: ``hybrid_override_pattern`` characters (Nemotron-H): one op per layer.
+_PATTERN = {"M": ("mamba", None), "*": ("attention", None), "E": (None, "moe"), "-": (None, "mlp")}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What one layer holds, as far as counting and drawing care."""
+
+    mixer: str | None  # attention | linear | mamba | conv | mlstm | None
+    window: str = "full"  # full | sliding | chunked
+    rope: bool = True
+    channel: str | None = "mlp"  # mlp | moe | None
+    kv_shared: bool = False
+    #: A head size this layer's attention has apart from the config's head_dim (Gemma 4's global layers).
+    head_dim: int | None = None
+
+    @property
+    def key(self) -> str:
+        parts = [self.mixer or "", self.window if self.window != "full" else "", "" if self.rope else "nope"]
+        parts += [f"hd{self.head_dim}" if self.head_dim else "", self.channel or "", "shared" if self.kv_shared else ""]
+        return "-".join(part for part in parts if part)
+
+
+def _mixers(config: HFConfig, count: int, recipe: Recipe) -> list[tuple[str | None, str]]:
+    """(mixer, window) per layer."""
+    types = config.get("layer_types") or config.get("layers_block_type")
+    if types:
+        return [_LAYER_TYPES.get(t, ("attention", "full")) for t in types[:count]]
+    linear = config.nested("linear_attn_config")
+    if linear is not None and linear.get("full_attn_layers"):
+        full = {i - 1 for i in linear.get("full_attn_layers")}  # listed counting from 1
+        return [("attention" if i in full else "linear", "full") for i in range(count)]
+    interval = config.get("full_attention_interval")
+    if interval:
+        return [("attention" if (i + 1) % interval == 0 else "linear", "full") for i in range(count)]
+    indices = config.get("full_attn_idxs")
+    if indices is not None:
+        return [("attention" if i in indices else "conv", "full") for i in range(count)]
+    return [(recipe.mixer, window) for window in _windows(config, count, recipe)]
+
+
+def _windows(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
+    window = config.get("sliding_window")
+    pattern = config.get("sliding_window_pattern", recipe.sliding_pattern)
+    if recipe.sliding_pattern and window:  # Gemma 3, Cohere 2: every pattern-th layer is global
+        return ["full" if (i + 1) % pattern == 0 else "sliding" for i in range(count)]
+    if config.get("use_sliding_window") is False or not window or recipe.ignores_sliding_window:
+        return ["full"] * count
+    first = config.get("max_window_layers", 0) if recipe.uses_max_window_layers else 0
+    return ["sliding" if i >= first else "full" for i in range(count)]
+
+
+def _ropes(config: HFConfig, count: int, recipe: Recipe) -> list[bool]:
+    flags = config.get("no_rope_layers")  # 1 = RoPE, 0 = NoPE
+    if flags:
+        return [bool(flag) for flag in flags[:count]]
+    interval = config.get("no_rope_layer_interval", recipe.nope_interval)
+    if interval:
+        return [(i + 1) % interval != 0 for i in range(count)]
+    return [not recipe.nope] * count
+
+
+def _channels(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
+    types = config.get("mlp_layer_types")
+    if types:
+        return ["moe" if t == "sparse" else "mlp" for t in types[:count]]
+    experts = config.first("num_experts", "n_routed_experts", "num_local_experts")
+    if not experts or not recipe.moe:
+        return ["mlp"] * count
+    dense = set(config.get("mlp_only_layers") or [])
+    first = config.get("first_k_dense_replace", 0)
+    interleave = config.get("interleave_moe_layer_step")
+    step = config.get("decoder_sparse_step")
+    freq = config.get("moe_layer_freq", 1)
+    out = []
+    for i in range(count):
+        if interleave:  # Llama 4: layers step-1, 2*step-1, ...
+            moe = (i + 1) % interleave == 0
+        elif step:  # Qwen MoE: every step-th layer, counting from 1
+            moe = i not in dense and (i + 1) % step == 0
+        else:  # DeepSeek style: after a dense prefix, every freq-th layer
+            moe = i >= first and i not in dense and i % freq == 0
+        out.append("moe" if moe else "mlp")
+    return out
+
+
+def _single_op_layers(config: HFConfig) -> list[Layer] | None:
+    """Nemotron-H: each layer is one op, from a pattern string or a list of block types."""
+    pattern = config.get("hybrid_override_pattern")
+    if pattern:
+        return [Layer(mixer=_PATTERN[char][0], channel=_PATTERN[char][1], rope=False) for char in pattern]
+    types = config.get("layers_block_type")
+    if not types:
+        return None
+    names = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "moe": "E", "mlp": "-"}
+    return [Layer(mixer=_PATTERN[names[t]][0], channel=_PATTERN[names[t]][1], rope=False) for t in types]
+
+
+def _head_dims(config: HFConfig, count: int, windows: list[str]) -> list[int | None]:
+    """Per-layer head sizes that differ from head_dim: Gemma 4's global layers."""
+    per_layer = config.get("per_layer_config") or {}
+    wide = config.get("global_head_dim")
+    dims: list[int | None] = []
+    for index, window in enumerate(windows):
+        own = per_layer.get(f"{index:02d}", per_layer.get(str(index), {})).get("head_dim")
+        dims.append(own or (wide if wide and window == "full" else None))
+    return dims
+
+
+def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
+    """One :class:`Layer` per layer of the text stack."""
+    if recipe.single_mixer:
+        single = _single_op_layers(config)
+        if single:
+            return single
+    count = config.require("num_hidden_layers", "n_layer", "num_layers", "num_blocks")
+    mixers, ropes, channels = (
+        _mixers(config, count, recipe),
+        _ropes(config, count, recipe),
+        _channels(config, count, recipe),
+    )
+    shared_from = count - config.get("num_kv_shared_layers", 0)
+    head_dims = _head_dims(config, count, [window for _, window in mixers])
+    layers = []
+    for i, ((mixer, window), rope, channel) in enumerate(zip(mixers, ropes, channels, strict=True)):
+        if recipe.nope_on_full and window == "full":
+            rope = False
+        if window == "full" and rope and config.get("attention_chunk_size"):
+            window = "chunked"  # Llama 4: the RoPE layers attend within chunks
+        rope = rope if mixer == "attention" else True
+        layers.append(
+            Layer(mixer, window, rope, channel, i >= shared_from, head_dims[i] if mixer == "attention" else None)
+        )
+    return layers
+
+
+def compress(keys: list[str], longest_cycle: int = 16) -> dict[str, list[str]]:
+    """The shortest ``{prefix, cycle}`` that repeats to ``keys``, else ``{layers}``."""
+    best: dict[str, list[str]] | None = None
+    for start in range(len(keys)):
+        for period in range(1, min(longest_cycle, len(keys) - start) + 1):
+            cycle = keys[start : start + period]
+            if all(keys[i] == cycle[(i - start) % period] for i in range(start, len(keys))):
+                if best is None or start + period < len(best.get("prefix", [])) + len(best["cycle"]):
+                    best = {"prefix": keys[:start], "cycle": cycle} if start else {"cycle": cycle}
+                break
+    if best is None or len(best.get("prefix", [])) + len(best["cycle"]) > len(keys) // 2 + 1:
+        return {"layers": keys}
+    return best

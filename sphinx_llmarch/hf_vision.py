@@ -1,0 +1,106 @@
+"""Vision towers of multimodal Hugging Face configs, for the families whose towers we draw.
+
+Each reader turns a ``vision_config`` (and the wrapper's projector keys) into
+the spec's ``[vision]`` table: the encoder's sizes and the projector's steps,
+as that family's modeling code builds them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .hf_config import HFConfig
+
+
+def _encoder(vision: HFConfig, **fixed: Any) -> dict[str, Any]:
+    return {
+        "hidden_size": vision.require("hidden_size"),
+        "intermediate_size": vision.require("intermediate_size"),
+        "num_hidden_layers": vision.require("num_hidden_layers"),
+        "num_attention_heads": vision.require("num_attention_heads"),
+        "patch_size": vision.require("patch_size"),
+        "image_size": vision.require("image_size"),
+        "num_channels": vision.get("num_channels", 3),
+        **fixed,
+    }
+
+
+def _siglip(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
+    """Gemma 3: SigLIP, then an average pool to mm_tokens_per_image, an RMSNorm and one linear layer."""
+    table = _encoder(
+        vision,
+        name="SigLIP",
+        ffn="gelu",
+        norm="layernorm",
+        bias=True,
+        patch_bias=True,
+        position="learned",
+        post_norm=True,
+    )
+    side = table["image_size"] // table["patch_size"]
+    pool = side // int(top.get("mm_tokens_per_image", 256) ** 0.5)
+    d = table["hidden_size"]
+    table["projector"] = [
+        {"step": "pool", "factor": pool},
+        {"step": "norm", "width": d, "kind": "rmsnorm"},
+        {"step": "linear", "in": d, "out": text_hidden},
+    ]
+    return table
+
+
+def _pixtral(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
+    """Mistral 3: Pixtral, then an RMSNorm, a patch merger and a two-layer GELU MLP."""
+    table = _encoder(vision, name="Pixtral", ffn="swiglu", norm="rmsnorm", position="rope", pre_norm=True)
+    d, merge, bias = table["hidden_size"], top.get("spatial_merge_size", 2), bool(top.get("multimodal_projector_bias"))
+    table["projector"] = [
+        {"step": "norm", "width": d, "kind": "rmsnorm"},
+        {"step": "pixel_shuffle", "factor": merge},
+        {"step": "linear", "in": d * merge * merge, "out": d},
+        {"step": "linear", "in": d, "out": text_hidden, "bias": bias},
+        {"step": "activation", "name": str(top.get("projector_hidden_act", "gelu")).upper()},
+        {"step": "linear", "in": text_hidden, "out": text_hidden, "bias": bias},
+    ]
+    return table
+
+
+def _llama4(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
+    """Llama 4: a ViT with a class token, a pixel-shuffle MLP adapter and one linear projector."""
+    table = _encoder(
+        vision,
+        ffn="gelu",
+        norm="layernorm",
+        bias=True,
+        position="both",
+        class_token=True,
+        pre_norm=True,
+        post_norm=True,
+    )
+    shuffle = round(1 / vision.get("pixel_shuffle_ratio", 0.5))
+    wide = table["hidden_size"] * shuffle * shuffle
+    adapter, out = vision.require("projector_input_dim"), vision.require("projector_output_dim")
+    table["projector"] = [
+        {"step": "pixel_shuffle", "factor": shuffle},
+        {"step": "linear", "in": wide, "out": adapter},
+        {"step": "activation", "name": "GELU"},
+        {"step": "linear", "in": adapter, "out": out},
+        {"step": "activation", "name": "GELU"},
+        {
+            "step": "linear",
+            "in": vision.require("vision_output_dim"),
+            "out": text_hidden,
+            "bias": bool(vision.get("multi_modal_projector_bias")),
+        },
+    ]
+    return table
+
+
+READERS = {"gemma3": _siglip, "mistral3": _pixtral, "llama4": _llama4}
+
+
+def vision_from_hf(model_type: str, top: HFConfig, text: HFConfig) -> dict[str, Any] | None:
+    """The ``[vision]`` table, or None when the wrapper has no tower we can draw."""
+    vision = top.nested("vision_config")
+    reader = READERS.get(model_type)
+    if vision is None or reader is None:
+        return None
+    return reader(top, vision, text.require("hidden_size"))

@@ -1,0 +1,155 @@
+"""The spec format as JSON Schema (``llmarch schema``), for editors and other tools.
+
+Each op kind's table is recorded from the reader itself: the reader runs once
+against a table that notes every key it asks for, with its type, default and
+choices, so the schema cannot drift from what the loader accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .kinds import KINDS
+from .model import PLACEMENTS
+from .spec_table import REQUIRED, SpecTable
+from .style import PALETTE
+
+_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number", list: "array"}
+
+
+class _Recorder(SpecTable):
+    """A table that answers every read with a harmless value and remembers the question."""
+
+    def __init__(self) -> None:
+        super().__init__("schema", "", {})
+        self.properties: dict[str, dict[str, Any]] = {}
+        self.required: list[str] = []
+
+    def get(self, name: str, kinds: tuple[type, ...], what: str, default: Any = None) -> Any:
+        types = sorted({_TYPES[kind] for kind in kinds if kind in _TYPES})
+        if "number" in types:  # JSON Schema's numbers include the integers
+            types = ["number"]
+        prop: dict[str, Any] = {"type": types[0] if len(types) == 1 else types, "description": what}
+        if default is REQUIRED:
+            self.required.append(name)
+        elif default is not None and (not isinstance(default, int) or isinstance(default, bool)):
+            prop["default"] = default  # integer defaults are often another key's value: leave them out
+        self.properties.setdefault(name, prop)
+        if default is not REQUIRED:
+            return default
+        return {"string": "x", "boolean": False, "integer": 1, "number": 1.0, "array": []}[types[0]]
+
+    def choice(self, name: str, choices: Any, default: Any = None) -> Any:
+        choices = list(choices)
+        value = self.str(name, default)
+        self.properties[name]["enum"] = choices
+        return choices[0] if value in (None, "x") else value
+
+
+def op_schema(type_: str) -> dict[str, Any]:
+    recorder = _Recorder()
+    KINDS[type_].read(recorder, 64)
+    properties = {"type": {"const": type_}, **recorder.properties}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": ["type", *recorder.required],
+        "additionalProperties": False,
+    }
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+
+
+_INT, _STR, _BOOL, _NUM = {"type": "integer", "minimum": 1}, {"type": "string"}, {"type": "boolean"}, {"type": "number"}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+
+
+def spec_schema() -> dict[str, Any]:
+    """The whole spec format (the explicit form; the uniform form is described in the docs)."""
+    figure = {
+        f"{p}_{k}": v
+        for p in ("total", "active", "non_embedding", "total_with_mtp")
+        for k, v in (
+            ("params", _NUM),
+            ("stated", _STR),
+            ("source", _STR),
+            ("excludes", _NAMES),
+            ("plus", _NAMES),
+            ("plus_params", _NUM),
+            ("rounding", {"enum": ["nearest", "down"]}),
+        )
+    }
+    conventions = ("total_includes", "active_convention", "non_embedding_convention", "total_with_mtp_convention")
+    sublayer = _object({"op": _STR, "norm": {"enum": list(PLACEMENTS)}, "parallel": _BOOL}, ("op",))
+    step = {
+        "type": "object",
+        "properties": {"step": {"enum": ["linear", "norm", "pool", "pixel_shuffle", "conv", "activation"]}},
+        "required": ["step"],
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "sphinx-llmarch model spec",
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z0-9]+(?:[-.][a-z0-9]+)*$"},
+            "extends": _STR,
+            "name": _STR,
+            "family": _STR,
+            "organization": _STR,
+            "released": _STR,
+            "license": _STR,
+            "aliases": _NAMES,
+            "summary": _STR,
+            "key_detail": _STR,
+            "colour": {"enum": list(PALETTE)},
+            "sources": {"type": "object", "additionalProperties": _STR},
+            "official": _object(
+                {
+                    **figure,
+                    **dict.fromkeys(conventions, _STR),
+                    "note": _STR,
+                    "counted_with": _object({"vocab_size": _INT}),
+                }
+            ),
+            "text": _object(
+                {
+                    "vocab_size": _INT,
+                    "hidden_size": _INT,
+                    "num_hidden_layers": _INT,
+                    "context_length": _INT,
+                    "max_position_embeddings": _INT,
+                    "tie_word_embeddings": _BOOL,
+                    "learned_positions": _BOOL,
+                    "extended_context_length": _INT,
+                    "extended_context_method": _STR,
+                    "hidden_size_per_layer_input": _INT,
+                    "vocab_size_per_layer_input": _INT,
+                }
+            ),
+            "norm": _object({"kind": {"enum": ["rmsnorm", "layernorm"]}, "bias": _BOOL, "eps": _NUM}, ("kind",)),
+            "ops": {"type": "object", "additionalProperties": {"oneOf": [op_schema(t) for t in KINDS]}},
+            "layer_kinds": {
+                "type": "object",
+                "additionalProperties": _object(
+                    {
+                        "label": _STR,
+                        "norm": {"enum": list(PLACEMENTS)},
+                        "sublayers": {"type": "array", "items": sublayer},
+                    },
+                    ("sublayers",),
+                ),
+            },
+            "schedule": _object({"prefix": _NAMES, "cycle": _NAMES, "layers": _NAMES}),
+            "mtp": _object(
+                {
+                    "num_modules": {"type": "integer", "minimum": 0},
+                    "layer_kind": _STR,
+                    "embedding_copies": {"type": "integer", "minimum": 0},
+                }
+            ),
+            "vision": {"type": "object", "properties": {"projector": {"type": "array", "items": step}}},
+        },
+        "required": ["id", "name", "family", "sources", "text"],
+    }
