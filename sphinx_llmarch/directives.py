@@ -12,7 +12,7 @@ from sphinx.util.docutils import SphinxDirective
 from . import diagram, stats
 from .config import SHOW_CHOICES
 from .images import note_diagram
-from .loader import SpecError, UnknownModelError, load_spec
+from .loader import SpecError, UnknownModelError, load_config, load_spec
 from .nodes import llmarch_diagram
 from .runtime import state
 from .tables import diagram_links, fact_sheet
@@ -36,11 +36,13 @@ def show_option(argument: str | None) -> tuple[str, ...]:
 
 
 class LLMArchDirective(SphinxDirective):
-    """``.. llm-arch:: <model id or spec.toml>``."""
+    """``.. llm-arch:: <model id or spec.toml>``, or ``:config: config.json`` to import one."""
 
-    required_arguments = 1
+    required_arguments = 0
+    optional_arguments = 1
     final_argument_whitespace = False
     option_spec: ClassVar[OptionSpec] = {
+        "config": directives.path,
         "show": show_option,
         "caption": directives.unchanged,
         "name": directives.unchanged,
@@ -51,7 +53,16 @@ class LLMArchDirective(SphinxDirective):
     }
 
     def _architecture(self) -> Architecture:
-        argument = self.arguments[0]
+        argument = self.arguments[0] if self.arguments else ""
+        if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
+            relative, absolute = self.env.relfn2path(self.options["config"], self.env.docname)
+            self.env.note_dependency(absolute)
+            arch, warnings = load_config(absolute, display=relative, model_id=argument or None)
+            for warning in warnings:
+                warn(f"{relative}: {warning}", "import", location=self.get_location())
+            return arch
+        if not argument:
+            raise SpecError(self.env.docname, "", "give a model id, a spec .toml or the :config: option")
         if argument.endswith(".toml"):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)

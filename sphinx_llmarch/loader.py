@@ -254,8 +254,7 @@ def resolve(raw: RawSpec, lookup: Lookup) -> tuple[dict[str, Any], dict[str, str
         for key in NOT_INHERITED:
             merged.pop(key, None)
         merged = _overlay(merged, origins, spec.data, spec.display)
-    own = {key: file for key, file in origins.items() if file != raw.display}
-    return merged, own, tuple(chain)
+    return merged, origins, tuple(chain)
 
 
 def build(raw: RawSpec, lookup: Lookup) -> Architecture:

@@ -48,8 +48,16 @@ class SpecTable:
 
     def fail(self, name: str, problem: str) -> SpecError:
         full = self.key(name)
-        base = full.split("[", 1)[0]
-        return SpecError(self.origins.get(base, self.file), full, problem)
+        return SpecError(self.origin(full), full, problem)
+
+    def origin(self, key: str) -> str:
+        """The file that set ``key``, or the nearest table holding it (a base may set a whole table)."""
+        parts = key.split("[", 1)[0].split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            if prefix in self.origins:
+                return self.origins[prefix]
+        return self.file
 
     def has(self, name: str) -> bool:
         return name in self.data

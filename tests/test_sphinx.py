@@ -174,7 +174,9 @@ def test_editing_a_user_spec_rebuilds_its_page(app: SphinxTestApp, make_app: Mak
     os.utime(spec, (later, later))
     again = make_app("html", srcdir=app.srcdir)
     again.build()
-    assert "0 added, 1 changed, 0 removed" in again.status.getvalue()
+    # the page showing toy-lm, and the page showing toy-lm-chat, which extends it
+    assert "0 added, 2 changed, 0 removed" in again.status.getvalue()
+    assert "Toy LM Chat" in html(again, "chat") and "1,200" in html(again, "chat")
 
 
 @pytest.mark.sphinx("html", testroot="parallel")
@@ -247,3 +249,26 @@ def test_stale_renders_are_pruned(app: SphinxTestApp) -> None:
     app.build()  # nothing changed: no page is rewritten, the stale render still goes
     assert not stale.exists() and unrelated.exists()
     assert sorted(images.glob("llmarch-*.svg")) == used
+
+
+@pytest.mark.sphinx("html", testroot="hf-config")
+def test_config_option_imports_a_hugging_face_config(app: SphinxTestApp) -> None:
+    app.build()
+    warnings = app.warning.getvalue()
+    page = html(app)
+    assert "LFM2-1.2B" not in warnings and "1.17B (1,170,340,608)" in page, "the folder names the model"
+    assert re.search(r"index\.rst:\d+: WARNING: models/mystery/config\.json: unknown model_type 'mystery'", warnings)
+    assert "wobble_factor" in warnings and "[llmarch.import]" in warnings
+    assert "give a model id, a spec .toml or the :config: option" in warnings
+    deps = {Path(p).name for p in app.env.dependencies["index"]}
+    assert deps == {"config.json"}
+
+
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "png"})
+def test_png_names_survive_a_dot_setting_that_rebuilds_nothing(app: SphinxTestApp, make_app: MakeApp) -> None:
+    app.build()
+    shown = set(re.findall(r'src="_images/(llmarch-[0-9a-f]+\.png)"', html(app)))
+    again = make_app("html", srcdir=app.srcdir, confoverrides={"llmarch_html_format": "png", "llmarch_dot": "dot "})
+    again.build()
+    images = {p.name for p in (Path(again.outdir) / "_images").glob("llmarch-*.png")}
+    assert shown and shown <= images, "unchanged pages keep the images they show"

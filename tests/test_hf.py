@@ -1,0 +1,189 @@
+"""Hugging Face config import: real configs give the bundled specs' numbers, default
+configs give transformers' exact counts, and the written TOML reads back the same."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from sphinx_llmarch import stats, toml_writer
+from sphinx_llmarch.cli import main
+from sphinx_llmarch.hf import spec_from_config
+from sphinx_llmarch.hf_layers import compress
+from sphinx_llmarch.loader import SpecError, architecture_from_dict, bundled_registry, load_config, load_spec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DATA = Path(__file__).parent / "data"
+CONFIGS = sorted((DATA / "configs").glob("*.json"))
+#: Bundled models without config test data, and why (see tests/data/configs/SOURCES.md).
+NO_CONFIG = {
+    "olmo-2-7b": "no whole copy of the config found",
+    "smollm3-3b": "no whole copy of the config found",
+    "step3-vl-10b": "no copy found; the spec extends qwen3-8b",
+}
+
+
+def test_every_bundled_model_has_config_test_data_or_a_reason() -> None:
+    bundled = {arch.id for arch in bundled_registry()}
+    assert {path.stem for path in CONFIGS} | set(NO_CONFIG) == bundled
+
+
+def facts(arch: object) -> dict[str, object]:
+    """What an import must reproduce: every count, cache and state, layer by layer kind."""
+    p = stats.params(arch)  # type: ignore[arg-type]
+    return {
+        "components": p.components,
+        "active": p.active,
+        "vision": (p.vision_encoder, p.vision_projector),
+        "kv_bytes_per_token": stats.kv_cache_bytes_per_token(arch),  # type: ignore[arg-type]
+        "kv_bytes_at_32k": stats.kv_cache_bytes(arch, 32768),  # type: ignore[arg-type]
+        "state_bytes": stats.state_bytes(arch),  # type: ignore[arg-type]
+        "layers": sorted(count for _, count in arch.kind_counts()),  # type: ignore[attr-defined]
+    }
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_real_config_imports_to_the_bundled_spec(path: Path) -> None:
+    imported, warnings = load_config(path, model_id=path.stem)
+    assert warnings == []
+    assert facts(imported) == facts(bundled_registry().get(path.stem))
+
+
+# transformers 5.24 on PyTorch's meta device, each model type's default config (the dict
+# its configuration class saves), plus the router correction biases the checkpoints store
+# as buffers, which transformers does not count as parameters; nemotron.json is a
+# Nemotron-4-shaped config, since that class has no usable default.
+TRANSFORMERS_DEFAULTS = {
+    "cohere2": 34_980_831_232,
+    "deepseek_v3": 671_026_404_352 + 14_848,
+    "gemma3_text": 2_628_658_432,
+    "gemma4_text": 5_077_177_856,
+    "glm4_moe": 103_481_200_640 + 5_760,
+    "gpt2": 124_439_808,
+    "gpt_oss": 116_829_156_672,
+    "kimi_linear": 49_133_074_464 + 6_656,
+    "lfm2": 2_705_497_600,
+    "llama": 6_738_415_616,
+    "llama4_text": 107_769_861_120,
+    "mimo_v2_flash": 308_778_768_832 + 12_032,
+    "minimax": 47_373_946_880,
+    "minimax_m2": 228_689_748_992 + 15_872,
+    "mistral": 7_241_732_096,
+    "mixtral": 46_702_792_704,
+    "nemotron": 15_628_775_424,
+    "nemotron_h": 1_968_355_712 + 8,
+    "olmo2": 6_888_624_128,
+    "olmo3": 6_888_624_128,
+    "phi3": 3_821_079_552,
+    "qwen2": 12_049_846_272,
+    "qwen3": 12_049_461_248,
+    "qwen3_moe": 15_350_731_776,
+    "qwen3_next": 79_674_391_296,
+    "sarvam_moe": 32_152_648_064 + 2_304,
+    "smollm3": 3_075_098_624,
+    "xlstm": 6_865_424_896,
+}
+
+
+@pytest.mark.parametrize("model_type", sorted(TRANSFORMERS_DEFAULTS))
+def test_default_config_matches_transformers_exactly(model_type: str) -> None:
+    arch, warnings = load_config(DATA / "hf" / f"{model_type}.json")
+    assert warnings == []
+    assert stats.params(arch).total == TRANSFORMERS_DEFAULTS[model_type]
+
+
+def test_every_default_config_is_checked() -> None:
+    assert {path.stem for path in (DATA / "hf").glob("*.json")} == set(TRANSFORMERS_DEFAULTS)
+
+
+def test_unknown_model_type_imports_as_a_generic_decoder_and_names_unread_keys() -> None:
+    data = json.loads((DATA / "hf" / "llama.json").read_text()) | {"model_type": "mystery", "wobble_factor": 3}
+    spec, warnings = spec_from_config(data, "mystery.json", "mystery")
+    arch = architecture_from_dict(spec, "mystery.json")
+    assert stats.params(arch).total == TRANSFORMERS_DEFAULTS["llama"]
+    assert len(warnings) == 1 and "unknown model_type 'mystery'" in warnings[0] and "wobble_factor" in warnings[0]
+
+
+def test_written_toml_reads_back_the_same_spec(tmp_path: Path) -> None:
+    for path in CONFIGS:
+        spec, _ = spec_from_config(json.loads(path.read_text()), path.name, path.stem)
+        text = toml_writer.dumps(spec)
+        assert tomllib.loads(text) == spec, path.stem
+        target = tmp_path / f"{path.stem}.toml"
+        target.write_text(text)
+        assert facts(load_spec(target)) == facts(bundled_registry().get(path.stem))
+
+
+def test_bad_config_files_are_located_errors(tmp_path: Path) -> None:
+    broken = tmp_path / "config.json"
+    broken.write_text("{not json")
+    with pytest.raises(SpecError, match=r"config\.json: invalid JSON"):
+        load_config(broken)
+    broken.write_text(json.dumps({"model_type": "llama", "hidden_size": 64}))
+    with pytest.raises(SpecError, match=r"config\.json: vocab_size: missing in the config"):
+        load_config(broken)
+    broken.write_text("[1, 2]")
+    with pytest.raises(SpecError, match="one JSON object"):
+        load_config(broken)
+
+
+#: Kimi Linear: MLA every fourth layer, and at the last one too; not a cycle.
+KIMI = ["k"] * 3 + ["m", "k", "k", "k"] * 5 + ["m", "k", "k", "m"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (["a"] * 6, {"cycle": ["a"]}),
+        (["d", "d", "d"] + ["m"] * 10, {"prefix": ["d", "d", "d"], "cycle": ["m"]}),
+        (["s", "s", "f"] * 4 + ["s"], {"cycle": ["s", "s", "f"]}),
+        (["x", "y", "y", "x", "x", "y"], {"cycle": ["x", "y", "y", "x"]}),
+        (KIMI, {"layers": KIMI}),
+    ],
+)
+def test_schedule_compression(keys: list[str], expected: dict[str, list[str]]) -> None:
+    assert compress(keys) == expected
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_import_prints_writes_and_shows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = DATA / "configs" / "qwen3-next-80b-a3b.json"
+    code, out, _ = run(capsys, "import", str(config))
+    assert code == 0 and 'type = "gated_deltanet"' in out and 'cycle = ["linear-moe"' in out
+    target = tmp_path / "my-next.toml"
+    code, out, _ = run(capsys, "import", str(config), "-o", str(target))
+    assert code == 0 and load_spec(target).id == "my-next"
+    code, out, _ = run(capsys, "import", str(config), "--json")
+    data = json.loads(out)
+    assert data["params"]["total"] == 79_674_391_296 and data["layer_mix"] == "36 Gated DeltaNet + 12 global attention"
+
+
+def test_cli_validate_reads_configs_and_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "config.json").write_text((DATA / "configs" / "lfm2-1.2b.json").read_text())
+    code, out, _ = run(capsys, "validate", str(folder))
+    assert code == 0 and "config.json: ok (mine," in out
+
+
+def test_cli_schema_is_json_schema_of_every_op_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    schema = json.loads(out)
+    ops = schema["properties"]["ops"]["additionalProperties"]["oneOf"]
+    assert code == 0 and schema["$schema"].startswith("https://json-schema.org/")
+    kinds = {op["properties"]["type"]["const"]: op for op in ops}
+    assert {"attention", "mla", "gated_deltanet", "kda", "mamba2", "short_conv", "mlstm", "mlp", "moe"} <= set(kinds)
+    assert "num_attention_heads" in kinds["attention"]["required"]
+    assert kinds["attention"]["properties"]["qk_norm"]["enum"] == ["none", "per-head", "full"]
