@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 import graphviz
 
 from .columns import COLUMN_GAP, GAP, PAD, Item, place_columns
+from .ends import draw_inputs, draw_mtp
 from .kinds import Op
 from .layout import Canvas, Cluster, Node, rich_size
 from .model import Architecture, LayerKind
-from .stats import human, params
 from .style import DARK_BOX, PANEL_FILL, family_colour, kind_fills
-from .vision import projector_summary, vision_params
 
 #: Norm-box wording by the component of the op the norm wraps.
 _NORM_ROLE = {"attention": "attention", "dense_ffn": "FFN", "routed_experts": "FFN", "per_layer_input": "PLE"}
@@ -288,79 +287,11 @@ class _Frame:
 
     # -- embeddings ----------------------------------------------------------------
 
-    def _left_of_column(self, node: Node) -> Node:
-        node.x = -(self.width / 2 + COLUMN_GAP + node.w / 2)
-        return node
-
-    def _inputs(self) -> Node:
-        arch, c = self.arch, self.canvas
-        self.main_box("input", "Tokenized text", "Vocabulary", cls="lm-box lm-io")
-        embedding = self.main_box("embedding", "Token embedding layer", "Hidden size")
-        self.right.append(
-            Item("embedding.callout", f"Embedding dimension of {{{arch.hidden_size:,}}}", embedding, "Hidden size")
-        )
-        self.context_anchor = embedding
-        if arch.embeddings.learned_positions:
-            add = self.add("position_add")
-            box = self._left_of_column(c.box("positions", "Positional embedding layer", 0, add.y))
-            c.edge(box.name, add.name)
-            self.rows["positions"] = "Positions"
-            self.context_anchor = box
-        if arch.embeddings.per_layer_width:
-            table = f"Per-layer embedding layer\n{arch.embeddings.per_layer_width:,} per layer"
-            self._left_of_column(c.box("per_layer", table, 0, embedding.y, h=40, cls="lm-box lm-side"))
-            c.edge("input", "per_layer", tailport="w", headport="s")
-            self.rows["per_layer"] = "Per-layer embeddings"
-        if arch.vision:
-            self._vision(embedding)
-        return embedding
-
-    def _vision(self, embedding: Node) -> None:
-        """The image path: image, encoder, projector, joining the token stream."""
-        c, vision = self.canvas, self.arch.vision
-        assert vision is not None
-        encoder_count, projector_count = vision_params(vision)
-        projector_y = embedding.y + 46  # the projector sits just above the encoder, level with the merge
-        self.y = max(self.y, projector_y - GAP / 2)
-        merge = self.junction("image_merge")
-        x = -(self.width / 2 + COLUMN_GAP + 110)
-        if self.arch.embeddings.per_layer_width:
-            x -= c.nodes["per_layer"].w + 20
-        enc = vision.encoder
-        text = f"Vision encoder: {enc.name}" if enc.name else "Vision encoder"
-        text += f"\n{enc.num_layers} layers, {human(encoder_count)}"
-        c.box("vision", text, x, embedding.y, w=200, h=40, cls="lm-box lm-side")
-        label = f"Projector: {projector_summary(vision)}\n{human(projector_count)}"
-        projector = c.box("projector", label, x, merge.y, w=200, h=40, cls="lm-box lm-side")
-        c.box("image", "Image", x, c.nodes["input"].y, w=120, cls="lm-box lm-io")
-        for tail, head in (("image", "vision"), ("vision", "projector")):
-            c.edge(tail, head)
-        c.edge(projector.name, merge.name, tailport="e")
-        for name in ("vision", "projector", "image"):
-            self.rows[name] = "Vision tower"
-
-    def _mtp(self) -> None:
-        """Multi-token prediction: the last hidden state also feeds the MTP modules,
-        which predict tokens further ahead (drawn left of the final norm)."""
-        c, mtp = self.canvas, self.arch.mtp
-        assert mtp is not None
-        split = self.junction("mtp_split")
-        extra = params(self.arch).mtp
-        kind = self.arch.kinds[mtp.kind].label
-        text = f"{mtp.num_modules} × MTP module: predicts a token further\nahead with one {kind} block ({human(extra)})"
-        box = self._left_of_column(c.box("mtp", text, 0, split.y + GAP + 20, h=40, cls="lm-box lm-side"))
-        corner = c.point("mtp_corner", box.x, split.y)
-        c.edge(split.name, corner.name, arrow=False)
-        c.edge(corner.name, box.name)
-        out = c.point("mtp_output", box.x, box.top + 12)
-        c.edge(box.name, out.name)
-        self.rows["mtp"] = "With MTP modules"
-
     # -- whole diagram ----------------------------------------------------------------
 
     def build(self) -> Canvas:
         arch, c = self.arch, self.canvas
-        self._inputs()
+        draw_inputs(self)
         self.block_clusters: list[Cluster] = []
         for index, block in enumerate(self.blocks):
             self._block(block, index == 0)
@@ -370,7 +301,7 @@ class _Frame:
             cluster.x0, cluster.x1 = left, right
         self.y += 8
         if arch.mtp:
-            self._mtp()
+            draw_mtp(self)
         self.main_box("final_norm", f"Final {arch.norm.name}", "Normalization")
         head = self.main_box("head", "Linear output layer", "Vocabulary")
         out = c.point("output", 0, head.top + GAP + 6)

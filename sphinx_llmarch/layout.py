@@ -17,7 +17,7 @@ from typing import Any
 
 import graphviz
 
-from .style import CALLOUT_SIZE, FONT, FONT_SIZE, INK, text_width
+from .style import CALLOUT_SIZE, FONT, FONT_SIZE, INK, RULE_FILL, text_width
 
 #: Neato in "no-op" mode keeps our pinned positions; edges are straight lines.
 RENDER_ARGS = ("-Kneato", "-n2")
@@ -291,7 +291,8 @@ class Grid:
         so edges from those columns can end on its ``sw``, ``s`` and ``se`` ports."""
         node = self.canvas.box(self.name(slot), text, (self.x(first) + self.x(last)) / 2, self.y(row), **attrs)
         node.w = max(node.w, self.x(last) - self.x(first))
-        node.attrs.setdefault("fillcolor", "#fff3bf")
+        node.attrs.setdefault("fillcolor", RULE_FILL)
+        node.attrs["class"] = "lm-box lm-rule"
         return self._keep(node)
 
     def into(self, head: str, *tails: str) -> None:

@@ -20,6 +20,9 @@ PANEL_FILL = "#eceef1"
 BOX_FILL = "#ffffff"
 DARK_BOX = "#3b3f45"
 MUTED = "#6c757d"
+#: The core of a detail panel (attention itself, a state update) and its convolutions.
+RULE_FILL = "#fff3bf"
+CONV_FILL = "#ffc9c9"
 
 
 @dataclass(frozen=True)

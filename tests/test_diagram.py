@@ -107,3 +107,66 @@ def test_each_bundled_family_has_its_own_colour() -> None:
     for (colour,) in colours.values():
         uses[colour] = uses.get(colour, 0) + 1
     assert max(uses.values()) <= 2, "no colour is shared by more than two families"
+
+
+def canvas(model_id: str) -> diagram.Canvas:
+    return diagram.build_canvas(bundled_registry().get(model_id))
+
+
+@pytest.mark.parametrize(
+    ("model_id", "blocks", "counts"),
+    [
+        ("qwen3-next-80b-a3b", ["block.linear", "block.full"], ["{36 ×}", "{12 ×}"]),
+        ("nemotron-3-nano-30b-a3b", ["block.mamba", "block.moe", "block.attention"], ["{23 ×}", "{23 ×}", "{6 ×}"]),
+        ("deepseek-v3", ["block.dense", "block.moe"], ["{3 ×}", "{58 ×}"]),
+        ("gemma-3-27b", ["block.sliding-window"], ["{62 ×}"]),  # sliding and global layers share a structure
+        ("llama-4-maverick", ["block.dense", "block.moe"], ["{24 ×}", "{24 ×}"]),
+    ],
+)
+def test_one_block_per_layer_structure_each_with_its_count(model_id: str, blocks: list[str], counts: list[str]) -> None:
+    drawn = canvas(model_id)
+    stacked = sorted((c for c in drawn.clusters if c.name.startswith("block.")), key=lambda c: c.y0)
+    assert [c.name for c in stacked] == blocks, "bottom to top, in order of first appearance"
+    repeats = [drawn.nodes[f"{name.removeprefix('block.')}.repeat"].attrs["label"] for name in blocks]
+    for label, count in zip(repeats, counts, strict=True):
+        assert count.strip("{}") in label
+
+
+@pytest.mark.parametrize(
+    ("model_id", "panels"),
+    [
+        ("qwen3-next-80b-a3b", {"panel.gated-attention", "panel.gated-deltanet", "panel.moe-512-10-1"}),
+        ("nemotron-3-nano-30b-a3b", {"panel.mamba2", "panel.moe-128-6-1", "panel.ffn-relu2"}),
+        ("kimi-linear-48b-a3b", {"panel.kda", "panel.mla", "panel.moe-256-8-1"}),
+        ("qwen3-8b", {"panel.ffn-swiglu"}),
+    ],
+)
+def test_each_mixer_kind_with_a_panel_gets_one(model_id: str, panels: set[str]) -> None:
+    assert {c.name for c in canvas(model_id).clusters if c.name.startswith("panel.")} == panels
+
+
+def test_parallel_block_draws_both_ops_from_one_norm() -> None:
+    drawn = canvas("command-a")
+    attention, mlp = drawn.nodes["sliding.attention"], drawn.nodes["sliding.mlp"]
+    assert "Input LayerNorm" in drawn.nodes["sliding.attention.prenorm"].attrs["label"]
+    assert mlp.x > attention.right and mlp.bottom > attention.bottom, "beside the column, a row up"
+    assert ("sliding.mlp", "sliding.attention.add") in [(tail, head) for tail, head, _ in drawn.edges]
+
+
+def test_image_path_and_mtp_modules_are_drawn() -> None:
+    step = canvas("step3-vl-10b")
+    assert {"image", "vision", "projector", "image_merge"} <= set(step.nodes)
+    assert "2 conv, 1 linear" in step.nodes["projector"].attrs["label"]
+    assert "MTP module" in canvas("deepseek-v3").nodes["mtp"].attrs["label"]
+
+
+def test_slot_keys_are_stable_across_models() -> None:
+    """Boxes are named by block and op kind, so the same slot can be compared between models."""
+    for model_id in ("qwen3-8b", "llama-3-8b", "olmo-2-7b"):
+        assert {"layer.attention", "layer.mlp", "embedding", "head", "final_norm"} <= set(canvas(model_id).nodes)
+
+
+def test_layer_strip_colours_each_kind_and_counts_it() -> None:
+    label = canvas("nemotron-3-nano-30b-a3b").nodes["layer_strip"].attrs["label"]
+    assert "all 52 layers" in label and "Mamba-2 ×23" in label and "attention ×6" in label
+    assert label.count('width="12" height="14"') >= 52

@@ -234,7 +234,7 @@ def test_css_reaches_shapes_inside_links() -> None:
     """Linked nodes wrap their shape in <a>, so node rules must not use child selectors."""
     css = (Path(render.__file__).parent / "static" / "llmarch.css").read_text()
     assert re.search(r"\.lm-box path", css)
-    assert not re.search(r"\.lm-(box|op|ffn|attention|junction) >", css)
+    assert not re.search(r"\.lm-(box|op|ffn|mixer|rule|conv|junction) >", css)
 
 
 @pytest.mark.sphinx("html", testroot="basic")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..layout import Grid
-from ..style import INK
+from ..style import CONV_FILL, INK
 from .base import PanelContext
 
 if TYPE_CHECKING:
@@ -24,8 +24,8 @@ def delta_rule_panel(
     g.box("v", "Linear (V)", 1, 1)
     g.box("decay", f"Linear ({decay})", 2, 1)
     g.box("gate", "Linear (gate)", 3, 1)
-    g.box("qk_conv", "Conv + SiLU", 0, 2, cls="lm-box lm-conv")
-    g.box("v_conv", "Conv + SiLU", 1, 2, cls="lm-box lm-conv")
+    g.box("qk_conv", "Conv + SiLU", 0, 2, cls="lm-box lm-conv", fillcolor=CONV_FILL)
+    g.box("v_conv", "Conv + SiLU", 1, 2, cls="lm-box lm-conv", fillcolor=CONV_FILL)
     g.box("l2", "L2 norm", 0, 3)
     g.wide("rule", rule, 0, 2, 4)
     g.box("norm", "RMSNorm", 1, 5)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..layout import Grid
 from ..spec_table import REQUIRED
-from ..style import INK
+from ..style import CONV_FILL, INK, RULE_FILL
 from .base import Op, PanelContext, depthwise_conv, linear
 
 if TYPE_CHECKING:
@@ -99,8 +99,8 @@ class Mamba2(Op):
         g = Grid(canvas, ctx.prefix, x0, col=150)
         g.point("in", 0, 0)
         g.box("in_proj", "Linear (x, B, C, dt, z)", 0, 1)
-        g.box("conv", "Conv1D + SiLU", 0, 2, cls="lm-box lm-conv")
-        g.box("ssm", "SSM state update", 0, 3, fillcolor="#fff3bf")
+        g.box("conv", "Conv1D + SiLU", 0, 2, cls="lm-box lm-conv", fillcolor=CONV_FILL)
+        g.box("ssm", "SSM state update", 0, 3, fillcolor=RULE_FILL, cls="lm-box lm-rule")
         g.circle("mul", "×", 0, 4)
         g.box("norm", "RMSNorm", 0, 5)
         g.box("proj", "Linear layer", 0, 6)
