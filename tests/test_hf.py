@@ -59,7 +59,8 @@ def test_real_config_imports_to_the_bundled_spec(path: Path) -> None:
 # transformers 5.24 on PyTorch's meta device, each model type's default config (the dict
 # its configuration class saves), plus the router correction biases the checkpoints store
 # as buffers, which transformers does not count as parameters; nemotron.json is a
-# Nemotron-4-shaped config, since that class has no usable default.
+# Nemotron-4-shaped config, since that class has no usable default, and the two
+# *_sparse_step / *_window_layers files exercise those keys on small models.
 TRANSFORMERS_DEFAULTS = {
     "cohere2": 34_980_831_232,
     "deepseek_v3": 671_026_404_352 + 14_848,
@@ -86,6 +87,8 @@ TRANSFORMERS_DEFAULTS = {
     "qwen3": 12_049_461_248,
     "qwen3_moe": 15_350_731_776,
     "qwen3_next": 79_674_391_296,
+    "qwen3_moe_sparse_step": 23_602_688,  # decoder_sparse_step 2 with mlp_only_layers [1, 4]: MoE at 3, 5, 7
+    "qwen2_window_layers": 4_057_344,  # use_sliding_window with max_window_layers 4
     "sarvam_moe": 32_152_648_064 + 2_304,
     "smollm3": 3_075_098_624,
     "xlstm": 6_865_424_896,
@@ -97,6 +100,13 @@ def test_default_config_matches_transformers_exactly(model_type: str) -> None:
     arch, warnings = load_config(DATA / "hf" / f"{model_type}.json")
     assert warnings == []
     assert stats.params(arch).total == TRANSFORMERS_DEFAULTS[model_type]
+
+
+def test_layer_placement_keys_follow_transformers() -> None:
+    arch, _ = load_config(DATA / "hf" / "qwen3_moe_sparse_step.json")
+    assert [key.endswith("moe") for key in arch.schedule.layers(8)] == [False, False, False, True] + [False, True] * 2
+    arch, _ = load_config(DATA / "hf" / "qwen2_window_layers.json")
+    assert ["sliding" in key for key in arch.schedule.layers(6)] == [False] * 4 + [True] * 2
 
 
 def test_every_default_config_is_checked() -> None:
