@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sphinx_llmarch import __version__
 from sphinx_llmarch.gallery import write_gallery
-from sphinx_llmarch.loader import bundled_registry
+from sphinx_llmarch.registry import bundled_registry
 
 project = "sphinx-llmarch"
 author = "sphinx-llmarch developers"

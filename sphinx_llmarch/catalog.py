@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .loader import Registry, SpecError, bundled_registry
+from .registry import Registry, bundled_registry
+from .spec_table import SpecError
 from .warnings import logger, warn
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ def build_registry(app: Sphinx, config: LLMArchConfig) -> Registry:
     for arch in registry.add_files(files, failed):
         if arch.id in {model.id for model in bundled}:
             logger.info("llmarch: %s overrides the bundled spec %r", _display(Path(arch.source_path), confdir), arch.id)
+    for message in registry.conflicts:
+        warn(message, "spec", once=True)
     return registry
 
 

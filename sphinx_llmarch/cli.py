@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import __version__, diagram, stats, toml_writer
-from .hf import spec_from_config
 from .kinds import Op
-from .loader import Registry, SpecError, UnknownModelError, bundled_registry, load_config, load_spec
+from .loader import (
+    SpecError,
+    UnknownModelError,
+    architecture_from_dict,
+    import_config,
+    load_config,
+    load_spec,
+    read_raw,
+)
 from .model import Architecture
+from .problems import spec_problems
+from .registry import Registry, bundled_registry
 from .render import FORMATS, RenderError, render_bytes
 from .schema import spec_schema
 from .vision import vision_json
@@ -117,36 +127,60 @@ def _show_text(arch: Architecture, context: int | None) -> str:
     return "\n".join(lines)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="llmarch", description="LLM architecture specs, stats and diagrams.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name."""
+    common = argparse.ArgumentParser(add_help=False)
+    unset = {} if defaults else {"default": argparse.SUPPRESS}
+    common.add_argument(
         "--spec-path",
         action="append",
-        default=[],
         metavar="PATH",
         help="extra spec file or directory (may repeat); overrides bundled ids",
+        **({"default": []} if defaults else unset),
     )
+    common.add_argument(
+        "--dot",
+        metavar="PROGRAM",
+        help="the Graphviz dot program (default: dot)",
+        **({"default": "dot"} if defaults else unset),
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llmarch", description="LLM architecture specs, stats and diagrams.", parents=[_common(True)]
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = _common(False)
     commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="list the models")
+    add = functools.partial(commands.add_parser, parents=[common])
+    listing = add("list", help="list the models")
     listing.add_argument("--json", action="store_true", help="one JSON object per model, as a list")
-    show = commands.add_parser("show", help="facts and computed numbers for one model")
+    show = add("show", help="facts and computed numbers for one model")
     show.add_argument("model")
     show.add_argument("--json", action="store_true")
     show.add_argument("--context", type=_positive, metavar="TOKENS", help="context length for the KV-cache size")
-    dot = commands.add_parser("dot", help="print the diagram's Graphviz source (render with neato -n2)")
+    dot = add("dot", help="print the diagram's Graphviz source (render with neato -n2)")
     dot.add_argument("model")
-    render = commands.add_parser("render", help="draw the diagram; the format comes from the suffix")
+    render = add("render", help="draw the diagram; the format comes from the suffix")
     render.add_argument("model")
-    render.add_argument("-o", "--output", required=True, type=Path, help=f"output file ({', '.join(FORMATS)})")
-    validate = commands.add_parser("validate", help="check specs and config.json files; print each problem")
+    render.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="output file: .svg, .png, .pdf, or .json for the laid-out graph; '-' with --format for stdout",
+    )
+    render.add_argument("--format", choices=FORMATS, help="the output format (default: from the file's suffix)")
+    validate = add("validate", help="check specs and config.json files; print each problem")
     validate.add_argument("files", nargs="+", type=Path, help="spec .toml, config .json, or a folder of them")
-    imported = commands.add_parser("import", help="read a Hugging Face config.json; print or write its spec")
+    imported = add("import", help="read a Hugging Face config.json; print or write its spec")
     imported.add_argument("config", type=Path)
     imported.add_argument("-o", "--output", type=Path, help="write the spec to this .toml file (its id: the file name)")
     imported.add_argument("--id", help="the model id (default: the config's folder, or the file name)")
     imported.add_argument("--json", action="store_true", help="print the computed facts as show --json does")
-    commands.add_parser("schema", help="print the spec format as JSON Schema")
+    add("schema", help="print the spec format as JSON Schema")
     return parser
 
 
@@ -190,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "dot":
             print(diagram.to_dot(arch), end="")
         else:
-            return _render(arch, args.output)
+            return _render(arch, args.output, args.format, args.dot)
     except (UnknownModelError, SpecError) as error:
         print(f"llmarch: error: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -205,7 +239,8 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 
 def _validate(paths: list[Path]) -> int:
-    """Exit 0 when every file is a valid spec or config, 1 otherwise (after checking them all)."""
+    """Exit 0 when every file is a valid spec or config, 1 otherwise (after checking them all);
+    every problem of each spec is printed, not only its first."""
     failed = 0
     lookup = bundled_registry().raw_spec
     for file in _expand(paths):
@@ -215,6 +250,12 @@ def _validate(paths: list[Path]) -> int:
                 for warning in warnings:
                     print(f"{file}: warning: {warning}", file=sys.stderr)
             else:
+                problems = spec_problems(read_raw(file, str(file)), lookup)
+                for problem in problems:
+                    print(f"{problem}", file=sys.stderr)
+                if problems:
+                    failed += 1
+                    continue
                 arch = load_spec(file, display=str(file), lookup=lookup)
         except SpecError as error:
             print(f"{error}", file=sys.stderr)
@@ -227,14 +268,13 @@ def _validate(paths: list[Path]) -> int:
 def _import(config: Path, output: Path | None, model_id: str | None, as_json: bool) -> int:
     """Import a config.json; the TOML written is the one the loader reads back."""
     model_id = model_id or (output.stem if output else None)
-    arch, warnings = load_config(config, display=str(config), model_id=model_id)
+    spec, warnings = import_config(config, str(config), model_id)
+    arch = architecture_from_dict(spec, str(config))
     for warning in warnings:
         print(f"llmarch: warning: {warning}", file=sys.stderr)
     if as_json:
         print(json.dumps(model_json(arch), indent=2))
         return 0
-    data = json.loads(config.read_text(encoding="utf-8"))
-    spec, _ = spec_from_config(data, str(config), arch.id)
     header = f"# Imported from {config} by llmarch {__version__}: add summary, key_detail and [official].\n"
     text = header + toml_writer.dumps(spec)
     if output is None:
@@ -255,18 +295,31 @@ def _list(registry: Registry, as_json: bool) -> int:
     return 0
 
 
-def _render(arch: Architecture, output: Path) -> int:
-    fmt = output.suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
+def _render(arch: Architecture, output: Path, fmt: str | None, dot: str) -> int:
+    to_stdout = str(output) == "-"
+    if output.is_dir():
         print(
-            f"llmarch: error: cannot tell the format from {output.name!r}; use .svg, .png, .pdf or .json",
+            f"llmarch: error: {output} is a folder; give the file to write, such as {output / arch.id}.svg",
             file=sys.stderr,
         )
         return USAGE_ERROR
+    fmt = fmt or ("" if to_stdout else output.suffix.lstrip(".").lower())
+    if fmt not in FORMATS:
+        where = "'-o -' needs --format" if to_stdout else f"cannot tell the format from {output.name!r}"
+        print(f"llmarch: error: {where}; use .svg, .png, .pdf or .json", file=sys.stderr)
+        return USAGE_ERROR
     try:
-        output.write_bytes(render_bytes(diagram.to_dot(arch), fmt))
+        data = render_bytes(diagram.to_dot(arch), fmt, dot, setting="--dot")
+        if to_stdout:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return 0
+        output.write_bytes(data)
     except RenderError as error:
         print(f"llmarch: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"llmarch: error: cannot write {output}: {error.strerror or error}", file=sys.stderr)
         return 1
     print(f"wrote {output}")
     return 0

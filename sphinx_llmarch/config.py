@@ -25,13 +25,13 @@ class LLMArchConfig:
     """Defaults that work with no configuration at all."""
 
     #: Directories (or single .toml files), relative to conf.py, with extra or overriding specs.
-    spec_paths: tuple[str, ...] = _option((), "env", list, tuple)
+    spec_paths: tuple[str, ...] = _option((), "env", list, tuple, str)
     #: The Graphviz ``dot`` executable.
     dot: str = _option("dot", "", str)
     #: Image format for HTML builders: ``svg`` (inlined, theme-aware) or ``png``.
     html_format: str = _option("svg", "html", str)
     #: What ``llm-arch`` shows when ``:show:`` is not given.
-    default_show: tuple[str, ...] = _option(SHOW_CHOICES, "env", list, tuple)
+    default_show: tuple[str, ...] = _option(SHOW_CHOICES, "env", list, tuple, str)
     #: Context length (tokens) used for the KV-cache size in fact sheets; 0 = the model's own.
     kv_context: int = _option(0, "env", int)
 
@@ -43,16 +43,32 @@ def add_config_values(app: Sphinx) -> None:
         )
 
 
-def _problem(name: str, value: Any) -> str | None:
-    if name == "html_format" and value not in ("svg", "png"):
-        return f"{value!r} is not 'svg' or 'png'"
-    if name == "default_show" and (not value or any(v not in SHOW_CHOICES for v in value)):
-        return f"{value!r} must list some of {', '.join(SHOW_CHOICES)}"
-    if name == "kv_context" and (not isinstance(value, int) or value < 0):
-        return f"{value!r} must be a non-negative integer"
-    if name in ("spec_paths", "default_show") and not all(isinstance(v, str) for v in value):
-        return f"{value!r} must be a list of strings"
-    return None
+def _normalize(name: str, value: Any) -> Any:
+    """The value in the form the extension uses; raise ValueError saying what is wrong."""
+    if name == "spec_paths":
+        if isinstance(value, str):  # one path, not its characters
+            return (value,)
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of paths (strings)")
+        return tuple(value)
+    if name == "dot":
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be the name or path of the dot program")
+        return value
+    if name == "html_format":
+        if value not in ("svg", "png"):
+            raise ValueError("is not 'svg' or 'png'")
+        return value
+    if name == "default_show":
+        items = value.replace(",", " ").split() if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not items or any(v not in SHOW_CHOICES for v in items):
+            raise ValueError(f"must list some of {', '.join(SHOW_CHOICES)}")
+        return tuple(items)
+    if name == "kv_context":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("must be a whole number of tokens (0: each model's own context)")
+        return value
+    return value
 
 
 def read_config(config: Config) -> LLMArchConfig:
@@ -64,9 +80,8 @@ def read_config(config: Config) -> LLMArchConfig:
     values = {}
     for item in fields(LLMArchConfig):
         value = getattr(config, f"llmarch_{item.name}")
-        problem = _problem(item.name, value)
-        if problem:
-            warn(f"llmarch_{item.name}: {problem}; using the default {item.default!r}", "config", once=True)
-            continue
-        values[item.name] = tuple(value) if isinstance(value, list) else value
+        try:
+            values[item.name] = _normalize(item.name, value)
+        except (ValueError, TypeError) as problem:
+            warn(f"llmarch_{item.name}: {value!r} {problem}; using the default {item.default!r}", "config", once=True)
     return LLMArchConfig(**values)

@@ -11,7 +11,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import diagram, stats
 from .config import SHOW_CHOICES
-from .images import note_diagram
+from .images import note_diagram, note_use
 from .loader import SpecError, UnknownModelError, load_config, load_spec
 from .nodes import llmarch_diagram
 from .runtime import state
@@ -76,6 +76,7 @@ class LLMArchDirective(SphinxDirective):
             raise
 
     def run(self) -> list[nodes.Node]:
+        note_use(self.env)  # re-read when the catalog of specs changes, even after an error
         try:
             arch = self._architecture()
         except (SpecError, UnknownModelError) as error:
@@ -89,8 +90,17 @@ class LLMArchDirective(SphinxDirective):
         show = self.options.get("show", config.default_show)
         container = nodes.container(classes=["llmarch", *self.options.get("class", [])])
         self.set_source_info(container)
-        # Unique per directive, so one model shown twice on a page keeps distinct anchors.
-        prefix = f"llmarch-{arch.id}-{self.env.new_serialno('llmarch')}"
+        # Unique per directive and page, so anchors stay distinct on a page that shows a
+        # model twice and when singlehtml puts every page into one.
+        prefix = nodes.make_id(f"llmarch-{self.env.docname}-{arch.id}-{self.env.new_serialno('llmarch')}")
+        if config.kv_context > arch.context_length:
+            warn(
+                f"llmarch_kv_context {config.kv_context:,} is beyond {arch.name}'s context length of "
+                f"{arch.context_length:,}; its fact sheet says so",
+                "config",
+                location=self.get_location(),
+                once=True,
+            )
         if "diagram" in show:
             if shutil.which(config.dot) is None:
                 # Re-read this page on every build until Graphviz is installed, so the
@@ -98,8 +108,20 @@ class LLMArchDirective(SphinxDirective):
                 self.env.note_reread()
             container += self._figure(arch, diagram_links(arch, prefix) if "facts" in show else {})
         if "facts" in show:
-            container += fact_sheet(arch, config.kv_context, prefix)
+            table = fact_sheet(arch, config.kv_context, prefix)
+            if "diagram" not in show and ("caption" in self.options or "name" in self.options):
+                self._number(table, arch, nodes.title)  # a numbered table, for :numref:
+            container += table
         return [container]
+
+    def _number(self, node: nodes.Element, arch: Architecture, kind: type[nodes.TextElement]) -> None:
+        """Give a figure its caption, or a table its title, and the directive's :name:."""
+        text = self.options.get("caption") or arch.name
+        parsed, _messages = self.parse_inline(text, lineno=self.lineno)
+        caption = kind(text, "", *parsed)
+        self.set_source_info(caption)
+        node.insert(0 if kind is nodes.title else len(node), caption)
+        self.add_name(node)
 
     def _figure(self, arch: Architecture, links: diagram.Links) -> nodes.Element:
         dot = diagram.to_dot(arch, links)
@@ -119,13 +141,11 @@ class LLMArchDirective(SphinxDirective):
         self.set_source_info(node)
         if "caption" not in self.options and "name" not in self.options:
             return node
-        figure = nodes.figure("", node, classes=["llmarch-figure"])
-        figure["align"] = self.options.get("align", "center")
+        align = self.options.get("align", "center")
+        # left and right stay in the flow: themes float align-left/right figures beside the text
+        figure = nodes.figure("", node, classes=["llmarch-figure", f"llmarch-align-{align}"])
+        if align == "center":
+            figure["align"] = align
         self.set_source_info(figure)
-        caption_text = self.options.get("caption") or arch.name
-        parsed, _messages = self.parse_inline(caption_text, lineno=self.lineno)
-        caption = nodes.caption(caption_text, "", *parsed)
-        self.set_source_info(caption)
-        figure += caption
-        self.add_name(figure)
+        self._number(figure, arch, nodes.caption)
         return figure

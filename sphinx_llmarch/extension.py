@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from . import images
 from .config import add_config_values
 from .directives import LLMArchDirective
+from .epub import fix_epub_manifest
 from .nodes import VISITORS, llmarch_diagram
 from .runtime import copy_static, on_builder_inited
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 3
+ENV_VERSION = 4
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
@@ -27,7 +28,9 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", copy_static)
     app.connect("env-purge-doc", images.purge_doc)
     app.connect("env-merge-info", images.merge_info)
+    app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("build-finished", images.prune_stale)
+    app.connect("build-finished", fix_epub_manifest)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

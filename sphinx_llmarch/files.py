@@ -1,8 +1,26 @@
-"""File writes that leave unchanged files alone, keeping mtimes (and rebuilds) stable."""
+"""Reading spec files with located errors, and writes that leave unchanged files alone
+(keeping mtimes, and so rebuilds, stable)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from .spec_table import SpecError
+
+
+def read_text(path: str | Path, display: str) -> str:
+    """A spec or config file's text: UTF-8, with or without a byte-order mark.
+
+    Anything else (a folder, a missing file, Latin-1 bytes) is a :class:`SpecError`
+    naming the file, never a traceback.
+    """
+    try:
+        return Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise SpecError(display, "", f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise SpecError(display, "", f"not UTF-8 text (byte 0x{byte:02x} at offset {exc.start})") from None
 
 
 def write_if_changed(path: Path, data: str | bytes) -> None:

@@ -1,4 +1,7 @@
-"""Which cached renders the documents still use, so stale ones can be deleted.
+"""Which pages show models and which cached renders they use.
+
+Pages that show a model are re-read when the catalog of specs changes; renders
+no page uses any more are deleted.
 
 Sphinx's own graphviz extension leaves old images in ``_images`` forever. Here
 each document records the digests of its diagrams in the environment (purged
@@ -27,6 +30,15 @@ def _diagrams(env: BuildEnvironment) -> dict[str, set[str]]:
     return getattr(env, _ENV_KEY)
 
 
+def note_use(env: BuildEnvironment) -> None:
+    """Record that the page being read shows a model (with or without a diagram)."""
+    _diagrams(env).setdefault(env.docname, set())
+
+
+def pages_with_diagrams(env: BuildEnvironment) -> list[str]:
+    return sorted(doc for doc, keys in _diagrams(env).items() if keys)
+
+
 def note_diagram(env: BuildEnvironment, dot_source: str) -> str:
     """Record a diagram of the page being read; return its render key."""
     key = render_key(dot_source, state(env).config.dot)
@@ -52,3 +64,20 @@ def prune_stale(app: Sphinx, exception: Exception | None) -> None:
     for path in Path(app.outdir, app.builder.imagedir).glob("llmarch-*.*"):
         if path.name not in keep and not path.name.endswith(".tmp"):
             path.unlink()
+
+
+def outdated_by_catalog(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read every page that shows a model when the set of spec files, ids or aliases
+    changed (a new file in a spec folder): Sphinx sees no dependency for a file that
+    did not exist when the page was read. Editing one spec's body rebuilds only its pages."""
+    current = state(env).registry.names()
+    previous = getattr(env, _CATALOG_KEY, None)
+    setattr(env, _CATALOG_KEY, current)
+    if previous is None or previous == current:
+        return []
+    return sorted(doc for doc in _diagrams(env) if doc not in removed)
+
+
+_CATALOG_KEY = "llmarch_catalog"

@@ -9,12 +9,10 @@ bad key.
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +22,15 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from . import legacy
+from .files import read_text
 from .model import MTP, Architecture, Embeddings, Official, OfficialFigure
-from .spec_table import REQUIRED, SpecError, SpecTable, suggest
+from .spec_table import REQUIRED, SpecError, SpecTable
 from .stack import explicit_tables, read_stack
 from .stats import ADDABLE, EXCLUDABLE
 from .style import PALETTE
 from .vision import read_vision
 
-__all__ = ["Registry", "SpecError", "UnknownModelError", "architecture_from_dict", "bundled_registry", "load_spec"]
+__all__ = ["SpecError", "UnknownModelError", "architecture_from_dict", "load_config", "load_spec"]
 
 #: Keys a spec does not inherit from the spec it extends: who it is and what its authors say.
 NOT_INHERITED = ("id", "aliases", "name", "summary", "key_detail", "sources", "official", "released", "license")
@@ -207,9 +206,7 @@ def read_raw(path: str | Path, display: str | None = None) -> RawSpec:
     """Parse one TOML spec file without validating it."""
     file = display or Path(path).name
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(file, "", f"cannot read the file ({exc.strerror})") from None
+        data = tomllib.loads(read_text(path, file))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(file, "", f"invalid TOML: {exc}") from None
     return RawSpec(data, file, str(Path(path).resolve()))
@@ -266,6 +263,8 @@ def build(raw: RawSpec, lookup: Lookup) -> Architecture:
 def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | None = None) -> Architecture:
     """Load one TOML spec file; ``display`` is the name used in messages; ``lookup``
     finds the specs it may extend (default: the bundled ones)."""
+    from .registry import bundled_registry
+
     raw = read_raw(path, display)
     arch = build(raw, lookup or bundled_registry().raw_spec)
     if Path(path).suffix == ".toml" and arch.id != Path(path).stem:
@@ -281,111 +280,25 @@ def load_config(
     The id defaults to the folder name for a file called config.json (as a
     downloaded checkpoint is laid out), else to the file name.
     """
+    spec, warnings = import_config(path, display, model_id)
+    return architecture_from_dict(spec, display or Path(path).name, files=(str(Path(path).resolve()),)), warnings
+
+
+def import_config(
+    path: str | Path, display: str | None = None, model_id: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The spec a config.json gives, as a TOML-ready dict, and the importer's warnings."""
     import json
 
     from .hf import spec_from_config
 
     file = display or Path(path).name
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(file, "", f"cannot read the file ({exc.strerror})") from None
+        data = json.loads(read_text(path, file))
     except ValueError as exc:
         raise SpecError(file, "", f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise SpecError(file, "", "a config.json holds one JSON object")
     path = Path(path)
     default_id = path.resolve().parent.name if path.name == "config.json" else path.stem
-    spec, warnings = spec_from_config(data, file, model_id or default_id)
-    return architecture_from_dict(spec, file, files=(str(path.resolve()),)), warnings
-
-
-# -- the registry -------------------------------------------------------------------------
-
-
-class Registry:
-    """Models by id and alias, and the raw specs that ``extends`` can name."""
-
-    def __init__(self, models: Iterable[Architecture] = (), raw: Mapping[str, RawSpec] | None = None) -> None:
-        self._models: dict[str, Architecture] = {}
-        self._aliases: dict[str, str] = {}
-        self.raw: dict[str, RawSpec] = dict(raw or {})
-        #: Spec files that failed to load, by file stem, with their error.
-        self.failed: dict[str, SpecError] = {}
-        for arch in models:
-            self.add(arch)
-
-    def raw_spec(self, model_id: str) -> RawSpec | None:
-        return self.raw.get(self._aliases.get(model_id, model_id))
-
-    def add(self, arch: Architecture) -> Architecture | None:
-        """Add or replace a model; return the one it replaced, if any."""
-        replaced = self._models.get(arch.id)
-        self._models[arch.id] = arch
-        for alias in arch.aliases:
-            self._aliases[alias] = arch.id
-        return replaced
-
-    def add_files(
-        self, files: Iterable[tuple[Path, str]], on_error: Callable[[Path, SpecError], None]
-    ) -> list[Architecture]:
-        """Parse every file first, so a spec may extend one read after it; then build each.
-
-        Returns the models added, in file order; a failing file is passed to ``on_error``.
-        """
-        pending = []
-        for path, display in files:
-            try:
-                raw = read_raw(path, display)
-            except SpecError as error:
-                on_error(path, error)
-                continue
-            model_id = raw.data.get("id")
-            if isinstance(model_id, str):
-                self.raw[model_id] = raw
-            pending.append((path, raw))
-        added = []
-        for path, raw in pending:
-            try:
-                arch = build(raw, self.raw_spec)
-                if arch.id != path.stem:
-                    raise SpecError(raw.display, "id", f"{arch.id!r} does not match the file name {path.stem!r}")
-            except SpecError as error:
-                on_error(path, error)
-                continue
-            self.add(arch)
-            added.append(arch)
-        return added
-
-    def __iter__(self) -> Iterator[Architecture]:
-        return iter(sorted(self._models.values(), key=lambda a: (a.released or datetime.date.min, a.id)))
-
-    def __len__(self) -> int:
-        return len(self._models)
-
-    def get(self, model_id: str) -> Architecture:
-        key = model_id.strip().lower()
-        key = self._aliases.get(key, key)
-        if key in self._models:
-            return self._models[key]
-        raise UnknownModelError(model_id, suggest(key, [*self._models, *self._aliases]))
-
-
-BUNDLED_DIR = resources.files("sphinx_llmarch") / "specs"
-
-
-def bundled_spec_files() -> list[Path]:
-    return sorted(Path(str(BUNDLED_DIR)).glob("*.toml"))
-
-
-@functools.cache
-def bundled_registry() -> Registry:
-    """The specs shipped with the package (parsed once per process); a broken
-    bundled spec is a bug in the package, so it raises."""
-    registry = Registry()
-
-    def fail(path: Path, error: SpecError) -> None:
-        raise error
-
-    registry.add_files(((path, path.name) for path in bundled_spec_files()), fail)
-    return registry
+    return spec_from_config(data, file, model_id or default_id)

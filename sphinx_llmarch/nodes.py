@@ -36,7 +36,9 @@ def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram
     try:
         return render_cached(node["dot"], node["key"], fmt, Path(builder.outdir, builder.imagedir), dot=config.dot)
     except DotMissingError as error:
-        warn(str(error), "dot", location=node, once=True)
+        if "dot" not in state(builder.env).reported:  # once, so the build's count says one
+            state(builder.env).reported.add("dot")
+            warn(str(error), "dot", location=node)
     except RenderError as error:
         warn(f"cannot draw {node['model']!r}: {error}", "render", location=node)
     return None
@@ -45,7 +47,8 @@ def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram
 def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
     fmt = state(self.builder.env).config.html_format
     path = _render(self, node, fmt)
-    classes = ["llmarch-diagram", f"align-{node.get('align') or 'center'}"]
+    # not the theme's align-* classes: themes float those, and the diagram shrinks to a sliver
+    classes = ["llmarch-diagram", f"llmarch-align-{node.get('align') or 'center'}"]
     style = f' style="width: {node["width"]}"' if node.get("width") else ""
     self.body.append(f'<div class="{" ".join(classes)}"{style}>')
     if path is None:
@@ -63,12 +66,19 @@ def depart_html(self: HTML5Translator, node: llmarch_diagram) -> None:
     self.body.append("</div>\n")
 
 
+_LATEX_ALIGN = {"left": "\\raggedright", "right": "\\raggedleft", "center": "\\centering"}
+
+
 def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
     path = _render(self, node, "pdf")
     if path is None:
         return  # the summary paragraph stands in for the image
-    options = r"width=\linewidth,height=0.8\textheight,keepaspectratio"
-    self.body.append(f"\n\\sphinxincludegraphics[{options}]{{{{{path.stem}}}{path.suffix}}}\n")
+    width = self.latex_image_length(node["width"]) if node.get("width") else None
+    options = f"width={width}" if width else "width=\\linewidth"
+    options += ",height=0.8\\textheight,keepaspectratio"
+    align = _LATEX_ALIGN[node.get("align") or "center"]
+    image = f"\\sphinxincludegraphics[{options}]{{{{{path.stem}}}{path.suffix}}}"
+    self.body.append(f"\n{{{align}{image}\\par}}\n")
     raise nodes.SkipNode
 
 

@@ -20,7 +20,7 @@ from .layout import RENDER_ARGS
 FORMATS = ("svg", "pdf", "png", "json")  # json: the laid-out graph, for tools and tests
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: 'sudo apt-get install graphviz', macOS: 'brew install graphviz', "
-    "conda: 'conda install graphviz') or point llmarch_dot at the dot executable"
+    "conda: 'conda install graphviz') or point {setting} at the dot executable"
 )
 
 
@@ -45,12 +45,19 @@ def cached_name(key: str, fmt: str, prefix: str = "llmarch") -> str:
     return f"{prefix}-{key}.{fmt}"
 
 
-def render_bytes(dot_source: str, fmt: str, dot: str = "dot", timeout: float = 60) -> bytes:
-    """Run Graphviz once; raise :class:`RenderError` with its message on failure."""
+def render_bytes(
+    dot_source: str, fmt: str, dot: str = "dot", timeout: float = 60, setting: str = "llmarch_dot"
+) -> bytes:
+    """Run Graphviz once; raise :class:`RenderError` with its message on failure.
+
+    ``setting`` names where the user sets the program (the conf.py value, or the
+    command line's ``--dot``), for the hint when it is missing.
+    """
+    hint = INSTALL_HINT.format(setting=setting)
     if fmt not in FORMATS:
         raise RenderError(f"unsupported output format {fmt!r} (use one of {', '.join(FORMATS)})")
     if shutil.which(dot) is None:
-        raise DotMissingError(f"the Graphviz program {dot!r} was not found; {INSTALL_HINT}")
+        raise DotMissingError(f"the Graphviz program {dot!r} was not found; {hint}")
     try:
         result = subprocess.run(
             [dot, *RENDER_ARGS, f"-T{fmt}"],
@@ -60,7 +67,7 @@ def render_bytes(dot_source: str, fmt: str, dot: str = "dot", timeout: float = 6
             check=False,
         )
     except OSError as exc:
-        raise DotMissingError(f"the Graphviz program {dot!r} cannot be run ({exc}); {INSTALL_HINT}") from None
+        raise DotMissingError(f"the Graphviz program {dot!r} cannot be run ({exc}); {hint}") from None
     except subprocess.TimeoutExpired:
         raise RenderError(f"Graphviz took longer than {timeout:g} s") from None
     if result.returncode != 0 or not result.stdout:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
 
-    from .loader import Registry
+    from .registry import Registry
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -24,6 +24,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 class BuildState:
     config: LLMArchConfig
     registry: Registry
+    #: Problems of the whole build already reported (a missing dot), said once, counted once.
+    reported: set[str] = field(default_factory=set)
 
 
 # Keyed by the build environment, which directives (self.env) and translators

@@ -15,10 +15,14 @@ from typing import Any
 
 
 class SpecError(ValueError):
-    """A spec that cannot be turned into an architecture."""
+    """A spec that cannot be turned into an architecture.
 
-    def __init__(self, file: str, key: str, problem: str) -> None:
-        self.file, self.key, self.problem = file, key, problem
+    ``fallback`` is a value the key would accept (a choice's first option), so
+    ``llmarch validate`` can step over the problem and report the next one.
+    """
+
+    def __init__(self, file: str, key: str, problem: str, fallback: Any = None) -> None:
+        self.file, self.key, self.problem, self.fallback = file, key, problem, fallback
         where = f"{file}: {key}: " if key else f"{file}: "
         super().__init__(where + problem)
 
@@ -46,9 +50,9 @@ class SpecTable:
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
-    def fail(self, name: str, problem: str) -> SpecError:
+    def fail(self, name: str, problem: str, fallback: Any = None) -> SpecError:
         full = self.key(name)
-        return SpecError(self.origin(full), full, problem)
+        return SpecError(self.origin(full), full, problem, fallback)
 
     def origin(self, key: str) -> str:
         """The file that set ``key``, or the nearest table holding it (a base may set a whole table)."""
@@ -107,7 +111,7 @@ class SpecTable:
         if value is not None and value not in choices:
             hint = suggest(value, choices)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise self.fail(name, f"{value!r} is not one of {', '.join(choices)}{extra}")
+            raise self.fail(name, f"{value!r} is not one of {', '.join(choices)}{extra}", choices[0])
         return value
 
     def list(self, name: str, default: Any = None) -> Any:
@@ -125,13 +129,16 @@ class SpecTable:
             if item not in choices:
                 hint = suggest(str(item), choices)
                 extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-                raise self.fail(f"{name}[{index}]", f"{item!r} is not one of {', '.join(choices)}{extra}")
+                raise self.fail(f"{name}[{index}]", f"{item!r} is not one of {', '.join(choices)}{extra}", choices[0])
         return tuple(value)
 
     def table(self, name: str, required: bool = False) -> SpecTable | None:
         self.used.add(name)
         if name not in self.data:
             if required:
+                typo = suggest(name, [key for key in self.data if key not in self.used])
+                if typo:  # a misspelt table name is the real problem
+                    raise self.fail(typo[0], f"unknown key (did you mean {name!r}?)")
                 raise self.fail(name, "missing required table")
             return None
         value = self.data[name]

@@ -259,7 +259,9 @@ def human(count: float) -> str:
 
 
 def human_bytes(count: float) -> str:
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+    """``147456`` -> ``144 KiB``: three significant digits, up to EiB, never an exponent."""
+    for unit, scale in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if count >= scale:
-            return f"{count / scale:.3g} {unit}"
-    return f"{count:g} B"
+            value = count / scale
+            return f"{value:.3g} {unit}" if value < 1000 else f"{value:,.0f} {unit}"
+    return f"{count:,.0f} B"

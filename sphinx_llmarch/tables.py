@@ -25,12 +25,38 @@ def _text(value: str) -> nodes.Node:
 
 
 def _links(pairs: list[tuple[str, str]]) -> nodes.paragraph:
+    """Sources as links; a value that is not a web address (a local path) stays text,
+    since a relative link to it would be broken on the built page."""
     para = nodes.paragraph()
     for index, (label, url) in enumerate(pairs):
         if index:
             para += nodes.Text(" · ")
-        para += nodes.reference("", label, refuri=url)
+        if url.startswith(("https://", "http://")):
+            para += nodes.reference("", label, refuri=url)
+        else:
+            para += nodes.Text(f"{label}: {url}")
     return para
+
+
+#: Fact-sheet labels of the official figures.
+OFFICIAL_LABELS = {
+    "total": "Official total",
+    "active": "Official active",
+    "non_embedding": "Official non-embedding",
+    "total_with_mtp": "Official total with MTP",
+}
+
+
+def difference(ours: int, theirs: float) -> str:
+    """``+0.38%``; ``exact`` or ``within 0.01%`` rather than a signed zero."""
+    if ours == theirs:
+        return "exact"
+    share = (ours - theirs) / theirs
+    return "within 0.01%" if abs(share) < 0.00005 else f"{share:+.2%}"
+
+
+def tokens(count: int) -> str:
+    return f"{count:,} token{'' if count == 1 else 's'}"
 
 
 def row_id(prefix: str, label: str) -> str:
@@ -105,11 +131,11 @@ def parameter_rows(arch: Architecture) -> list[Row]:
             continue
         ours = stats.counted_like_official(arch, name)
         text = f"“{figure.stated}”" + (f" ({figure.convention})" if figure.convention else "")
-        text += f"; ours counted the same way: {stats.human(ours)} ({(ours - figure.value) / figure.value:+.2%})"
+        text += f"; ours counted the same way: {stats.human(ours)} ({difference(ours, figure.value)})"
         cell = nodes.paragraph("", text)
         if figure.source:
             cell += [nodes.Text(" · "), nodes.reference("", "source", refuri=figure.source)]
-        rows.append((f"Official {name.replace('_', ' ')}", cell))
+        rows.append((OFFICIAL_LABELS[name], cell))
     if arch.official.counted_with:
         changed = ", ".join(f"{k} = {v:,}" for k, v in arch.official.counted_with)
         total = stats.params_as_counted(arch).total
@@ -145,7 +171,9 @@ def cache_rows(arch: Architecture, context: int) -> list[Row]:
     per_token = stats.kv_cache_bytes_per_token(arch)
     if per_token:
         text = f"{per_token:,} bytes per token with every caching layer in full; "
-        text += f"{stats.human_bytes(stats.kv_cache_bytes(arch, context))} at {context:,} tokens"
+        text += f"{stats.human_bytes(stats.kv_cache_bytes(arch, context))} at {tokens(context)}"
+        if context > arch.context_length:
+            text += f", beyond the model's context length of {tokens(arch.context_length)}"
         capped = stats.capped_layers(arch)
         if capped:
             caps = ", ".join(f"{layers:,} layers keep at most {window:,} tokens" for layers, window in capped)

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from sphinx_llmarch import diagram
-from sphinx_llmarch.loader import bundled_registry
+from sphinx_llmarch.registry import bundled_registry
 from sphinx_llmarch.style import family_colour
 
 from .conftest import needs_dot

@@ -13,7 +13,8 @@ from sphinx_llmarch import stats, toml_writer
 from sphinx_llmarch.cli import main
 from sphinx_llmarch.hf import spec_from_config
 from sphinx_llmarch.hf_layers import compress
-from sphinx_llmarch.loader import SpecError, architecture_from_dict, bundled_registry, load_config, load_spec
+from sphinx_llmarch.loader import SpecError, architecture_from_dict, load_config, load_spec
+from sphinx_llmarch.registry import bundled_registry
 
 if sys.version_info >= (3, 11):
     import tomllib

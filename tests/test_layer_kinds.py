@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from sphinx_llmarch import stats
-from sphinx_llmarch.loader import Registry, SpecError, bundled_registry, load_spec, read_raw
+from sphinx_llmarch.loader import SpecError, load_spec, read_raw
 from sphinx_llmarch.model import Schedule
+from sphinx_llmarch.registry import Registry, bundled_registry
 
 REGISTRY = bundled_registry()
 HYBRID = """

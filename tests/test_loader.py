@@ -8,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from sphinx_llmarch.loader import (
-    Registry,
     SpecError,
     UnknownModelError,
-    bundled_registry,
-    bundled_spec_files,
     load_spec,
 )
+from sphinx_llmarch.registry import Registry, bundled_registry, bundled_spec_files
 
 TOY = Path(__file__).parent / "roots" / "test-user-spec" / "specs" / "toy-lm.toml"
 REQUIRED_IDS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
@@ -35,15 +36,16 @@ def test_html_inlines_themeable_svg_and_fact_sheet(app: SphinxTestApp) -> None:
     assert "Qwen3 8B, the dense reference stack" in page
     assert re.search(r"Fig\. 1</span>", page), "numref to the :name: of the figure"
     assert 'id="fig-qwen3"' in page
-    assert "extra-class" in page and 'style="width: 80%"' in page and "align-left" in page
+    assert "extra-class" in page and 'style="width: 80%"' in page and "llmarch-align-left" in page
+    assert 'class="align-left' not in page, "no theme float: the diagram keeps its width"
     assert 'id="node' not in page and "<?xml" not in page, "ids and prologue stripped"
     assert "Parameters (text stack)" in page and "8.19B (8,190,735,360)" in page
     assert "1.56B (1,557,611,200)" in page, "gpt2-xl alias shows GPT-2 XL's facts"
     assert "_static/llmarch.css" in page and (Path(app.outdir) / "_static" / "llmarch.css").is_file()
     assert "<svg" in html(app, "second") and "Gemma 3 27B" in html(app, "second")
     # diagram nodes link to their fact-sheet rows on the same page
-    assert 'xlink:href="#llmarch-qwen3-8b-0-attention" xlink:title="Attention in the fact sheet"' in page
-    assert 'id="llmarch-qwen3-8b-0-attention"' in page
+    assert 'xlink:href="#llmarch-index-qwen3-8b-0-attention" xlink:title="Attention in the fact sheet"' in page
+    assert 'id="llmarch-index-qwen3-8b-0-attention"' in page
     assert 'xlink:href="https://huggingface.co/Qwen/Qwen3-8B"' in page
 
 
@@ -208,6 +210,13 @@ def test_epub_pages_are_well_formed_xhtml(app: SphinxTestApp) -> None:
     page = (Path(app.outdir) / "index.xhtml").read_text(encoding="utf-8")
     ElementTree.fromstring(page)  # raises on an undeclared prefix such as xlink:
     assert "<svg" in page
+    # EPUB 3 requires pages with inline SVG to say so in the manifest, in the book itself too
+    book = next(Path(app.outdir).glob("*.epub"))
+    with zipfile.ZipFile(book) as epub:
+        assert epub.namelist()[0] == "mimetype" and epub.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+        opf = epub.read("content.opf").decode()
+    assert re.search(r'<item [^>]*href="index\.xhtml"[^>]*properties="svg"', opf)
+    assert not re.search(r'<item [^>]*href="genindex\.xhtml"[^>]*properties="svg"', opf)
 
 
 @pytest.mark.parametrize("builder", ["man", "texinfo", "singlehtml"])

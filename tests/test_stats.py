@@ -7,8 +7,8 @@ import re
 import pytest
 
 from sphinx_llmarch import stats
-from sphinx_llmarch.loader import bundled_registry
 from sphinx_llmarch.model import OfficialFigure
+from sphinx_llmarch.registry import bundled_registry
 
 REGISTRY = bundled_registry()
 ALL = [arch.id for arch in REGISTRY]

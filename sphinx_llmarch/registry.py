@@ -1,0 +1,148 @@
+"""The models a build or a command can name: by id and alias, with the raw specs
+``extends`` can reach, and a clear word whenever two specs claim one name."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+
+from .loader import RawSpec, UnknownModelError, build, read_raw
+from .model import Architecture
+from .spec_table import SpecError, suggest
+
+
+class Registry:
+    """Models by id and alias, and the raw specs that ``extends`` can name."""
+
+    def __init__(self, models: Iterable[Architecture] = (), raw: Mapping[str, RawSpec] | None = None) -> None:
+        self._models: dict[str, Architecture] = {}
+        self._aliases: dict[str, str] = {}
+        #: Where each id came from, for messages; bundled models are marked.
+        self._files: dict[str, str] = {}
+        self._bundled: set[str] = set()
+        self.raw: dict[str, RawSpec] = dict(raw or {})
+        #: Spec files that failed to load, by file stem, with their error.
+        self.failed: dict[str, SpecError] = {}
+        #: Two specs claiming one id or alias: one message each, naming both files.
+        self.conflicts: list[str] = []
+        for arch in models:
+            self.add(arch, bundled=True)
+
+    def raw_spec(self, model_id: str) -> RawSpec | None:
+        return self.raw.get(self._aliases.get(model_id, model_id))
+
+    def file_of(self, model_id: str) -> str:
+        return self._files.get(model_id, model_id)
+
+    def add(self, arch: Architecture, display: str = "", bundled: bool = False) -> Architecture | None:
+        """Add or replace a model; return the one it replaced, if any.
+
+        Ids beat aliases. A user spec may replace a bundled model quietly (the
+        build log says so); any other clash is noted in :attr:`conflicts`.
+        """
+        display = display or Path(arch.source_path).name or arch.id
+        replaced = self._models.get(arch.id)
+        if replaced is not None and arch.id not in self._bundled:
+            self.conflicts.append(
+                f"{display}: id {arch.id!r} is also the id of {self._files[arch.id]}; {display} is used"
+            )
+        if arch.id in self._aliases and self._aliases[arch.id] != arch.id:
+            other = self._aliases.pop(arch.id)
+            self.conflicts.append(
+                f"{display}: id {arch.id!r} was an alias of {other} ({self._files[other]}); the id wins"
+            )
+        self._models[arch.id] = arch
+        self._files[arch.id] = display
+        if bundled:
+            self._bundled.add(arch.id)
+        else:
+            self._bundled.discard(arch.id)
+        for index, alias in enumerate(arch.aliases):
+            where = f"{display}: aliases[{index}]: {alias!r}"
+            if alias in self._models and alias != arch.id:
+                self.conflicts.append(f"{where} is the id of {self._files[alias]}; the alias is ignored")
+                continue
+            previous = self._aliases.get(alias)
+            if previous not in (None, arch.id):
+                self.conflicts.append(
+                    f"{where} was an alias of {previous} ({self._files[previous]}); it now names {arch.id}"
+                )
+            self._aliases[alias] = arch.id
+        return replaced
+
+    def add_files(
+        self, files: Iterable[tuple[Path, str]], on_error: Callable[[Path, SpecError], None]
+    ) -> list[Architecture]:
+        """Parse every file first, so a spec may extend one read after it; then build each.
+
+        Returns the models added, in file order; a failing file is passed to ``on_error``.
+        """
+        pending = []
+        for path, display in files:
+            try:
+                raw = read_raw(path, display)
+            except SpecError as error:
+                on_error(path, error)
+                continue
+            model_id = raw.data.get("id")
+            if isinstance(model_id, str):
+                self.raw[model_id] = raw
+            pending.append((path, raw))
+        added = []
+        for path, raw in pending:
+            try:
+                arch = build(raw, self.raw_spec)
+                if arch.id != path.stem:
+                    raise SpecError(raw.display, "id", f"{arch.id!r} does not match the file name {path.stem!r}")
+            except SpecError as error:
+                on_error(path, error)
+                continue
+            self.add(arch, raw.display)
+            added.append(arch)
+        return added
+
+    def __iter__(self) -> Iterator[Architecture]:
+        return iter(sorted(self._models.values(), key=lambda a: (a.released or datetime.date.min, a.id)))
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def is_bundled(self, model_id: str) -> bool:
+        return model_id in self._bundled
+
+    def names(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """(file, id, aliases) of every model, sorted: what pages naming a model depend on."""
+        return tuple(sorted((self._files[a.id], a.id, a.aliases) for a in self._models.values()))
+
+    def get(self, model_id: str) -> Architecture:
+        key = model_id.strip().lower()
+        key = self._aliases.get(key, key)
+        if key in self._models:
+            return self._models[key]
+        raise UnknownModelError(model_id, suggest(key, [*self._models, *self._aliases]))
+
+
+BUNDLED_DIR = resources.files("sphinx_llmarch") / "specs"
+
+
+def bundled_spec_files() -> list[Path]:
+    return sorted(Path(str(BUNDLED_DIR)).glob("*.toml"))
+
+
+@functools.cache
+def bundled_registry() -> Registry:
+    """The specs shipped with the package (parsed once per process); a broken
+    bundled spec is a bug in the package, so it raises."""
+    registry = Registry()
+
+    def fail(path: Path, error: SpecError) -> None:
+        raise error
+
+    for arch in registry.add_files(((path, path.name) for path in bundled_spec_files()), fail):
+        registry._bundled.add(arch.id)
+    if registry.conflicts:
+        raise SpecError("bundled specs", "", "; ".join(registry.conflicts))
+    return registry

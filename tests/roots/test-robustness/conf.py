@@ -1,0 +1,3 @@
+extensions = ["sphinx_llmarch"]
+llmarch_spec_paths = ["specs", "more"]
+numfig = True

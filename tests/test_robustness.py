@@ -1,0 +1,261 @@
+"""Regression tests for defects found by using the extension as a new user would:
+bad bytes, bad config values, clashing names, new spec files, builders' corners."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_llmarch import stats
+from sphinx_llmarch.cli import main
+from sphinx_llmarch.loader import SpecError, load_spec
+from sphinx_llmarch.registry import bundled_registry
+from sphinx_llmarch.tables import difference, fact_rows
+
+from .conftest import needs_dot
+
+MakeApp = Callable[..., SphinxTestApp]
+TOY = Path(__file__).parent / "roots" / "test-user-spec" / "specs" / "toy-lm.toml"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- files that are not what they claim ------------------------------------------------
+
+
+def test_spec_that_is_not_utf8_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    latin = tmp_path / "toy-lm.toml"
+    latin.write_bytes("# café\n".encode("latin-1") + TOY.read_bytes())
+    with pytest.raises(SpecError, match=r"toy-lm\.toml: not UTF-8 text \(byte 0xe9 at offset 5\)"):
+        load_spec(latin)
+    code, _, err = run(capsys, "validate", str(latin))
+    assert code == 1 and "not UTF-8 text" in err and "Traceback" not in err
+    code, _, err = run(capsys, "--spec-path", str(latin), "list")
+    assert code == 2 and "not UTF-8 text" in err
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    bom = tmp_path / "toy-lm.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + TOY.read_bytes())
+    assert load_spec(bom).id == "toy-lm"
+
+
+def test_a_folder_or_missing_file_is_a_clean_error(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="cannot read the file"):
+        load_spec(tmp_path)
+    with pytest.raises(SpecError, match="cannot read the file"):
+        load_spec(tmp_path / "absent.toml")
+
+
+def test_misspelt_and_mistyped_tables_say_so(tmp_path: Path) -> None:
+    spec = tmp_path / "toy-lm.toml"
+    spec.write_text(TOY.read_text().replace("[ffn]", "[fnn]"))
+    with pytest.raises(SpecError, match=r"^toy-lm\.toml: fnn: unknown key \(did you mean 'ffn'\?\)"):
+        load_spec(spec)
+    without_text = re.sub(r"\[text\]\n(.+?\n)\n", "", TOY.read_text(), flags=re.S)
+    spec.write_text('text = "oops"\n' + without_text)
+    with pytest.raises(SpecError, match=r"^toy-lm\.toml: text: expected a table, got str"):
+        load_spec(spec)
+
+
+def test_validate_reports_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "toy-lm.toml"
+    text = TOY.read_text()
+    for old, new in (
+        ("hidden_size = 64", 'hidden_size = "64"'),
+        ("num_key_value_heads = 2", "num_key_value_heads = 3"),
+        ('kind = "swiglu"', 'kind = "swiglo"'),
+        ('aliases = ["toy"]', 'aliases = ["toy", 7]'),
+        ("vocab_size = 1000", "vocab_size = 1000\nwibble = 1"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    spec.write_text(text)
+    code, _, err = run(capsys, "validate", str(spec))
+    keys = re.findall(r"toy-lm\.toml: ([\w.\[\]]+):", err)
+    assert code == 1
+    assert keys == ["text.hidden_size", "attention.num_key_value_heads", "ffn.kind", "aliases[1]", "text.wibble"]
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+@needs_dot
+def test_render_to_missing_folder_directory_and_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "render", "qwen3-8b", "-o", str(tmp_path / "nodir" / "q.svg"))
+    assert code == 1 and "cannot write" in err and "No such file or directory" in err
+    code, _, err = run(capsys, "render", "qwen3-8b", "-o", str(tmp_path))
+    assert code == 2 and "is a folder" in err
+    code, _, err = run(capsys, "render", "qwen3-8b", "-o", "-")
+    assert code == 2 and "'-o -' needs --format" in err
+
+
+@needs_dot
+def test_render_svg_to_stdout(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    assert main(["render", "qwen3-8b", "-o", "-", "--format", "svg"]) == 0
+    assert capsysbinary.readouterr().out.startswith(b"<?xml")
+
+
+def test_missing_dot_hint_names_the_command_line_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "render", "qwen3-8b", "-o", "x.svg", "--dot", "/nonexistent/dot")
+    assert code == 1 and "point --dot at the dot executable" in err and "llmarch_dot" not in err
+
+
+def test_spec_path_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--spec-path", str(TOY.parent))
+    assert code == 0 and "toy-lm" in out
+
+
+# -- Sphinx builds -------------------------------------------------------------------------
+
+
+@pytest.mark.sphinx("html", testroot="robustness")
+def test_bad_files_and_clashing_names_warn_once_and_the_rest_builds(app: SphinxTestApp) -> None:
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "Traceback" not in warnings and "Encoding error" not in warnings
+    assert warnings.count("specs/latin.toml: not UTF-8 text") == 2, "once from the folder, once at the directive"
+    assert re.search(r"index\.rst:\d+: WARNING: cannot load spec specs/latin\.toml: not UTF-8", warnings)
+    assert "more/clash.toml: id 'clash' is also the id of specs/clash.toml; more/clash.toml is used" in warnings
+    assert "specs/clash.toml: aliases[0]: 'qwen3-8b' is the id of qwen3-8b.toml; the alias is ignored" in warnings
+    assert "more/other.toml: aliases[0]: 'shared-name' was an alias of clash (more/clash.toml)" in warnings
+    page = (Path(app.outdir) / "index.html").read_text()
+    assert "Qwen3 8B" in page and "8.19B (8,190,735,360)" in page, "the bundled model keeps its id"
+
+
+@pytest.mark.sphinx("html", testroot="robustness")
+def test_caption_and_name_number_a_fact_sheet_alone(app: SphinxTestApp) -> None:
+    app.build()
+    page = (Path(app.outdir) / "index.html").read_text()
+    assert re.search(r'<table[^>]*id="tab-qwen3"', page) and "Qwen3 8B in numbers" in page
+    assert re.search(r'href="#tab-qwen3"[^>]*><span class="std std-numref">Table 1', page)
+
+
+@pytest.mark.sphinx("singlehtml", testroot="robustness")
+def test_singlehtml_keeps_every_anchor_unique(app: SphinxTestApp) -> None:
+    app.build()
+    page = (Path(app.outdir) / "index.html").read_text()
+    ids = re.findall(r'\sid="(llmarch-[^"]+)"', page)
+    assert ids and len(ids) == len(set(ids))
+    for target in re.findall(r'xlink:href="#(llmarch-[^"]+)"', page):
+        assert target in ids
+
+
+@pytest.mark.sphinx("html", testroot="catalog")
+def test_a_new_spec_file_is_picked_up_without_a_fresh_environment(app: SphinxTestApp, make_app: MakeApp) -> None:
+    app.build()
+    assert "unknown model id 'later-model'" in app.warning.getvalue()
+    toy = Path(app.srcdir) / "specs" / "toy-lm.toml"
+    later = toy.read_text().replace('id = "toy-lm"', 'id = "later-model"').replace('aliases = ["toy"]', "aliases = []")
+    (Path(app.srcdir) / "specs" / "later-model.toml").write_text(later)
+    again = make_app("html", srcdir=app.srcdir)
+    again.build()
+    assert "later-model" not in again.warning.getvalue()
+    assert "1 changed" in again.status.getvalue()
+    (Path(app.srcdir) / "specs" / "later-model.toml").unlink()
+
+
+def project(rootdir: Path, tmp_path: Path, root: str, **settings: object) -> Path:
+    """A copy of a test root with extra conf.py lines (as a user writes them, not overrides)."""
+    source = tmp_path / "src"
+    shutil.copytree(rootdir / f"test-{root}", source)
+    with (source / "conf.py").open("a") as conf:
+        conf.writelines(f"{name} = {value!r}\n" for name, value in settings.items())
+    return source
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("llmarch_spec_paths", None, "must be a list of paths"),
+        ("llmarch_dot", 5, "must be the name or path of the dot program"),
+        ("llmarch_dot", None, "must be the name or path of the dot program"),
+        ("llmarch_kv_context", True, "must be a whole number of tokens"),
+        ("llmarch_default_show", "pictures", "must list some of diagram, facts"),
+    ],
+)
+def test_bad_config_values_warn_and_fall_back(
+    name: str, value: object, problem: str, make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "basic", **{name: value}))
+    app.build()
+    warnings = app.warning.getvalue()
+    assert f"{name}: {value!r} {problem}" in warnings and "Traceback" not in warnings
+
+
+@pytest.mark.parametrize(("name", "value"), [("llmarch_spec_paths", "specs"), ("llmarch_default_show", "facts")])
+def test_a_string_where_a_list_is_expected(
+    name: str, value: str, make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "user-spec", **{name: value}))
+    app.build()
+    assert "[llmarch.config]" not in app.warning.getvalue()
+    page = (Path(app.outdir) / "index.html").read_text()
+    assert "Toy LM" in page
+    if name == "llmarch_default_show":
+        assert "<svg" not in page
+
+
+@needs_dot
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_dot": "/nonexistent/dot"}, freshenv=True)
+def test_missing_dot_is_counted_once(app: SphinxTestApp) -> None:
+    app.build()
+    assert app.warning.getvalue().count("[llmarch.dot]") == 1
+    assert app._warncount == 1
+
+
+@needs_dot
+@pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "png"})
+def test_switching_png_to_svg_removes_the_pngs(app: SphinxTestApp, make_app: MakeApp) -> None:
+    app.build()
+    images = Path(app.outdir) / "_images"
+    assert list(images.glob("llmarch-*.png"))
+    again = make_app("html", srcdir=app.srcdir, confoverrides={"llmarch_html_format": "svg"})
+    again.build()
+    assert not list(images.glob("llmarch-*.png")) and list(images.glob("llmarch-*.svg"))
+
+
+@needs_dot
+@pytest.mark.sphinx("latex", testroot="basic")
+def test_latex_honours_width_and_never_wraps(app: SphinxTestApp) -> None:
+    app.build()
+    tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
+    assert "wrapfigure" not in tex
+    assert r"\sphinxincludegraphics[width=0.800\linewidth" in tex, "80% from :width:"
+    assert r"{\raggedright\sphinxincludegraphics" in tex, ":align: left"
+
+
+# -- fact-sheet wording ------------------------------------------------------------------
+
+
+def test_fact_sheet_wording() -> None:
+    rows = {label: cell.astext() for label, cell in fact_rows(bundled_registry().get("qwen3-8b"), kv_context=1)}
+    assert "Official non-embedding" in rows and "Official non embedding" not in rows
+    assert "at 1 token" in rows["KV cache (bf16)"] and "1 tokens" not in rows["KV cache (bf16)"]
+    beyond = {label: cell.astext() for label, cell in fact_rows(bundled_registry().get("qwen3-8b"), 10**9)}
+    assert "beyond the model's context length of 32,768 tokens" in beyond["KV cache (bf16)"]
+    gemma = {label: cell.astext() for label, cell in fact_rows(bundled_registry().get("gemma-3-27b"))}
+    assert "52 layers keep at most 1,024 tokens" in gemma["KV cache (bf16)"]
+
+
+def test_differences_and_sizes_read_plainly() -> None:
+    assert difference(100, 100.0) == "exact" and difference(1_000_001, 1e6) == "within 0.01%"
+    assert difference(99, 100.0) == "-1.00%"
+    assert stats.human_bytes(1.37e8 * 2**30) == "131 PiB" and "e+" not in stats.human_bytes(1e30)
+
+
+def test_non_url_sources_are_text_not_broken_links(tmp_path: Path) -> None:
+    spec = tmp_path / "toy-lm.toml"
+    spec.write_text(TOY.read_text().replace('config = "https://example.org/toy/config.json"', 'config = "not a url"'))
+    sources = dict(fact_rows(load_spec(spec)))["Sources"]
+    assert "config.json: not a url" in sources.astext()
+    assert not [ref for ref in sources.findall() if ref.tagname == "reference" and ref["refuri"] == "not a url"]
