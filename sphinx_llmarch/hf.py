@@ -195,13 +195,14 @@ def _rope(config: HFConfig, layer: Layer) -> dict[str, Any]:
 def _mlp(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
     size = config.get("intermediate_size_mlp")  # Llama 4's dense layers
     if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up
-        size = int(2 * config.first("block_ff_dim", "intermediate_size") / 3)
+        size = int(2 * config.require("block_ff_dim", "intermediate_size") / 3)
         if config.get("block_ffn_dim_multiplier") is not None:
-            multiple = config.get("block_multiple_of")
+            multiple = config.require("block_multiple_of")
             size = multiple * -(-int(config.get("block_ffn_dim_multiplier") * size) // multiple)
     if config.get("ffn_proj_factor"):  # xLSTM: a factor of the width, rounded up
-        multiple = config.get("ffn_round_up_to_multiple_of", 64)
-        size = multiple * -(-int(config.get("embedding_dim") * config.get("ffn_proj_factor")) // multiple)
+        multiple = config.get("ffn_round_up_to_multiple_of") or 64
+        width = config.require("embedding_dim", "hidden_size")
+        size = multiple * -(-int(width * config.get("ffn_proj_factor")) // multiple)
     return KINDS["mlp"].from_hf(config, gated=recipe.gated_mlp, intermediate_size=size, bias=recipe.mlp_bias)
 
 

@@ -12,13 +12,18 @@ configuration class that reads the key; the model type only picks defaults.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from .spec_table import SpecError
 
 if TYPE_CHECKING:
     from .hf import Recipe
     from .hf_config import HFConfig
 
+#: Configs list or derive every layer; a spec's schedule is the way to describe more.
+MAX_LAYERS = 10_000
 #: ``layer_types`` values -> (mixer, window).
 _LAYER_TYPES = {
     "full_attention": ("attention", "full"),
@@ -52,11 +57,23 @@ class Layer:
         return "-".join(part for part in parts if part)
 
 
+def _listed(config: HFConfig, key: str, count: int, known: Mapping[Any, Any] | None = None) -> list[Any]:
+    """The first ``count`` entries of a per-layer list, refusing one too short or with unknown names."""
+    values = config.get(key) or []
+    if values and len(values) < count:
+        raise SpecError(config.file, config.key(key), f"lists {len(values)} layers, but the model has {count}")
+    unknown = sorted({str(v) for v in values if known is not None and v not in known})
+    if unknown:
+        raise SpecError(config.file, config.key(key), f"unknown {', '.join(unknown)} (known: {', '.join(known)})")
+    return values[:count]
+
+
 def _mixers(config: HFConfig, count: int, recipe: Recipe) -> list[tuple[str | None, str]]:
     """(mixer, window) per layer."""
-    types = config.get("layer_types") or config.get("layers_block_type")
+    key = "layer_types" if "layer_types" in config else "layers_block_type"
+    types = _listed(config, key, count, _LAYER_TYPES)
     if types:
-        return [_LAYER_TYPES.get(t, ("attention", "full")) for t in types[:count]]
+        return [_LAYER_TYPES[t] for t in types]
     linear = config.nested("linear_attn_config")
     if linear is not None and linear.get("full_attn_layers"):
         full = {i - 1 for i in linear.get("full_attn_layers")}  # listed counting from 1
@@ -73,7 +90,7 @@ def _mixers(config: HFConfig, count: int, recipe: Recipe) -> list[tuple[str | No
 def _windows(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
     window = config.get("sliding_window")
     pattern = config.get("sliding_window_pattern", recipe.sliding_pattern)
-    if recipe.sliding_pattern and window:  # Gemma 3, Cohere 2: every pattern-th layer is global
+    if recipe.sliding_pattern and window and pattern:  # Gemma 3, Cohere 2: every pattern-th layer is global
         return ["full" if (i + 1) % pattern == 0 else "sliding" for i in range(count)]
     if config.get("use_sliding_window") is False or not window or recipe.ignores_sliding_window:
         return ["full"] * count
@@ -82,9 +99,9 @@ def _windows(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
 
 
 def _ropes(config: HFConfig, count: int, recipe: Recipe) -> list[bool]:
-    flags = config.get("no_rope_layers")  # 1 = RoPE, 0 = NoPE
+    flags = _listed(config, "no_rope_layers", count)  # 1 = RoPE, 0 = NoPE
     if flags:
-        return [bool(flag) for flag in flags[:count]]
+        return [bool(flag) for flag in flags]
     interval = config.get("no_rope_layer_interval", recipe.nope_interval)
     if interval:
         return [(i + 1) % interval != 0 for i in range(count)]
@@ -92,9 +109,9 @@ def _ropes(config: HFConfig, count: int, recipe: Recipe) -> list[bool]:
 
 
 def _channels(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
-    types = config.get("mlp_layer_types")
+    types = _listed(config, "mlp_layer_types", count, {"sparse": "moe", "dense": "mlp"})
     if types:
-        return ["moe" if t == "sparse" else "mlp" for t in types[:count]]
+        return ["moe" if t == "sparse" else "mlp" for t in types]
     experts = config.first("num_experts", "n_routed_experts", "num_local_experts")
     if not experts or not recipe.moe:
         return ["mlp"] * count
@@ -102,7 +119,7 @@ def _channels(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
     first = config.get("first_k_dense_replace", 0)
     interleave = config.get("interleave_moe_layer_step")
     step = config.get("decoder_sparse_step")
-    freq = config.get("moe_layer_freq", 1)
+    freq = config.get("moe_layer_freq") or 1
     out = []
     for i in range(count):
         if interleave:  # Llama 4: layers step-1, 2*step-1, ...
@@ -119,21 +136,24 @@ def _single_op_layers(config: HFConfig) -> list[Layer] | None:
     """Nemotron-H: each layer is one op, from a pattern string or a list of block types."""
     pattern = config.get("hybrid_override_pattern")
     if pattern:
-        return [Layer(mixer=_PATTERN[char][0], channel=_PATTERN[char][1], rope=False) for char in pattern]
-    types = config.get("layers_block_type")
-    if not types:
-        return None
-    names = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "moe": "E", "mlp": "-"}
-    return [Layer(mixer=_PATTERN[names[t]][0], channel=_PATTERN[names[t]][1], rope=False) for t in types]
+        letters = _listed(config, "hybrid_override_pattern", len(pattern), _PATTERN)
+    else:
+        names = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "moe": "E", "mlp": "-"}
+        types = config.get("layers_block_type") or []
+        letters = [names[t] for t in _listed(config, "layers_block_type", len(types), names)]
+    if len(letters) > MAX_LAYERS:
+        raise SpecError(config.file, config.key("hybrid_override_pattern"), f"more than {MAX_LAYERS:,} layers")
+    return [Layer(mixer=_PATTERN[letter][0], channel=_PATTERN[letter][1], rope=False) for letter in letters] or None
 
 
 def _head_dims(config: HFConfig, count: int, windows: list[str]) -> list[int | None]:
     """Per-layer head sizes that differ from head_dim: Gemma 4's global layers."""
-    per_layer = config.get("per_layer_config") or {}
+    table = config.nested("per_layer_config")
     wide = config.get("global_head_dim")
     dims: list[int | None] = []
     for index, window in enumerate(windows):
-        own = per_layer.get(f"{index:02d}", per_layer.get(str(index), {})).get("head_dim")
+        layer = table and (table.nested(f"{index:02d}") or table.nested(str(index)))
+        own = layer.get("head_dim") if layer else None
         dims.append(own or (wide if wide and window == "full" else None))
     return dims
 
@@ -145,6 +165,8 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
         if single:
             return single
     count = config.require("num_hidden_layers", "n_layer", "num_layers", "num_blocks")
+    if count > MAX_LAYERS:
+        raise SpecError(config.file, config.key("num_hidden_layers"), f"{count:,} is more than {MAX_LAYERS:,} layers")
     mixers, ropes, channels = (
         _mixers(config, count, recipe),
         _ropes(config, count, recipe),
@@ -166,15 +188,20 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
 
 
 def compress(keys: list[str], longest_cycle: int = 16) -> dict[str, list[str]]:
-    """The shortest ``{prefix, cycle}`` that repeats to ``keys``, else ``{layers}``."""
-    best: dict[str, list[str]] | None = None
-    for start in range(len(keys)):
-        for period in range(1, min(longest_cycle, len(keys) - start) + 1):
-            cycle = keys[start : start + period]
-            if all(keys[i] == cycle[(i - start) % period] for i in range(start, len(keys))):
-                if best is None or start + period < len(best.get("prefix", [])) + len(best["cycle"]):
-                    best = {"prefix": keys[:start], "cycle": cycle} if start else {"cycle": cycle}
-                break
-    if best is None or len(best.get("prefix", [])) + len(best["cycle"]) > len(keys) // 2 + 1:
+    """The shortest ``{prefix, cycle}`` that repeats to ``keys``, else ``{layers}``.
+
+    For each period, walk back from the end while the keys repeat at that
+    period: linear in the number of layers for each period tried.
+    """
+    count = len(keys)
+    best: tuple[int, int] | None = None  # (start, period)
+    for period in range(1, min(longest_cycle, count) + 1):
+        start = count - period
+        while start > 0 and keys[start - 1] == keys[start - 1 + period]:
+            start -= 1
+        if best is None or start + period < sum(best):
+            best = (start, period)
+    if best is None or sum(best) > count // 2 + 1:
         return {"layers": keys}
-    return best
+    start, period = best
+    return {"prefix": keys[:start], "cycle": keys[start : start + period]} if start else {"cycle": keys[:period]}

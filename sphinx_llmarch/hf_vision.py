@@ -38,7 +38,7 @@ def _siglip(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]
         post_norm=True,
     )
     side = table["image_size"] // table["patch_size"]
-    pool = side // int(top.get("mm_tokens_per_image", 256) ** 0.5)
+    pool = side // int(top.positive("mm_tokens_per_image", default=256) ** 0.5)
     d = table["hidden_size"]
     table["projector"] = [
         {"step": "pool", "factor": pool},
@@ -51,7 +51,11 @@ def _siglip(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]
 def _pixtral(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
     """Mistral 3: Pixtral, then an RMSNorm, a patch merger and a two-layer GELU MLP."""
     table = _encoder(vision, name="Pixtral", ffn="swiglu", norm="rmsnorm", position="rope", pre_norm=True)
-    d, merge, bias = table["hidden_size"], top.get("spatial_merge_size", 2), bool(top.get("multimodal_projector_bias"))
+    d, merge, bias = (
+        table["hidden_size"],
+        top.positive("spatial_merge_size", default=2),
+        bool(top.get("multimodal_projector_bias")),
+    )
     table["projector"] = [
         {"step": "norm", "width": d, "kind": "rmsnorm"},
         {"step": "pixel_shuffle", "factor": merge},
@@ -75,7 +79,7 @@ def _llama4(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]
         pre_norm=True,
         post_norm=True,
     )
-    shuffle = round(1 / vision.get("pixel_shuffle_ratio", 0.5))
+    shuffle = round(1 / vision.positive("pixel_shuffle_ratio", default=0.5))
     wide = table["hidden_size"] * shuffle * shuffle
     adapter, out = vision.require("projector_input_dim"), vision.require("projector_output_dim")
     table["projector"] = [

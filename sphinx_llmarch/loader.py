@@ -24,7 +24,7 @@ else:  # pragma: no cover
 from . import legacy
 from .files import read_text
 from .model import MTP, Architecture, Embeddings, Official, OfficialFigure
-from .spec_table import REQUIRED, SpecError, SpecTable
+from .spec_table import REQUIRED, SHORT_TEXT, SpecError, SpecTable
 from .stack import explicit_tables, read_stack
 from .stats import ADDABLE, EXCLUDABLE
 from .style import PALETTE
@@ -98,6 +98,17 @@ def _read_official(root: SpecTable) -> Official:
 _SLUG = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 
 
+def _released(root: SpecTable) -> datetime.date | None:
+    """A TOML date, or the same written as a string (as JSON or a quoted TOML value has it)."""
+    value = root.get("released", (datetime.date, str), "a date (YYYY-MM-DD)", None)
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise root.fail("released", f"{value!r:.40} is not a date (YYYY-MM-DD)") from None
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
 def _slug(root: SpecTable, key: str, value: object) -> str:
     """Ids and aliases are lower-case slugs (``llama-3.2-1b``), as directives spell them."""
     if not isinstance(value, str) or not _SLUG.fullmatch(value):
@@ -163,10 +174,10 @@ def architecture_from_dict(
     kinds, schedule = read_stack(tables, hidden, num_layers)
     arch = Architecture(
         id=_slug(root, "id", root.str("id", REQUIRED)),
-        name=root.str("name", REQUIRED),
-        family=root.str("family", REQUIRED),
-        organization=root.str("organization", ""),
-        released=root.get("released", (datetime.date,), "a date (YYYY-MM-DD)", None),
+        name=root.str("name", REQUIRED, longest=SHORT_TEXT),
+        family=root.str("family", REQUIRED, longest=SHORT_TEXT),
+        organization=root.str("organization", "", longest=SHORT_TEXT),
+        released=_released(root),
         license=root.str("license"),
         aliases=tuple(_slug(root, f"aliases[{i}]", alias) for i, alias in enumerate(root.list("aliases", []))),
         summary=root.str("summary", ""),

@@ -27,6 +27,14 @@ class SpecError(ValueError):
         super().__init__(where + problem)
 
 
+#: Bounds that keep every computation finite: a size beyond 2**32 or a figure beyond
+#: a quadrillion is a typo, and would overflow the float arithmetic of the stats.
+LARGEST_SIZE = 2**32
+LARGEST_NUMBER = 1e15
+#: The longest name, family, organization or layer-kind label: each is drawn on one line.
+SHORT_TEXT = 80
+
+
 def suggest(word: str, choices: Iterable[str]) -> list[str]:
     """Close matches, for "did you mean" hints."""
     return difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
@@ -81,22 +89,33 @@ class SpecTable:
             raise self.fail(name, f"expected {what}, got {type(value).__name__} {value!r}")
         return value
 
-    def str(self, name: str, default: Any = None) -> Any:
-        return self.get(name, (str,), "a string", default)
+    def str(self, name: str, default: Any = None, *, longest: int | None = None) -> Any:
+        """A string; ``longest`` bounds what is drawn in a diagram title or box."""
+        value = self.get(name, (str,), "a string", default)
+        control = isinstance(value, str) and next((c for c in value if c < " " and c not in "\n\t"), None)
+        if control:
+            raise self.fail(name, f"contains the control character U+{ord(control):04X}")
+        if longest is not None and isinstance(value, str) and len(value) > longest:
+            raise self.fail(name, f"is {len(value):,} characters long; at most {longest} fit in a diagram")
+        return value
 
     def bool(self, name: str, default: bool = False) -> bool:
         return self.get(name, (bool,), "true or false", default)
 
     def int(self, name: str, default: Any = None, *, minimum: int = 1) -> Any:
+        """A count or size: no model has one near :data:`LARGEST_SIZE`."""
         value = self.get(name, (int,), "an integer", default)
         if isinstance(value, int) and value < minimum:
             raise self.fail(name, f"{value} is below the minimum {minimum}")
+        if isinstance(value, int) and value > LARGEST_SIZE:
+            raise self.fail(name, f"{value:,} is larger than any model's ({LARGEST_SIZE:,} at most)")
         return value
 
     def number(self, name: str, default: Any = None) -> Any:
+        """A positive, finite number: parameter figures, RoPE bases, epsilons."""
         value = self.get(name, (int, float), "a number", default)
-        if value is not None and value is not REQUIRED and value <= 0:
-            raise self.fail(name, f"{value} must be positive")
+        if isinstance(value, (int, float)) and not 0 < value <= LARGEST_NUMBER:
+            raise self.fail(name, f"{value!r} is not a positive number up to {LARGEST_NUMBER:.0e}")
         return value
 
     def fraction(self, name: str, default: float = 1.0) -> float:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .kinds import KINDS, Op
 from .model import PLACEMENTS, LayerKind, Norm, Schedule, Sublayer
-from .spec_table import REQUIRED, SpecTable, suggest
+from .spec_table import REQUIRED, SHORT_TEXT, SpecTable, suggest
 
 
 @dataclass
@@ -95,7 +95,7 @@ def _read_kind(key: str, table: SpecTable, ops: dict[str, Op], used: set[str]) -
         sublayers.append(Sublayer(ops[name], name, sub.choice("norm", PLACEMENTS, default_norm), parallel))
         sub.check_unknown()
         used.add(name)
-    label = table.str("label") or ""
+    label = table.str("label", longest=SHORT_TEXT) or ""
     table.check_unknown()
     return LayerKind(key, label, tuple(sublayers))
 
@@ -125,8 +125,10 @@ def _read_schedule(table: SpecTable, kinds: dict[str, LayerKind], num_layers: in
         return Schedule(explicit, (), num_layers)
     if not cycle:
         raise table.fail("cycle", "missing: the schedule needs a cycle (or an explicit list of layers)")
-    if len(prefix) > num_layers:
-        raise table.fail("prefix", f"is longer than the {num_layers} layers of the model")
+    if len(prefix) + len(cycle) > num_layers:
+        where = "cycle" if len(prefix) < num_layers else "prefix"
+        listed = len(prefix) + len(cycle)
+        raise table.fail(where, f"prefix and cycle list {listed} layers, more than the model's {num_layers}")
     return Schedule(prefix, cycle, num_layers)
 
 

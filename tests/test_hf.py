@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,6 +144,28 @@ def test_bad_config_files_are_located_errors(tmp_path: Path) -> None:
     broken.write_text("[1, 2]")
     with pytest.raises(SpecError, match="one JSON object"):
         load_config(broken)
+
+
+LLAMA = {"model_type": "llama", "vocab_size": 100, "hidden_size": 64, "intermediate_size": 128}
+LLAMA |= {"num_hidden_layers": 4, "num_attention_heads": 4}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"num_attention_heads": "4"}, "num_attention_heads: '4' should be a whole number, 0 or more"),
+        ({"num_attention_heads": 0}, "num_attention_heads: 0 should be above 0"),
+        ({"num_hidden_layers": 10**6}, "num_hidden_layers: 1,000,000 is more than 10,000 layers"),
+        ({"layer_types": ["full_attention"] * 3}, "layer_types: lists 3 layers, but the model has 4"),
+        ({"layer_types": ["full_attention"] * 3 + ["wide"]}, "layer_types: unknown wide [(]known: full_attention"),
+        ({"rope_scaling": "yarn"}, "rope_scaling: 'yarn' should be a table"),
+        ({"rope_theta": float("nan")}, "rope_theta: nan should be a non-negative number"),
+        ({"tie_word_embeddings": "yes"}, "tie_word_embeddings: 'yes' should be true or false"),
+    ],
+)
+def test_wrong_config_values_name_their_key(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=rf"^config\.json: {message}"):
+        spec_from_config(LLAMA | change, "config.json")
 
 
 #: Kimi Linear: MLA every fourth layer, and at the last one too; not a cycle.

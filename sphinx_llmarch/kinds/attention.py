@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..hf_config import HFConfig
 from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
 from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, plural, short_number
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
     from ..layout import Canvas, Node
     from ..spec_table import SpecTable
 
@@ -56,7 +56,7 @@ def position_text(position: str, rope: Rope | None) -> str:
 
 def rope_from_hf(config: HFConfig) -> dict[str, Any]:
     """``rope_theta``, ``partial_rotary_factor`` and a readable ``rope_scaling``."""
-    params = config.get("rope_parameters") or {}
+    params = config.nested("rope_parameters") or HFConfig({}, config.file)
     out: dict[str, Any] = {}
     theta = config.get("rope_theta", params.get("rope_theta"))
     if theta:
@@ -64,9 +64,9 @@ def rope_from_hf(config: HFConfig) -> dict[str, Any]:
     fraction = config.get("partial_rotary_factor", params.get("partial_rotary_factor"))
     if fraction and fraction != 1:
         out["partial_rotary_factor"] = float(fraction)
-    scaling = config.get("rope_scaling") or (params if params.get("rope_type", "default") != "default" else None)
+    scaling = config.nested("rope_scaling") or (params if params.get("rope_type", "default") != "default" else None)
     if scaling:
-        kind = scaling.get("rope_type") or scaling.get("type") or "scaled"
+        kind = scaling.first("rope_type", "type", default="scaled")
         factor = scaling.get("factor")
         out["rope_scaling"] = f"{kind}" + (f" x{factor:g}" if factor else "")
     return out

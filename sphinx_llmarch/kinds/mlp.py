@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..layout import Grid
-from ..spec_table import REQUIRED
+from ..spec_table import REQUIRED, SpecError
 from ..style import INK
 from .base import Op, PanelContext, linear
 
@@ -48,8 +48,6 @@ def kind_from_hf(config: HFConfig, gated: bool) -> str:
     )
     table = GATED_BY_ACTIVATION if gated else PLAIN_BY_ACTIVATION
     if activation not in table:
-        from ..spec_table import SpecError
-
         raise SpecError(config.file, config.key("hidden_act"), f"unknown activation {activation!r}")
     return table[activation]
 
