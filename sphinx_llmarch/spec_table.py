@@ -35,6 +35,14 @@ LARGEST_NUMBER = 1e15
 SHORT_TEXT = 80
 
 
+#: Bidirectional overrides and isolates: they reorder the text drawn after them (Trojan Source).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_control(char: str) -> bool:
+    return (char < " " and char not in "\n\t") or char == "\x7f" or char in _BIDI_CONTROLS
+
+
 def suggest(word: str, choices: Iterable[str]) -> list[str]:
     """Close matches, for "did you mean" hints."""
     return difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
@@ -92,7 +100,7 @@ class SpecTable:
     def str(self, name: str, default: Any = None, *, longest: int | None = None) -> Any:
         """A string; ``longest`` bounds what is drawn in a diagram title or box."""
         value = self.get(name, (str,), "a string", default)
-        control = isinstance(value, str) and next((c for c in value if c < " " and c not in "\n\t"), None)
+        control = isinstance(value, str) and next((c for c in value if _is_control(c)), None)
         if control:
             raise self.fail(name, f"contains the control character U+{ord(control):04X}")
         if longest is not None and isinstance(value, str) and len(value) > longest:

@@ -24,6 +24,11 @@ def _text(value: str) -> nodes.Node:
     return nodes.paragraph("", value)
 
 
+def is_web_address(text: str) -> bool:
+    """Only http(s) addresses become links: a ``javascript:`` source must stay inert text."""
+    return text.startswith(("https://", "http://"))
+
+
 def _links(pairs: list[tuple[str, str]]) -> nodes.paragraph:
     """Sources as links; a value that is not a web address (a local path) stays text,
     since a relative link to it would be broken on the built page."""
@@ -31,7 +36,7 @@ def _links(pairs: list[tuple[str, str]]) -> nodes.paragraph:
     for index, (label, url) in enumerate(pairs):
         if index:
             para += nodes.Text(" · ")
-        if url.startswith(("https://", "http://")):
+        if is_web_address(url):
             para += nodes.reference("", label, refuri=url)
         else:
             para += nodes.Text(f"{label}: {url}")
@@ -238,7 +243,7 @@ def diagram_links(arch: Architecture, id_prefix: str) -> dict[str, tuple[str, st
     links = {label: ("#" + row_id(id_prefix, label), f"{label} in the fact sheet") for label, _ in fact_rows(arch)}
     sources = dict(arch.sources)
     for key in ("model_card", "config"):
-        if key in sources:
+        if is_web_address(sources.get(key, "")):
             links["title"] = (sources[key], f"{arch.name} {_SOURCE_LABELS[key]}")
             break
     return links

@@ -42,7 +42,7 @@ HOSTILE = [
     "a\\nb\\\\",
     "}]{[",
     "&amp;&lt;",
-    "\u202eevil",
+    "שלום עולם",
     "x" * 100_000,
     "javascript:alert(1)",
     "\x00",
@@ -158,7 +158,11 @@ def test_hostile_names_are_drawn_as_text(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("x" * 100_000, "is 100,000 characters long"), ("\x00", "contains the control character U[+]0000")],
+    [
+        ("x" * 100_000, "is 100,000 characters long"),
+        ("\x00", "contains the control character U[+]0000"),
+        ("\u202eevil", "contains the control character U[+]202E"),
+    ],
 )
 def test_names_that_cannot_be_drawn_are_refused(text: str, problem: str) -> None:
     data = copy.deepcopy(SPECS["qwen3-8b"]) | {"name": text}

@@ -259,3 +259,30 @@ def test_non_url_sources_are_text_not_broken_links(tmp_path: Path) -> None:
     sources = dict(fact_rows(load_spec(spec)))["Sources"]
     assert "config.json: not a url" in sources.astext()
     assert not [ref for ref in sources.findall() if ref.tagname == "reference" and ref["refuri"] == "not a url"]
+
+
+# -- hostile text ----------------------------------------------------------------------------
+
+
+@needs_dot
+def test_hostile_text_is_escaped_in_html_svg_and_latex(make_app: MakeApp, tmp_path: Path, rootdir: Path) -> None:
+    """Every text field of the spec and the directive holds markup or code of some output
+    format (HTML, SVG, DOT, LaTeX, reST); each must come out as the same visible text."""
+    source = project(rootdir, tmp_path, "hostile")
+    html = make_app("html", srcdir=source)
+    html.build()
+    page = (html.outdir / "index.html").read_text()
+    files = "".join(path.read_text() for path in (html.outdir / "_images").glob("*.svg"))
+    for output in (page, files):
+        assert "<script>alert" not in output and "<b>x</b>" not in output and "<img src=x" not in output
+        assert not re.search(r"""href=["']\s*javascript:""", output)
+    assert "&lt;script&gt;alert(‘caption’)&lt;/script&gt; &amp; \\ % # { } “quoted”" in page
+    assert "config.json: javascript:alert(‘config’)" in page  # a non-web source stays text
+    assert "Q&quot;&lt;b&gt;x&lt;/b&gt;&amp;amp; {}[]; שלום LM" in page  # the name, in the inline SVG
+    assert html._warncount == 0
+    latex = make_app("latex", srcdir=source)
+    latex.build()
+    tex = next(latex.outdir.glob("*.tex")).read_text()
+    script = r"\textless{}script\textgreater{}alert(‘caption’)\textless{}/script\textgreater{}"
+    assert r"\caption{" + script + r" \& \textbackslash{} \% \# \{ \} “quoted”}" in tex
+    assert r"Facts of \textless{}b\textgreater{}hostile\textless{}/b\textgreater{} \& 50\% off" in tex

@@ -1,0 +1,2 @@
+extensions = ["sphinx_llmarch"]
+llmarch_spec_paths = ["specs"]
