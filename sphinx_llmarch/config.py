@@ -28,6 +28,8 @@ class LLMArchConfig:
     spec_paths: tuple[str, ...] = _option((), "env", list, tuple, str)
     #: The Graphviz ``dot`` executable.
     dot: str = _option("dot", "", str)
+    #: Seconds one Graphviz run may take before that diagram is reported as failed.
+    dot_timeout: float = _option(60, "", int, float)
     #: Image format for HTML builders: ``svg`` (inlined, theme-aware) or ``png``.
     html_format: str = _option("svg", "html", str)
     #: What ``llm-arch`` shows when ``:show:`` is not given.
@@ -54,6 +56,10 @@ def _normalize(name: str, value: Any) -> Any:
     if name == "dot":
         if not isinstance(value, str) or not value.strip():
             raise ValueError("must be the name or path of the dot program")
+        return value
+    if name == "dot_timeout":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            raise ValueError("must be a positive number of seconds")
         return value
     if name == "html_format":
         if value not in ("svg", "png"):

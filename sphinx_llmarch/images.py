@@ -11,7 +11,6 @@ successful build every ``llmarch-*`` render no document uses is removed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .render import cached_name, render_key
@@ -24,7 +23,8 @@ if TYPE_CHECKING:
 _ENV_KEY = "llmarch_diagrams"
 
 
-def _diagrams(env: BuildEnvironment) -> dict[str, set[str]]:
+def _diagrams(env: BuildEnvironment) -> dict[str, dict[str, str]]:
+    """docname -> {render key: DOT source} of the diagrams the page shows."""
     if not hasattr(env, _ENV_KEY):
         setattr(env, _ENV_KEY, {})
     return getattr(env, _ENV_KEY)
@@ -32,7 +32,7 @@ def _diagrams(env: BuildEnvironment) -> dict[str, set[str]]:
 
 def note_use(env: BuildEnvironment) -> None:
     """Record that the page being read shows a model (with or without a diagram)."""
-    _diagrams(env).setdefault(env.docname, set())
+    _diagrams(env).setdefault(env.docname, {})
 
 
 def pages_with_diagrams(env: BuildEnvironment) -> list[str]:
@@ -40,10 +40,26 @@ def pages_with_diagrams(env: BuildEnvironment) -> list[str]:
 
 
 def note_diagram(env: BuildEnvironment, dot_source: str) -> str:
-    """Record a diagram of the page being read; return its render key."""
-    key = render_key(dot_source, state(env).config.dot)
-    _diagrams(env).setdefault(env.docname, set()).add(key)
+    """Record a diagram of the page being read, start rendering it, return its render key."""
+    build = state(env)
+    key = render_key(dot_source, build.config.dot)
+    _diagrams(env).setdefault(env.docname, {})[key] = dot_source
+    if build.image_format:
+        build.renders.start(dot_source, key, build.image_format, build.image_dir)
     return key
+
+
+def start_missing_renders(app: Sphinx, env: BuildEnvironment) -> None:
+    """After reading: start every render not on disk yet (parallel readers could not),
+    and with parallel writers wait for them, since forked writers see only files."""
+    build = state(env)
+    if not build.image_format:
+        return
+    for diagrams in _diagrams(env).values():
+        for key, dot_source in diagrams.items():
+            build.renders.start(dot_source, key, build.image_format, build.image_dir)
+    if app.parallel > 1:
+        build.renders.wait()
 
 
 def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -57,11 +73,11 @@ def merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Bu
 
 
 def prune_stale(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format not in ("html", "latex"):
+    build = state(app.env)
+    if exception is not None or not build.image_format:
         return
-    fmt = state(app.env).config.html_format if app.builder.format == "html" else "pdf"
-    keep = {cached_name(key, fmt) for keys in _diagrams(app.env).values() for key in keys}
-    for path in Path(app.outdir, app.builder.imagedir).glob("llmarch-*.*"):
+    keep = {cached_name(key, build.image_format) for keys in _diagrams(app.env).values() for key in keys}
+    for path in build.image_dir.glob("llmarch-*.*"):
         if path.name not in keep and not path.name.endswith(".tmp"):
             path.unlink()
 

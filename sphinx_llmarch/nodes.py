@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 
-from .render import DotMissingError, RenderError, inline_svg, render_cached
+from .render import DotMissingError, RenderError, inline_svg
 from .runtime import state
 from .warnings import warn
 
@@ -29,15 +29,16 @@ class llmarch_diagram(nodes.General, nodes.Element):  # noqa: N801 (docutils nod
     """
 
 
-def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram, fmt: str) -> Path | None:
-    """Render (or reuse) the image; on failure warn at the directive and return None."""
-    builder = translator.builder
-    config = state(builder.env).config
+def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram) -> Path | None:
+    """The image (started when the page was read, or rendered now); on failure warn at
+    the directive and return None."""
+    build = state(translator.builder.env)
+    assert build.image_format is not None
     try:
-        return render_cached(node["dot"], node["key"], fmt, Path(builder.outdir, builder.imagedir), dot=config.dot)
+        return build.renders.result(node["dot"], node["key"], build.image_format, build.image_dir)
     except DotMissingError as error:
-        if "dot" not in state(builder.env).reported:  # once, so the build's count says one
-            state(builder.env).reported.add("dot")
+        if "dot" not in build.reported:  # once, so the build's count says one
+            build.reported.add("dot")
             warn(str(error), "dot", location=node)
     except RenderError as error:
         warn(f"cannot draw {node['model']!r}: {error}", "render", location=node)
@@ -45,8 +46,8 @@ def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram
 
 
 def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
-    fmt = state(self.builder.env).config.html_format
-    path = _render(self, node, fmt)
+    fmt = state(self.builder.env).image_format
+    path = _render(self, node)
     # not the theme's align-* classes: themes float those, and the diagram shrinks to a sliver
     classes = ["llmarch-diagram", f"llmarch-align-{node.get('align') or 'center'}"]
     style = f' style="width: {node["width"]}"' if node.get("width") else ""
@@ -70,7 +71,7 @@ _LATEX_ALIGN = {"left": "\\raggedright", "right": "\\raggedleft", "center": "\\c
 
 
 def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
-    path = _render(self, node, "pdf")
+    path = _render(self, node)
     if path is None:
         return  # the summary paragraph stands in for the image
     width = self.latex_image_length(node["width"]) if node.get("width") else None

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from .layout import RENDER_ARGS
@@ -76,7 +77,7 @@ def render_bytes(
     return result.stdout
 
 
-def render_cached(dot_source: str, key: str, fmt: str, directory: Path, dot: str = "dot") -> Path:
+def render_cached(dot_source: str, key: str, fmt: str, directory: Path, dot: str = "dot", timeout: float = 60) -> Path:
     """Return ``directory/llmarch-<key>.<fmt>``, rendering only when it is missing.
 
     The file is written to a temporary name and renamed, so parallel builds that
@@ -85,12 +86,55 @@ def render_cached(dot_source: str, key: str, fmt: str, directory: Path, dot: str
     target = directory / cached_name(key, fmt)
     if target.is_file():
         return target
-    data = render_bytes(dot_source, fmt, dot)
+    data = render_bytes(dot_source, fmt, dot, timeout)
     directory.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, target)
     return target
+
+
+class RenderPool:
+    """Graphviz runs started as soon as a diagram is known and collected when its page
+    is written, so ``dot`` works on the other cores while Sphinx reads and writes.
+
+    Only the process that made the pool starts runs: a forked parallel worker has
+    none of its threads, and renders synchronously what it did not find on disk.
+    """
+
+    def __init__(self, dot: str, timeout: float, workers: int | None = None) -> None:
+        self.dot, self.timeout, self.workers = dot, timeout, workers or max(2, os.cpu_count() or 1)
+        self._owner = os.getpid()
+        self._executor: ThreadPoolExecutor | None = None
+        self._runs: dict[Path, Future[Path]] = {}
+
+    def start(self, dot_source: str, key: str, fmt: str, directory: Path) -> None:
+        """Begin rendering in the background unless the image exists or is on its way."""
+        target = directory / cached_name(key, fmt)
+        if os.getpid() != self._owner or target in self._runs or target.is_file():
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="llmarch-dot")
+        self._runs[target] = self._executor.submit(
+            render_cached, dot_source, key, fmt, directory, self.dot, self.timeout
+        )
+
+    def result(self, dot_source: str, key: str, fmt: str, directory: Path) -> Path:
+        """The image, waiting for its run (or rendering it now); raises :class:`RenderError`."""
+        run = self._runs.get(directory / cached_name(key, fmt)) if os.getpid() == self._owner else None
+        if run is not None:
+            return run.result()
+        return render_cached(dot_source, key, fmt, directory, self.dot, self.timeout)
+
+    def wait(self) -> None:
+        """Let every started run finish (before forked writers look for the files)."""
+        wait(list(self._runs.values()))
+
+    def close(self) -> None:
+        if self._executor is not None and os.getpid() == self._owner:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._runs.clear()
 
 
 _XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)

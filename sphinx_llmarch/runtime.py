@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .catalog import build_registry
 from .config import LLMArchConfig, read_config
 from .files import write_if_changed
+from .render import RenderPool
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -24,6 +25,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 class BuildState:
     config: LLMArchConfig
     registry: Registry
+    renders: RenderPool
+    #: Where and in which format this builder's images go (None: a builder without images).
+    image_dir: Path
+    image_format: str | None
     #: Problems of the whole build already reported (a missing dot), said once, counted once.
     reported: set[str] = field(default_factory=set)
 
@@ -36,7 +41,10 @@ _STATES: weakref.WeakKeyDictionary[BuildEnvironment, BuildState] = weakref.WeakK
 
 def on_builder_inited(app: Sphinx) -> None:
     config = read_config(app.config)
-    _STATES[app.env] = BuildState(config, build_registry(app, config))
+    renders = RenderPool(config.dot, config.dot_timeout)
+    image_dir = Path(app.outdir, app.builder.imagedir)
+    fmt = {"html": config.html_format, "latex": "pdf"}.get(app.builder.format)
+    _STATES[app.env] = BuildState(config, build_registry(app, config), renders, image_dir, fmt)
     if app.builder.format == "html":
         app.add_css_file("llmarch.css")
 
@@ -50,3 +58,7 @@ def copy_static(app: Sphinx, exception: Exception | None) -> None:
 
 def state(env: BuildEnvironment) -> BuildState:
     return _STATES[env]
+
+
+def close_renders(app: Sphinx, exception: Exception | None) -> None:
+    state(app.env).renders.close()

@@ -181,6 +181,7 @@ def project(rootdir: Path, tmp_path: Path, root: str, **settings: object) -> Pat
         ("llmarch_dot", None, "must be the name or path of the dot program"),
         ("llmarch_kv_context", True, "must be a whole number of tokens"),
         ("llmarch_default_show", "pictures", "must list some of diagram, facts"),
+        ("llmarch_dot_timeout", 0, "must be a positive number of seconds"),
     ],
 )
 def test_bad_config_values_warn_and_fall_back(
@@ -286,3 +287,57 @@ def test_hostile_text_is_escaped_in_html_svg_and_latex(make_app: MakeApp, tmp_pa
     script = r"\textless{}script\textgreater{}alert(‘caption’)\textless{}/script\textgreater{}"
     assert r"\caption{" + script + r" \& \textbackslash{} \% \# \{ \} “quoted”}" in tex
     assert r"Facts of \textless{}b\textgreater{}hostile\textless{}/b\textgreater{} \& 50\% off" in tex
+
+
+# -- Graphviz runs -----------------------------------------------------------------------------
+
+
+def fake_dot(tmp_path: Path, body: str) -> str:
+    """A dot program that logs its start and end, doing ``body`` in between."""
+    log = tmp_path / "dot.log"
+    script = tmp_path / "slow-dot"
+    script.write_text(f'#!/bin/sh\necho "start $(date +%s.%N)" >> {log}\n{body}\n')
+    script.chmod(0o755)
+    return str(script)
+
+
+@needs_dot
+def test_a_hanging_dot_is_cut_off_per_diagram(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    dot = fake_dot(tmp_path, "exec sleep 30")
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "basic", llmarch_dot=dot, llmarch_dot_timeout=0.3))
+    app.build()
+    warnings = app.warning.getvalue()
+    found = re.findall(r"index\.rst:\d+: WARNING: cannot draw '([\w-]+)': Graphviz took longer than 0.3 s", warnings)
+    assert sorted(found) == ["deepseek-v3", "qwen3-8b"] and "Traceback" not in warnings
+    assert "Parameters (text stack)" in (app.outdir / "index.html").read_text()
+
+
+@needs_dot
+def test_diagrams_render_concurrently_while_pages_are_read(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    """Each run logs its start and end: with renders started as pages are read, runs overlap."""
+    log = tmp_path / "dot.log"
+    dot = fake_dot(tmp_path, f'sleep 0.3\ndot "$@"\necho "end $(date +%s.%N)" >> {log}')
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "basic", llmarch_dot=dot))
+    app.build()
+    assert app._warncount == 0
+    events = sorted((float(time), kind) for kind, time in (line.split() for line in log.read_text().splitlines()))
+    assert [kind for _, kind in events].count("start") == 3
+    running, most = 0, 0
+    for _, kind in events:
+        running += 1 if kind == "start" else -1
+        most = max(most, running)
+    assert most >= 2
+
+
+@needs_dot
+def test_two_clean_builds_are_byte_identical(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    source = project(rootdir, tmp_path, "parallel")
+    builds = []
+    for name, parallel in (("one", 1), ("two", 2)):
+        app = make_app("html", srcdir=source, builddir=tmp_path / name, parallel=parallel, freshenv=True)
+        app.build()
+        out = Path(app.outdir)
+        builds.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert builds[0].keys() == builds[1].keys()
+    assert [path for path in builds[0] if builds[0][path] != builds[1][path]] == []
+    assert any(path.name.startswith("llmarch-") for path in builds[0])

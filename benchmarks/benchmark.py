@@ -1,0 +1,272 @@
+"""Build the gallery with sphinx-llmarch and a plain-Graphviz baseline, side by side.
+
+Run with the project's venv: ``.venv/bin/python benchmarks/benchmark.py``.
+
+Two projects are built in one run, alternating within each repetition so that
+machine noise hits both alike:
+
+* **llmarch**: a copy of ``docs/`` (every bundled model, its page, its diagram
+  and fact sheet), with ``qwen3-8b`` read from a user spec folder so that it can
+  be edited like an author's own spec;
+* **baseline**: the same pages where each ``llm-arch`` directive is replaced by
+  what an author would write without the extension: the same DOT source in a
+  ``.. graphviz::`` directive (``sphinx.ext.graphviz``, same ``dot`` arguments,
+  SVG) and the fact sheet as a static ``list-table``.
+
+Scenarios: a cold build, a no-op rebuild, one page touched, one model's spec
+edited (for the baseline: its DOT and table rewritten in the pages that show it),
+a cold ``-j 2`` build; then a scale run with ten times as many distinct models
+(generated variants of the bundled ones). Reported: medians, the ratio
+llmarch / baseline, and the peak memory of a cold build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(ROOT))
+
+from sphinx_llmarch import diagram  # noqa: E402
+from sphinx_llmarch.gallery import write_gallery  # noqa: E402
+from sphinx_llmarch.layout import RENDER_ARGS  # noqa: E402
+from sphinx_llmarch.loader import load_spec  # noqa: E402
+from sphinx_llmarch.model import Architecture  # noqa: E402
+from sphinx_llmarch.registry import bundled_registry, bundled_spec_files  # noqa: E402
+from sphinx_llmarch.tables import fact_rows  # noqa: E402
+
+EDITED = "qwen3-8b"  # the model whose spec the "edit spec" scenario changes
+DIRECTIVE = re.compile(r"^\.\. llm-arch:: (?P<model>\S+)\n(?P<options>(?:   :[^\n]*\n)*)", re.M)
+BASELINE_CONF = f"""\
+project = "baseline"
+extensions = ["sphinx.ext.graphviz", "myst_parser"]
+source_suffix = {{".rst": "restructuredtext", ".md": "markdown"}}
+exclude_patterns = ["_build"]
+numfig = True
+html_theme = "alabaster"
+html_theme_options = {{"page_width": "1180px", "sidebar_width": "220px"}}
+graphviz_output_format = "svg"
+graphviz_dot_args = {list(RENDER_ARGS)!r}
+"""
+
+
+# -- the two projects ---------------------------------------------------------------------
+
+
+def _indent(text: str) -> str:
+    return "".join(f"   {line}\n" if line else "\n" for line in text.splitlines())
+
+
+def _baseline_block(arch: Architecture, options: dict[str, str]) -> str:
+    """What an author writes by hand for one ``llm-arch`` directive."""
+    show = options.get("show", "diagram facts").replace(",", " ").split()
+    out = ""
+    if "diagram" in show:
+        out += ".. graphviz::\n" + "".join(f"   :{k}: {options[k]}\n" for k in ("name", "caption") if k in options)
+        out += "\n" + _indent(diagram.to_dot(arch)) + "\n"
+    if "facts" in show:
+        out += ".. list-table::\n   :widths: 30 70\n\n"
+        for label, cell in fact_rows(arch):
+            value = (cell.astext() if hasattr(cell, "astext") else str(cell)).replace("\n", " ")
+            out += f"   * - {label}\n     - {value}\n"
+        out += "\n"
+    return out
+
+
+def _to_baseline(text: str, models: dict[str, Architecture]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        options = dict(
+            re.match(r"   :([^:]+):\s*(.*)", line).groups()  # type: ignore[union-attr]
+            for line in match["options"].splitlines()
+        )
+        return _baseline_block(models[match["model"]], options)
+
+    return DIRECTIVE.sub(replace, text)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write only a changed file, as an author's editor would (unchanged pages keep their mtime)."""
+    if not path.is_file() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+@dataclass
+class Pair:
+    """The llmarch project and its baseline twin, kept in step."""
+
+    llmarch: Path
+    baseline: Path
+    models: dict[str, Architecture]
+
+    def sync_baseline(self) -> None:
+        for page in self.llmarch.rglob("*.rst"):
+            relative = page.relative_to(self.llmarch)
+            if "_build" not in relative.parts:
+                _write(self.baseline / relative, _to_baseline(page.read_text(), self.models))
+
+
+def gallery_pair(work: Path) -> Pair:
+    llmarch = work / "llmarch"
+    shutil.copytree(DOCS, llmarch, ignore=shutil.ignore_patterns("_build"))
+    registry = bundled_registry()
+    write_gallery(llmarch / "models", registry)
+    (llmarch / "bench-specs").mkdir()
+    shutil.copy(_bundled_file(EDITED), llmarch / "bench-specs" / f"{EDITED}.toml")
+    with (llmarch / "conf.py").open("a") as conf:
+        conf.write('\nllmarch_spec_paths = ["bench-specs"]\n')
+    baseline = work / "baseline"
+    baseline.mkdir()
+    (baseline / "conf.py").write_text(BASELINE_CONF)
+    pair = Pair(llmarch, baseline, {arch.id: arch for arch in registry})
+    pair.sync_baseline()
+    return pair
+
+
+def _bundled_file(model: str) -> Path:
+    return next(path for path in bundled_spec_files() if path.stem == model)
+
+
+def scaled_pair(work: Path, copies: int) -> Pair:
+    """``copies`` distinct variants of every bundled model, one page each: each variant
+    extends its model with another vocabulary size, so every diagram differs."""
+    llmarch, baseline = work / "llmarch", work / "baseline"
+    (llmarch / "specs").mkdir(parents=True)
+    baseline.mkdir()
+    (llmarch / "conf.py").write_text('extensions = ["sphinx_llmarch"]\nllmarch_spec_paths = ["specs"]\n')
+    (baseline / "conf.py").write_text(BASELINE_CONF)
+    models: dict[str, Architecture] = {}
+    for arch in bundled_registry():
+        for copy in range(copies):
+            spec = llmarch / "specs" / f"{arch.id}-v{copy}.toml"
+            source = next(url for key, url in arch.sources if key in ("config", "paper"))
+            spec.write_text(
+                f'id = "{arch.id}-v{copy}"\nextends = "{arch.id}"\nname = "{arch.name} v{copy}"\n'
+                f'sources = {{ config = "{source}" }}\n\n[text]\nvocab_size = {arch.vocab_size + copy + 1}\n'
+            )
+            models[f"{arch.id}-v{copy}"] = load_spec(spec)
+    pages = sorted(models)
+    for name in pages:
+        (llmarch / f"{name}.rst").write_text(f"{name}\n{'=' * len(name)}\n\n.. llm-arch:: {name}\n")
+    toctree = "Models\n======\n\n.. toctree::\n\n" + "".join(f"   {name}\n" for name in pages)
+    (llmarch / "index.rst").write_text(toctree)
+    pair = Pair(llmarch, baseline, models)
+    pair.sync_baseline()
+    return pair
+
+
+def edit_spec(pair: Pair) -> None:
+    """Change one architecture number of the edited model, in both projects."""
+    spec = pair.llmarch / "bench-specs" / f"{EDITED}.toml"
+    text = spec.read_text()
+    layers = int(re.search(r"^num_hidden_layers = (\d+)", text, re.M)[1])  # type: ignore[index]
+    spec.write_text(text.replace(f"num_hidden_layers = {layers}", f"num_hidden_layers = {layers + 1}", 1))
+    pair.models[EDITED] = load_spec(spec)
+    pair.sync_baseline()
+
+
+def touch_page(project: Path) -> None:
+    with (project / "index.rst").open("a") as page:
+        page.write("\nOne more sentence.\n")
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+
+def sphinx(src: Path, out: Path, *extra: str) -> tuple[float, float]:
+    """Seconds and peak resident memory (MiB) of one ``sphinx-build``."""
+    command = [sys.executable, "-m", "sphinx", "-q", "-b", "html", *extra, str(src), str(out)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    errors = process.stderr.read().decode() if process.stderr else ""
+    if status != 0 or "WARNING" in errors or "ERROR" in errors:
+        raise SystemExit(f"sphinx-build {src.name} failed:\n{errors}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def gallery_scenarios(pair: Pair, which: str, out: Path) -> dict[str, tuple[float, float]]:
+    src = getattr(pair, which)
+    results = {"cold": sphinx(src, out / "html")}
+    results["no-op"] = sphinx(src, out / "html")
+    touch_page(src)
+    results["one page touched"] = sphinx(src, out / "html")
+    results["cold -j 2"] = sphinx(src, out / "html-j2", "-j", "2")
+    return results
+
+
+@dataclass
+class Table:
+    runs: dict[str, dict[str, list[tuple[float, float]]]]
+
+    def add(self, which: str, results: dict[str, tuple[float, float]]) -> None:
+        for name, value in results.items():
+            self.runs.setdefault(name, {}).setdefault(which, []).append(value)
+
+    def median(self, name: str, which: str, index: int = 0) -> float:
+        return statistics.median(value[index] for value in self.runs[name][which])
+
+
+def run(repeat: int, scale: int) -> Table:
+    table = Table({})
+    for round_ in range(repeat):
+        order = ("llmarch", "baseline") if round_ % 2 == 0 else ("baseline", "llmarch")
+        with tempfile.TemporaryDirectory() as tmp:
+            pair = gallery_pair(Path(tmp))
+            for which in order:
+                table.add(which, gallery_scenarios(pair, which, Path(tmp) / f"out-{which}"))
+            edit_spec(pair)  # both projects change at once: rebuild each in the same order
+            for which in order:
+                table.add(which, {"one spec edited": sphinx(getattr(pair, which), Path(tmp) / f"out-{which}" / "html")})
+        for copies in (1, scale):
+            with tempfile.TemporaryDirectory() as tmp:
+                pair = scaled_pair(Path(tmp), copies)
+                for which in order:
+                    name = f"cold, {len(pair.models)} models"
+                    table.add(which, {name: sphinx(getattr(pair, which), Path(tmp) / f"out-{which}")})
+    return table
+
+
+def report(table: Table, rows: Iterable[str]) -> str:
+    lines = [
+        "| scenario | sphinx-llmarch (s) | baseline (s) | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in rows:
+        ours, theirs = table.median(name, "llmarch"), table.median(name, "baseline")
+        lines.append(f"| {name} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} |")
+    memory = table.median("cold", "llmarch", 1), table.median("cold", "baseline", 1)
+    lines.append(f"| peak memory, cold (MiB) | {memory[0]:.0f} | {memory[1]:.0f} | {memory[0] / memory[1]:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions; medians are reported (default 3)")
+    parser.add_argument("--scale", type=int, default=10, help="variants per bundled model in the scale run")
+    args = parser.parse_args()
+    table = run(args.repeat, args.scale)
+    print(report(table, table.runs))
+    scaled = [name for name in table.runs if name.startswith("cold, ")]
+    for which in ("llmarch", "baseline"):
+        small, large = (table.median(name, which) for name in scaled)
+        print(f"{which}: {scaled[1]} / {scaled[0]} = {large / small:.2f}")
+    for which in ("llmarch", "baseline"):
+        print(f"{which}: cold -j 2 / cold = {table.median('cold -j 2', which) / table.median('cold', which):.2f}")
+
+
+if __name__ == "__main__":
+    main()
