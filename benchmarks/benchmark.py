@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT))
 
 from sphinx_llmarch import diagram  # noqa: E402
 from sphinx_llmarch.gallery import write_gallery  # noqa: E402
-from sphinx_llmarch.layout import RENDER_ARGS  # noqa: E402
 from sphinx_llmarch.loader import load_spec  # noqa: E402
 from sphinx_llmarch.model import Architecture  # noqa: E402
 from sphinx_llmarch.registry import bundled_registry, bundled_spec_files  # noqa: E402
+from sphinx_llmarch.render import RENDER_ARGS  # noqa: E402
 from sphinx_llmarch.tables import fact_rows  # noqa: E402
 
 EDITED = "qwen3-8b"  # the model whose spec the "edit spec" scenario changes

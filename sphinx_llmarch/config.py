@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .warnings import warn
@@ -36,6 +37,10 @@ class LLMArchConfig:
     default_show: tuple[str, ...] = _option(SHOW_CHOICES, "env", list, tuple, str)
     #: Context length (tokens) used for the KV-cache size in fact sheets; 0 = the model's own.
     kv_context: int = _option(0, "env", int)
+    #: A folder (relative to the source directory) to fill with one page per model and an overview.
+    gallery: str = _option("", "env", str)
+    #: The models of that gallery (ids or aliases); empty: every model the build knows.
+    gallery_models: tuple[str, ...] = _option((), "env", list, tuple, str)
 
 
 def add_config_values(app: Sphinx) -> None:
@@ -47,12 +52,16 @@ def add_config_values(app: Sphinx) -> None:
 
 def _normalize(name: str, value: Any) -> Any:
     """The value in the form the extension uses; raise ValueError saying what is wrong."""
-    if name == "spec_paths":
-        if isinstance(value, str):  # one path, not its characters
+    if name in ("spec_paths", "gallery_models"):
+        if isinstance(value, str):  # one entry, not its characters
             return (value,)
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise ValueError("must be a list of paths (strings)")
+            raise ValueError("must be a list of " + ("paths (strings)" if name == "spec_paths" else "model ids"))
         return tuple(value)
+    if name == "gallery":
+        if not isinstance(value, str) or Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ValueError("must be a folder inside the source directory, such as 'models'")
+        return value.strip("/")
     if name == "dot":
         if not isinstance(value, str) or not value.strip():
             raise ValueError("must be the name or path of the dot program")

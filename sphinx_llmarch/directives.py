@@ -1,4 +1,8 @@
-"""The ``llm-arch`` directive: a model's diagram and fact sheet."""
+"""The ``llm-arch`` directive: a model's diagram and fact sheet.
+
+The modules that load specs and draw diagrams are imported when a page uses the
+directive, not with the extension: a build that re-reads no page never pays for them.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,17 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from . import diagram, stats
 from .config import SHOW_CHOICES
+from .errors import SpecError, UnknownModelError
 from .images import note_diagram, note_use
-from .loader import SpecError, UnknownModelError, load_config, load_spec
 from .nodes import llmarch_diagram
 from .runtime import state
-from .tables import diagram_links, fact_sheet
 from .warnings import warn
 
 if TYPE_CHECKING:
     from sphinx.util.typing import OptionSpec
 
+    from .diagram import Links
     from .model import Architecture
 
 
@@ -53,6 +56,8 @@ class LLMArchDirective(SphinxDirective):
     }
 
     def _architecture(self) -> Architecture:
+        from .loader import load_config, load_spec
+
         argument = self.arguments[0] if self.arguments else ""
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
             relative, absolute = self.env.relfn2path(self.options["config"], self.env.docname)
@@ -76,6 +81,8 @@ class LLMArchDirective(SphinxDirective):
             raise
 
     def run(self) -> list[nodes.Node]:
+        from .tables import diagram_links, fact_sheet
+
         note_use(self.env)  # re-read when the catalog of specs changes, even after an error
         try:
             arch = self._architecture()
@@ -123,7 +130,9 @@ class LLMArchDirective(SphinxDirective):
         node.insert(0 if kind is nodes.title else len(node), caption)
         self.add_name(node)
 
-    def _figure(self, arch: Architecture, links: diagram.Links) -> nodes.Element:
+    def _figure(self, arch: Architecture, links: Links) -> nodes.Element:
+        from . import diagram, stats
+
         dot = diagram.to_dot(arch, links)
         key = note_diagram(self.env, dot)
         alt = self.options.get("alt") or stats.describe(arch)

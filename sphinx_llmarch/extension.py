@@ -9,7 +9,7 @@ from .config import add_config_values
 from .directives import LLMArchDirective
 from .epub import fix_epub_manifest
 from .nodes import VISITORS, llmarch_diagram
-from .runtime import close_renders, copy_static, on_builder_inited
+from .runtime import copy_static, finish, on_builder_inited
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -31,7 +31,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("env-updated", images.start_missing_renders)
     app.connect("build-finished", images.prune_stale)
-    app.connect("build-finished", close_renders)
+    app.connect("build-finished", finish)
     app.connect("build-finished", fix_epub_manifest)
     return {
         "version": __version__,

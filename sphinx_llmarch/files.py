@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
-from .spec_table import SpecError
+from .errors import SpecError
 
 
 def read_text(path: str | Path, display: str) -> str:
@@ -30,3 +31,8 @@ def write_if_changed(path: Path, data: str | bytes) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(raw)
+
+
+def bundled_spec_files() -> list[Path]:
+    """The spec files shipped in the package, sorted."""
+    return sorted(Path(str(resources.files("sphinx_llmarch") / "specs")).glob("*.toml"))

@@ -15,8 +15,12 @@ def _title(text: str, underline: str = "=") -> str:
     return f"{text}\n{underline * len(text)}\n"
 
 
+#: The first line of every page the gallery writes: only such pages are ever deleted.
+GENERATED = ".. Written by sphinx-llmarch from the model's spec (llmarch_gallery); edits are overwritten."
+
+
 def model_page(arch: Architecture) -> str:
-    lines = [f".. _model-{arch.id}:", "", _title(arch.name), arch.summary, ""]
+    lines = [GENERATED, "", f".. _model-{arch.id}:", "", _title(arch.name), arch.summary, ""]
     if arch.key_detail:
         lines += [f"**What sets it apart:** {arch.key_detail}", ""]
     lines += [f".. llm-arch:: {arch.id}", f"   :name: fig-{arch.id}", f"   :caption: {arch.name} architecture", ""]
@@ -67,14 +71,18 @@ def overview_table(models: Iterable[Architecture]) -> str:
 
 
 def write_gallery(directory: Path, models: Iterable[Architecture]) -> None:
-    """Write ``<id>.rst`` for each model and ``index.rst``."""
+    """Write ``<id>.rst`` for each model and ``index.rst``; delete pages this function
+    wrote for models that are gone. Unchanged pages keep their mtime, so Sphinx re-reads
+    only what changed."""
     models = list(models)
     for arch in models:
         write_if_changed(directory / f"{arch.id}.rst", model_page(arch))
     index = [
+        GENERATED,
+        "",
         _title("Model gallery"),
-        "Every bundled model, oldest first. Numbers are computed from each spec (see :doc:`../computations`);",
-        "KV cache is bf16 with every layer counted in full.",
+        "Oldest first. Every number is computed from the model's spec; the KV cache is bf16",
+        "with every layer counted in full.",
         "",
         overview_table(models),
         ".. toctree::",
@@ -85,3 +93,7 @@ def write_gallery(directory: Path, models: Iterable[Architecture]) -> None:
         "",
     ]
     write_if_changed(directory / "index.rst", "\n".join(index))
+    keep = {"index.rst", *(f"{arch.id}.rst" for arch in models)}
+    for page in directory.glob("*.rst"):
+        if page.name not in keep and page.read_text(encoding="utf-8", errors="replace").startswith(GENERATED):
+            page.unlink()

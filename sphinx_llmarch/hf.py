@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .errors import SpecError
 from .hf_config import HFConfig
 from .hf_layers import Layer, compress, read_layers
 from .kinds import KINDS
-from .spec_table import SpecError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .spec_table import SpecError
+from .errors import SpecError
 
 #: Keys every config carries that say nothing about the architecture.
 BOOKKEEPING = frozenset(

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .spec_table import SpecError
+from .errors import SpecError
 
 if TYPE_CHECKING:
     from .hf import Recipe

@@ -88,12 +88,7 @@ def outdated_by_catalog(
     """Re-read every page that shows a model when the set of spec files, ids or aliases
     changed (a new file in a spec folder): Sphinx sees no dependency for a file that
     did not exist when the page was read. Editing one spec's body rebuilds only its pages."""
-    current = state(env).registry.names()
-    previous = getattr(env, _CATALOG_KEY, None)
-    setattr(env, _CATALOG_KEY, current)
-    if previous is None or previous == current:
+    build = state(env)
+    if build.previous is None or build.previous.names == build.catalog.names:
         return []
     return sorted(doc for doc in _diagrams(env) if doc not in removed)
-
-
-_CATALOG_KEY = "llmarch_catalog"

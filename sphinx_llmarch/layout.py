@@ -19,8 +19,6 @@ import graphviz
 
 from .style import CALLOUT_SIZE, FONT, FONT_SIZE, INK, RULE_FILL, text_width
 
-#: Neato in "no-op" mode keeps our pinned positions; edges are straight lines.
-RENDER_ARGS = ("-Kneato", "-n2")
 _ACCENT = re.compile(r"\{([^}]*)\}")
 
 

@@ -22,9 +22,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from . import legacy
+from .errors import SpecError, UnknownModelError
 from .files import read_text
 from .model import MTP, Architecture, Embeddings, Official, OfficialFigure
-from .spec_table import REQUIRED, SHORT_TEXT, SpecError, SpecTable
+from .spec_table import REQUIRED, SHORT_TEXT, SpecTable
 from .stack import explicit_tables, read_stack
 from .stats import ADDABLE, EXCLUDABLE
 from .style import PALETTE
@@ -34,15 +35,6 @@ __all__ = ["SpecError", "UnknownModelError", "architecture_from_dict", "load_con
 
 #: Keys a spec does not inherit from the spec it extends: who it is and what its authors say.
 NOT_INHERITED = ("id", "aliases", "name", "summary", "key_detail", "sources", "official", "released", "license")
-
-
-class UnknownModelError(LookupError):
-    """A model id that no loaded spec declares."""
-
-    def __init__(self, model_id: str, suggestions: list[str]) -> None:
-        self.model_id, self.suggestions = model_id, suggestions
-        hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
-        super().__init__(f"unknown model id {model_id!r}{hint}")
 
 
 @dataclass(frozen=True)

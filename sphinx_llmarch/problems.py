@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .errors import SpecError
 from .loader import Lookup, RawSpec, architecture_from_dict, resolve
-from .spec_table import SpecError
 
 _TOKENS = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 #: Stands in for an integer of the wrong type: divisible by any head count a model has.

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 
+from .errors import SpecError
+from .files import bundled_spec_files
 from .loader import RawSpec, UnknownModelError, build, read_raw
 from .model import Architecture
-from .spec_table import SpecError, suggest
+from .spec_table import suggest
 
 
 class Registry:
@@ -123,13 +124,6 @@ class Registry:
         if key in self._models:
             return self._models[key]
         raise UnknownModelError(model_id, suggest(key, [*self._models, *self._aliases]))
-
-
-BUNDLED_DIR = resources.files("sphinx_llmarch") / "specs"
-
-
-def bundled_spec_files() -> list[Path]:
-    return sorted(Path(str(BUNDLED_DIR)).glob("*.toml"))
 
 
 @functools.cache

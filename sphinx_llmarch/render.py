@@ -16,8 +16,8 @@ import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from .layout import RENDER_ARGS
-
+#: Neato in "no-op" mode keeps the positions the layout pinned; edges are straight lines.
+RENDER_ARGS = ("-Kneato", "-n2")
 FORMATS = ("svg", "pdf", "png", "json")  # json: the laid-out graph, for tools and tests
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: 'sudo apt-get install graphviz', macOS: 'brew install graphviz', "

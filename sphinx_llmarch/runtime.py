@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .catalog import build_registry
+from .catalog import Catalog, load_registry, spec_files, stamp
 from .config import LLMArchConfig, read_config
+from .errors import UnknownModelError
 from .files import write_if_changed
 from .render import RenderPool
+from .warnings import warn
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -19,18 +21,36 @@ if TYPE_CHECKING:
     from .registry import Registry
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Where, in the doctree directory, the :class:`Catalog` of the last build is kept.
+CATALOG_FILE = "llmarch-catalog.json"
 
 
-@dataclass(frozen=True)
 class BuildState:
-    config: LLMArchConfig
-    registry: Registry
-    renders: RenderPool
-    #: Where and in which format this builder's images go (None: a builder without images).
-    image_dir: Path
-    image_format: str | None
-    #: Problems of the whole build already reported (a missing dot), said once, counted once.
-    reported: set[str] = field(default_factory=set)
+    """The settings, models and Graphviz runs of one build."""
+
+    def __init__(self, app: Sphinx, config: LLMArchConfig) -> None:
+        self.config = config
+        self.renders = RenderPool(config.dot, config.dot_timeout)
+        #: Where and in which format this builder's images go (None: a builder without images).
+        self.image_dir = Path(app.outdir, app.builder.imagedir)
+        self.image_format: str | None = {"html": config.html_format, "latex": "pdf"}.get(app.builder.format)
+        #: Problems of the whole build already reported (a missing dot), said once, counted once.
+        self.reported: set[str] = set()
+        self._confdir = Path(app.confdir)
+        self._files = spec_files(self._confdir, config.spec_paths)
+        file_stamp = stamp(self._files)
+        #: The catalog of the last successful build (None: the first), and this build's.
+        self.catalog_file = Path(app.doctreedir, CATALOG_FILE)
+        self.previous = Catalog.read(self.catalog_file)
+        if self.previous is not None and self.previous.stamp == file_stamp:
+            self.catalog = self.previous  # no spec file changed: read none until a page needs one
+        else:
+            self.registry, self.catalog = load_registry(self._confdir, self._files, file_stamp)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """Every model this build can show (loaded on first use when the catalog was kept)."""
+        return load_registry(self._confdir, self._files, self.catalog.stamp)[0]
 
 
 # Keyed by the build environment, which directives (self.env) and translators
@@ -40,13 +60,31 @@ _STATES: weakref.WeakKeyDictionary[BuildEnvironment, BuildState] = weakref.WeakK
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    config = read_config(app.config)
-    renders = RenderPool(config.dot, config.dot_timeout)
-    image_dir = Path(app.outdir, app.builder.imagedir)
-    fmt = {"html": config.html_format, "latex": "pdf"}.get(app.builder.format)
-    _STATES[app.env] = BuildState(config, build_registry(app, config), renders, image_dir, fmt)
+    build = _STATES[app.env] = BuildState(app, read_config(app.config))
+    build.catalog.report()
+    if build.config.gallery:
+        write_gallery_pages(Path(app.srcdir, build.config.gallery), build)
     if app.builder.format == "html":
         app.add_css_file("llmarch.css")
+
+
+def write_gallery_pages(directory: Path, build: BuildState) -> None:
+    """The ``llmarch_gallery`` pages, before Sphinx looks for changed sources; skipped
+    while the catalog holds (no spec and no module of the package changed)."""
+    if build.catalog is build.previous and (directory / "index.rst").is_file():
+        return
+    from .gallery import write_gallery
+
+    models = list(build.registry)
+    if build.config.gallery_models:
+        chosen = set()
+        for name in build.config.gallery_models:
+            try:
+                chosen.add(build.registry.get(name).id)
+            except UnknownModelError as error:
+                warn(f"llmarch_gallery_models: {error}", "config", once=True)
+        models = [arch for arch in models if arch.id in chosen]
+    write_gallery(directory, models)
 
 
 def copy_static(app: Sphinx, exception: Exception | None) -> None:
@@ -60,5 +98,9 @@ def state(env: BuildEnvironment) -> BuildState:
     return _STATES[env]
 
 
-def close_renders(app: Sphinx, exception: Exception | None) -> None:
-    state(app.env).renders.close()
+def finish(app: Sphinx, exception: Exception | None) -> None:
+    """Stop the Graphviz runs; after a successful build, keep the catalog for the next."""
+    build = state(app.env)
+    build.renders.close()
+    if exception is None and build.catalog is not build.previous:
+        build.catalog.write(build.catalog_file)

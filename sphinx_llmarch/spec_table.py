@@ -13,19 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class SpecError(ValueError):
-    """A spec that cannot be turned into an architecture.
-
-    ``fallback`` is a value the key would accept (a choice's first option), so
-    ``llmarch validate`` can step over the problem and report the next one.
-    """
-
-    def __init__(self, file: str, key: str, problem: str, fallback: Any = None) -> None:
-        self.file, self.key, self.problem, self.fallback = file, key, problem, fallback
-        where = f"{file}: {key}: " if key else f"{file}: "
-        super().__init__(where + problem)
-
+from .errors import SpecError
 
 #: Bounds that keep every computation finite: a size beyond 2**32 or a figure beyond
 #: a quadrillion is a typo, and would overflow the float arithmetic of the stats.

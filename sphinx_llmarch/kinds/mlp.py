@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..errors import SpecError
 from ..layout import Grid
-from ..spec_table import REQUIRED, SpecError
+from ..spec_table import REQUIRED
 from ..style import INK
 from .base import Op, PanelContext, linear
 

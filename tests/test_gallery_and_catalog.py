@@ -1,0 +1,96 @@
+"""The catalog kept between builds (a build that changes no spec reads none) and the
+``llmarch_gallery`` pages the extension writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_llmarch import catalog, runtime
+from sphinx_llmarch.gallery import GENERATED
+
+from .test_robustness import project
+
+MakeApp = Callable[..., SphinxTestApp]
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts how often a build parses the spec files."""
+    calls: list[int] = []
+    original = catalog.load_registry
+
+    def counting(*args: object) -> object:
+        calls.append(1)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runtime, "load_registry", counting)
+    return calls
+
+
+def test_a_build_that_changes_no_spec_reads_none(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path, loads: list[int]
+) -> None:
+    source = project(rootdir, tmp_path, "user-spec")
+    (source / "specs" / "broken.toml").write_text('id = "broken"\nname = "Broken"\n')
+    make_app("html", srcdir=source).build()
+    assert len(loads) == 1
+    again = make_app("html", srcdir=source)
+    again.build()
+    assert len(loads) == 1, "the catalog was kept: no spec parsed"
+    assert "broken.toml: sources: missing required table" in again.warning.getvalue(), "its problems are still reported"
+    toy = source / "specs" / "toy-lm.toml"
+    toy.write_text(toy.read_text().replace("vocab_size = 1000", "vocab_size = 1001"))
+    edited = make_app("html", srcdir=source)
+    edited.build()
+    assert len(loads) == 2 and "0 added, 2 changed" in edited.status.getvalue()
+
+
+def test_the_catalog_is_kept_only_after_a_successful_build(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    source = project(rootdir, tmp_path, "user-spec")
+    app = make_app("html", srcdir=source)
+    app.build()
+    saved = catalog.Catalog.read(Path(app.doctreedir) / runtime.CATALOG_FILE)
+    assert saved is not None and ("specs/toy-lm.toml", "toy-lm", ("toy",)) in saved.names
+    (Path(app.doctreedir) / runtime.CATALOG_FILE).write_text("{not json")
+    assert catalog.Catalog.read(Path(app.doctreedir) / runtime.CATALOG_FILE) is None
+
+
+def test_gallery_pages_are_written_updated_and_removed(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    source = project(
+        rootdir, tmp_path, "user-spec", llmarch_gallery="models", llmarch_gallery_models=["toy", "toy-lm-chat"]
+    )
+    (source / "index.rst").write_text(
+        (source / "index.rst").read_text() + "\n.. toctree::\n\n   models/index\n   models/notes\n"
+    )
+    (source / "models").mkdir()
+    (source / "models" / "notes.rst").write_text("Notes\n=====\n\nWritten by hand.\n")
+    app = make_app("html", srcdir=source)
+    app.build()
+    pages = sorted(path.name for path in (source / "models").glob("*.rst"))
+    assert pages == ["index.rst", "notes.rst", "toy-lm-chat.rst", "toy-lm.rst"]
+    assert (source / "models" / "toy-lm.rst").read_text().startswith(GENERATED)
+    overview = (Path(app.outdir) / "models" / "index.html").read_text()
+    assert "Toy LM Chat" in overview and "Llama" not in overview
+    assert "Toy LM" in (Path(app.outdir) / "models" / "toy-lm.html").read_text()
+    assert app._warncount == 0, app.warning.getvalue()
+
+    (source / "specs" / "toy-lm-chat.toml").unlink()  # its page goes; the hand-written one stays
+    again = make_app("html", srcdir=source)
+    again.build()
+    assert sorted(path.name for path in (source / "models").glob("*.rst")) == ["index.rst", "notes.rst", "toy-lm.rst"]
+    assert "llmarch_gallery_models: unknown model id 'toy-lm-chat'" in again.warning.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"), [("/abs/models", "must be a folder inside the source directory"), (3, "must be a folder")]
+)
+def test_a_gallery_outside_the_sources_is_refused(
+    value: object, problem: str, make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "basic", llmarch_gallery=value))
+    app.build()
+    assert f"llmarch_gallery: {value!r} {problem}" in app.warning.getvalue()
