@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,87 +184,110 @@ def touch_page(project: Path) -> None:
 # -- timing ---------------------------------------------------------------------------------
 
 
-def sphinx(src: Path, out: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak resident memory (MiB) of one ``sphinx-build``."""
-    command = [sys.executable, "-m", "sphinx", "-q", "-b", "html", *extra, str(src), str(out)]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    errors = process.stderr.read().decode() if process.stderr else ""
+@dataclass(frozen=True)
+class Build:
+    seconds: float
+    memory: float  # peak resident MiB
+    reread: int  # pages Sphinx read (added or changed)
+
+
+def sphinx(src: Path, out: Path, *extra: str) -> Build:
+    """Time one ``sphinx-build`` and take its peak memory and the pages it re-read."""
+    command = [sys.executable, "-m", "sphinx", "-b", "html", *extra, str(src), str(out)]
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        output, errors = stdout.read().decode(), stderr.read().decode()
     if status != 0 or "WARNING" in errors or "ERROR" in errors:
         raise SystemExit(f"sphinx-build {src.name} failed:\n{errors}")
-    return seconds, usage.ru_maxrss / 1024
-
-
-def gallery_scenarios(pair: Pair, which: str, out: Path) -> dict[str, tuple[float, float]]:
-    src = getattr(pair, which)
-    results = {"cold": sphinx(src, out / "html")}
-    results["no-op"] = sphinx(src, out / "html")
-    touch_page(src)
-    results["one page touched"] = sphinx(src, out / "html")
-    results["cold -j 2"] = sphinx(src, out / "html-j2", "-j", "2")
-    return results
+    counts = re.search(r"updating environment: .*?(\d+) added, (\d+) changed", output)
+    reread = int(counts[1]) + int(counts[2]) if counts else 0
+    return Build(seconds, usage.ru_maxrss / 1024, reread)
 
 
 @dataclass
 class Table:
-    runs: dict[str, dict[str, list[tuple[float, float]]]]
+    runs: dict[str, dict[str, list[Build]]]
 
-    def add(self, which: str, results: dict[str, tuple[float, float]]) -> None:
-        for name, value in results.items():
-            self.runs.setdefault(name, {}).setdefault(which, []).append(value)
+    def add(self, name: str, which: str, build: Build) -> None:
+        self.runs.setdefault(name, {}).setdefault(which, []).append(build)
 
-    def median(self, name: str, which: str, index: int = 0) -> float:
-        return statistics.median(value[index] for value in self.runs[name][which])
+    def median(self, name: str, which: str) -> float:
+        return statistics.median(build.seconds for build in self.runs[name][which])
 
 
-def run(repeat: int, scale: int) -> Table:
+def gallery_round(table: Table, order: tuple[str, str], quick: int) -> None:
+    """Every gallery scenario, each built for both projects back to back."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pair = gallery_pair(Path(tmp))
+
+        def both(name: str, *extra: str, out: str = "html") -> None:
+            for which in order:
+                table.add(name, which, sphinx(getattr(pair, which), Path(tmp) / f"out-{which}" / out, *extra))
+
+        both("cold")
+        for _ in range(quick):
+            both("no-op")
+        for _ in range(quick):
+            for which in order:
+                touch_page(getattr(pair, which))
+            both("one page touched")
+        edit_spec(pair)
+        both("one spec edited")
+        both("cold -j 2", "-j", "2", out="html-j2")
+
+
+def scale_round(table: Table, order: tuple[str, str], copies: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        pair = scaled_pair(Path(tmp), copies)
+        for which in order:
+            table.add(
+                f"cold, {len(pair.models)} models", which, sphinx(getattr(pair, which), Path(tmp) / f"out-{which}")
+            )
+
+
+def run(repeat: int, scale: int, quick: int) -> Table:
     table = Table({})
     for round_ in range(repeat):
         order = ("llmarch", "baseline") if round_ % 2 == 0 else ("baseline", "llmarch")
-        with tempfile.TemporaryDirectory() as tmp:
-            pair = gallery_pair(Path(tmp))
-            for which in order:
-                table.add(which, gallery_scenarios(pair, which, Path(tmp) / f"out-{which}"))
-            edit_spec(pair)  # both projects change at once: rebuild each in the same order
-            for which in order:
-                table.add(which, {"one spec edited": sphinx(getattr(pair, which), Path(tmp) / f"out-{which}" / "html")})
+        gallery_round(table, order, quick)
         for copies in (1, scale):
-            with tempfile.TemporaryDirectory() as tmp:
-                pair = scaled_pair(Path(tmp), copies)
-                for which in order:
-                    name = f"cold, {len(pair.models)} models"
-                    table.add(which, {name: sphinx(getattr(pair, which), Path(tmp) / f"out-{which}")})
+            scale_round(table, order, copies)
     return table
 
 
-def report(table: Table, rows: Iterable[str]) -> str:
+def report(table: Table) -> str:
     lines = [
-        "| scenario | sphinx-llmarch (s) | baseline (s) | ratio |",
-        "|---|---:|---:|---:|",
+        "| scenario | sphinx-llmarch (s) | baseline (s) | ratio | pages re-read |",
+        "|---|---:|---:|---:|---:|",
     ]
-    for name in rows:
+    for name in table.runs:
         ours, theirs = table.median(name, "llmarch"), table.median(name, "baseline")
-        lines.append(f"| {name} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} |")
-    memory = table.median("cold", "llmarch", 1), table.median("cold", "baseline", 1)
-    lines.append(f"| peak memory, cold (MiB) | {memory[0]:.0f} | {memory[1]:.0f} | {memory[0] / memory[1]:.2f} |")
+        reread = "{} / {}".format(*(table.runs[name][which][-1].reread for which in ("llmarch", "baseline")))
+        lines.append(f"| {name} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} | {reread} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions; medians are reported (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported (default 3)")
+    parser.add_argument("--quick", type=int, default=3, help="no-op and touched builds per round (default 3)")
     parser.add_argument("--scale", type=int, default=10, help="variants per bundled model in the scale run")
     args = parser.parse_args()
-    table = run(args.repeat, args.scale)
-    print(report(table, table.runs))
+    table = run(args.repeat, args.scale, args.quick)
+    print(report(table))
     scaled = [name for name in table.runs if name.startswith("cold, ")]
     for which in ("llmarch", "baseline"):
         small, large = (table.median(name, which) for name in scaled)
-        print(f"{which}: {scaled[1]} / {scaled[0]} = {large / small:.2f}")
-    for which in ("llmarch", "baseline"):
-        print(f"{which}: cold -j 2 / cold = {table.median('cold -j 2', which) / table.median('cold', which):.2f}")
+        j2 = table.median("cold -j 2", which) / table.median("cold", which)
+        print(f"{which}: {scaled[1]} / {scaled[0]} = {large / small:.2f}; cold -j 2 / cold = {j2:.2f}")
+    memory = {which: max(build.memory for build in table.runs["cold"][which]) for which in ("llmarch", "baseline")}
+    print(f"peak memory of a cold build: llmarch {memory['llmarch']:.0f} MiB, baseline {memory['baseline']:.0f} MiB")
 
 
 if __name__ == "__main__":

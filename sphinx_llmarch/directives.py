@@ -81,7 +81,7 @@ class LLMArchDirective(SphinxDirective):
             raise
 
     def run(self) -> list[nodes.Node]:
-        from .tables import diagram_links, fact_sheet
+        from .tables import diagram_links, fact_rows, fact_sheet
 
         note_use(self.env)  # re-read when the catalog of specs changes, even after an error
         try:
@@ -108,14 +108,15 @@ class LLMArchDirective(SphinxDirective):
                 location=self.get_location(),
                 once=True,
             )
+        rows = fact_rows(arch, config.kv_context) if "facts" in show else []
         if "diagram" in show:
             if shutil.which(config.dot) is None:
                 # Re-read this page on every build until Graphviz is installed, so the
                 # diagram appears without the author having to touch the page.
                 self.env.note_reread()
-            container += self._figure(arch, diagram_links(arch, prefix) if "facts" in show else {})
+            container += self._figure(arch, diagram_links(arch, prefix, [label for label, _ in rows]) if rows else {})
         if "facts" in show:
-            table = fact_sheet(arch, config.kv_context, prefix)
+            table = fact_sheet(rows, prefix)
             if "diagram" not in show and ("caption" in self.options or "name" in self.options):
                 self._number(table, arch, nodes.title)  # a numbered table, for :numref:
             container += table

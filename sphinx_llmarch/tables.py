@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from docutils import nodes
 
 from . import stats
@@ -233,14 +235,15 @@ def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.
     return cells
 
 
-def fact_sheet(arch: Architecture, kv_context: int = 0, id_prefix: str = "") -> nodes.table:
-    return table(fact_rows(arch, kv_context), classes=("llmarch-fact-sheet",), id_prefix=id_prefix)
+def fact_sheet(rows: list[tuple[str, nodes.Node]], id_prefix: str = "") -> nodes.table:
+    """The fact-sheet table of :func:`fact_rows`; with ``id_prefix`` each row is an anchor."""
+    return table(rows, classes=("llmarch-fact-sheet",), id_prefix=id_prefix)
 
 
-def diagram_links(arch: Architecture, id_prefix: str) -> dict[str, tuple[str, str]]:
+def diagram_links(arch: Architecture, id_prefix: str, labels: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Fact-sheet row label -> (URL, tooltip): same-page links, which work under every
     builder because the SVG is inlined; ``title`` links to the model card."""
-    links = {label: ("#" + row_id(id_prefix, label), f"{label} in the fact sheet") for label, _ in fact_rows(arch)}
+    links = {label: ("#" + row_id(id_prefix, label), f"{label} in the fact sheet") for label in labels}
     sources = dict(arch.sources)
     for key in ("model_card", "config"):
         if is_web_address(sources.get(key, "")):
