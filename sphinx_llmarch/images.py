@@ -51,7 +51,7 @@ def note_diagram(env: BuildEnvironment, dot_source: str) -> str:
 
 def start_missing_renders(app: Sphinx, env: BuildEnvironment) -> None:
     """After reading: start every render not on disk yet (parallel readers could not),
-    and with parallel writers wait for them, since forked writers see only files."""
+    and with parallel writers finish them, since forked writers see only files."""
     build = state(env)
     if not build.image_format:
         return
@@ -59,7 +59,7 @@ def start_missing_renders(app: Sphinx, env: BuildEnvironment) -> None:
         for key, dot_source in diagrams.items():
             build.renders.start(dot_source, key, build.image_format, build.image_dir)
     if app.parallel > 1:
-        build.renders.wait()
+        build.renders.drain()
 
 
 def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 #: Neato in "no-op" mode keeps the positions the layout pinned; edges are straight lines.
@@ -126,14 +126,16 @@ class RenderPool:
             return run.result()
         return render_cached(dot_source, key, fmt, directory, self.dot, self.timeout)
 
-    def wait(self) -> None:
-        """Let every started run finish (before forked writers look for the files)."""
-        wait(list(self._runs.values()))
+    def drain(self, cancel: bool = False) -> None:
+        """Stop the threads, finishing every started run (``cancel``: only those already
+        running). Done before parallel writers are forked: they look for the files, and
+        forking a process that has threads can deadlock the child."""
+        if self._executor is not None and os.getpid() == self._owner:
+            self._executor.shutdown(wait=True, cancel_futures=cancel)
+            self._executor = None
 
     def close(self) -> None:
-        if self._executor is not None and os.getpid() == self._owner:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        self.drain(cancel=True)
         self._runs.clear()
 
 
