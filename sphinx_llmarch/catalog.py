@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .files import bundled_spec_files, write_if_changed
+from .files import bundled_spec_files, files_in, write_if_changed
 from .warnings import logger, warn
 
 if TYPE_CHECKING:
@@ -67,10 +67,8 @@ def spec_files(confdir: Path, entries: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
     for entry in entries:
         path = confdir / entry
-        if path.is_dir():
-            files += sorted(path.glob("*.toml"))
-        elif path.is_file():
-            files.append(path)
+        if path.is_dir() or path.is_file():
+            files += files_in(path)
         else:
             warn(f"llmarch_spec_paths: {entry!r} is neither a directory nor a file", "config", once=True)
     return files

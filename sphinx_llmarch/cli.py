@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, diagram, stats, toml_writer
+from .errors import SpecError, UnknownModelError
+from .files import files_in
 from .kinds import Op
 from .loader import (
-    SpecError,
-    UnknownModelError,
     architecture_from_dict,
     import_config,
     load_config,
@@ -130,19 +130,19 @@ def _show_text(arch: Architecture, context: int | None) -> str:
 def _common(defaults: bool) -> argparse.ArgumentParser:
     """Options every command takes, before or after its name."""
     common = argparse.ArgumentParser(add_help=False)
-    unset = {} if defaults else {"default": argparse.SUPPRESS}
+
+    def default(value: Any) -> Any:  # after the command, an absent option keeps the value given before it
+        return value if defaults else argparse.SUPPRESS
+
     common.add_argument(
         "--spec-path",
         action="append",
+        default=default([]),
         metavar="PATH",
         help="extra spec file or directory (may repeat); overrides bundled ids",
-        **({"default": []} if defaults else unset),
     )
     common.add_argument(
-        "--dot",
-        metavar="PROGRAM",
-        help="the Graphviz dot program (default: dot)",
-        **({"default": "dot"} if defaults else unset),
+        "--dot", default=default("dot"), metavar="PROGRAM", help="the Graphviz dot program (default: dot)"
     )
     return common
 
@@ -193,15 +193,7 @@ def _positive(text: str) -> int:
 def _registry(paths: list[str]) -> Registry:
     bundled = bundled_registry()
     registry = Registry(bundled, bundled.raw)
-    files = []
-    for entry in paths:
-        path = Path(entry)
-        files += [(file, str(file)) for file in (sorted(path.glob("*.toml")) if path.is_dir() else [path])]
-
-    def fail(path: Path, error: SpecError) -> None:
-        raise error
-
-    registry.add_files(files, fail)
+    registry.add_files((file, str(file)) for entry in paths for file in files_in(Path(entry)))
     return registry
 
 
@@ -232,10 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _expand(paths: list[Path]) -> list[Path]:
-    files = []
-    for path in paths:
-        files += sorted([*path.glob("*.toml"), *path.glob("config.json")]) if path.is_dir() else [path]
-    return files
+    return [file for path in paths for file in files_in(path, ("*.toml", "config.json"))]
 
 
 def _validate(paths: list[Path]) -> int:

@@ -33,6 +33,13 @@ def write_if_changed(path: Path, data: str | bytes) -> None:
     path.write_bytes(raw)
 
 
+def files_in(path: Path, patterns: tuple[str, ...] = ("*.toml",)) -> list[Path]:
+    """A folder's files matching ``patterns``, sorted; any other path stands for itself."""
+    if not path.is_dir():
+        return [path]
+    return sorted(file for pattern in patterns for file in path.glob(pattern))
+
+
 def bundled_spec_files() -> list[Path]:
     """The spec files shipped in the package, sorted."""
-    return sorted(Path(str(resources.files("sphinx_llmarch") / "specs")).glob("*.toml"))
+    return files_in(Path(str(resources.files("sphinx_llmarch") / "specs")))

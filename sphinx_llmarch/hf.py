@@ -279,6 +279,7 @@ def spec_from_config(
         "norm": _norm(text, recipe),
     }
     layers = read_layers(text, replace(recipe, mixer=recipe.mixer if recipe.mixer != "mla" else "attention"))
+    spec["text"]["num_hidden_layers"] = len(layers)
     ops: dict[str, dict[str, Any]] = {}
     kinds: dict[str, dict[str, Any]] = {}
     for layer in layers:
@@ -303,8 +304,7 @@ def _text(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
     table: dict[str, Any] = {
         "vocab_size": config.require("vocab_size"),
         "hidden_size": config.require("hidden_size", "n_embd", "d_model", "embedding_dim"),
-        "num_hidden_layers": len(config.get("hybrid_override_pattern") or config.get("layers_block_type") or [])
-        or config.require("num_hidden_layers", "n_layer", "num_layers", "num_blocks"),
+        "num_hidden_layers": 0,  # the number of layers read_layers finds, set by spec_from_config
     }
     positions = config.first("max_position_embeddings", "n_positions", "model_max_length")
     table["context_length"] = positions or 4096

@@ -134,15 +134,15 @@ def _channels(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
 
 def _single_op_layers(config: HFConfig) -> list[Layer] | None:
     """Nemotron-H: each layer is one op, from a pattern string or a list of block types."""
-    pattern = config.get("hybrid_override_pattern")
-    if pattern:
-        letters = _listed(config, "hybrid_override_pattern", len(pattern), _PATTERN)
+    key = "hybrid_override_pattern" if config.get("hybrid_override_pattern") else "layers_block_type"
+    listed = config.get(key) or []
+    if key == "hybrid_override_pattern":
+        letters = _listed(config, key, len(listed), _PATTERN)
     else:
         names = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "moe": "E", "mlp": "-"}
-        types = config.get("layers_block_type") or []
-        letters = [names[t] for t in _listed(config, "layers_block_type", len(types), names)]
+        letters = [names[t] for t in _listed(config, key, len(listed), names)]
     if len(letters) > MAX_LAYERS:
-        raise SpecError(config.file, config.key("hybrid_override_pattern"), f"more than {MAX_LAYERS:,} layers")
+        raise SpecError(config.file, config.key(key), f"{len(letters):,} is more than {MAX_LAYERS:,} layers")
     return [Layer(mixer=_PATTERN[letter][0], channel=_PATTERN[letter][1], rope=False) for letter in letters] or None
 
 

@@ -4,9 +4,10 @@ Pages that show a model are re-read when the catalog of specs changes; renders
 no page uses any more are deleted.
 
 Sphinx's own graphviz extension leaves old images in ``_images`` forever. Here
-each document records the digests of its diagrams in the environment (purged
-and merged per document, so ``-j N`` and incremental builds agree), and after a
-successful build every ``llmarch-*`` render no document uses is removed.
+each document records its diagrams (render key and DOT source) in the
+environment (purged and merged per document, so ``-j N`` and incremental builds
+agree); renders start as pages are read, and after a successful build every
+``llmarch-*`` render no document uses is removed.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .errors import SpecError
+from .errors import SpecError, UnknownModelError
 from .files import bundled_spec_files
-from .loader import RawSpec, UnknownModelError, build, read_raw
+from .loader import RawSpec, build, read_raw
 from .model import Architecture
 from .spec_table import suggest
 
@@ -75,12 +75,14 @@ class Registry:
         return replaced
 
     def add_files(
-        self, files: Iterable[tuple[Path, str]], on_error: Callable[[Path, SpecError], None]
+        self, files: Iterable[tuple[Path, str]], on_error: Callable[[Path, SpecError], None] | None = None
     ) -> list[Architecture]:
         """Parse every file first, so a spec may extend one read after it; then build each.
 
-        Returns the models added, in file order; a failing file is passed to ``on_error``.
+        Returns the models added, in file order; a failing file is passed to ``on_error``
+        (without one, its error is raised).
         """
+        on_error = on_error or _raise
         pending = []
         for path, display in files:
             try:
@@ -126,16 +128,16 @@ class Registry:
         raise UnknownModelError(model_id, suggest(key, [*self._models, *self._aliases]))
 
 
+def _raise(path: Path, error: SpecError) -> None:
+    raise error
+
+
 @functools.cache
 def bundled_registry() -> Registry:
     """The specs shipped with the package (parsed once per process); a broken
     bundled spec is a bug in the package, so it raises."""
     registry = Registry()
-
-    def fail(path: Path, error: SpecError) -> None:
-        raise error
-
-    for arch in registry.add_files(((path, path.name) for path in bundled_spec_files()), fail):
+    for arch in registry.add_files((path, path.name) for path in bundled_spec_files()):
         registry._bundled.add(arch.id)
     if registry.conflicts:
         raise SpecError("bundled specs", "", "; ".join(registry.conflicts))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +24,9 @@ LARGEST_NUMBER = 1e15
 SHORT_TEXT = 80
 
 
-#: Bidirectional overrides and isolates: they reorder the text drawn after them (Trojan Source).
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _is_control(char: str) -> bool:
-    return (char < " " and char not in "\n\t") or char == "\x7f" or char in _BIDI_CONTROLS
+#: Control characters but tab and newline (DOT and XML refuse them), and bidirectional
+#: overrides and isolates, which reorder the text drawn after them (Trojan Source).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def suggest(word: str, choices: Iterable[str]) -> list[str]:
@@ -88,9 +86,9 @@ class SpecTable:
     def str(self, name: str, default: Any = None, *, longest: int | None = None) -> Any:
         """A string; ``longest`` bounds what is drawn in a diagram title or box."""
         value = self.get(name, (str,), "a string", default)
-        control = isinstance(value, str) and next((c for c in value if _is_control(c)), None)
+        control = _CONTROL.search(value) if isinstance(value, str) else None
         if control:
-            raise self.fail(name, f"contains the control character U+{ord(control):04X}")
+            raise self.fail(name, f"contains the control character U+{ord(control[0]):04X}")
         if longest is not None and isinstance(value, str) and len(value) > longest:
             raise self.fail(name, f"is {len(value):,} characters long; at most {longest} fit in a diagram")
         return value

@@ -12,7 +12,7 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_llmarch import catalog, runtime
 from sphinx_llmarch.gallery import GENERATED
 
-from .test_robustness import project
+from .conftest import project
 
 MakeApp = Callable[..., SphinxTestApp]
 

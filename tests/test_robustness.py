@@ -4,7 +4,6 @@ bad bytes, bad config values, clashing names, new spec files, builders' corners.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sphinx_llmarch.loader import SpecError, load_spec
 from sphinx_llmarch.registry import bundled_registry
 from sphinx_llmarch.tables import difference, fact_rows
 
-from .conftest import needs_dot
+from .conftest import needs_dot, project
 
 MakeApp = Callable[..., SphinxTestApp]
 TOY = Path(__file__).parent / "roots" / "test-user-spec" / "specs" / "toy-lm.toml"
@@ -162,15 +161,6 @@ def test_a_new_spec_file_is_picked_up_without_a_fresh_environment(app: SphinxTes
     assert "later-model" not in again.warning.getvalue()
     assert "1 changed" in again.status.getvalue()
     (Path(app.srcdir) / "specs" / "later-model.toml").unlink()
-
-
-def project(rootdir: Path, tmp_path: Path, root: str, **settings: object) -> Path:
-    """A copy of a test root with extra conf.py lines (as a user writes them, not overrides)."""
-    source = tmp_path / "src"
-    shutil.copytree(rootdir / f"test-{root}", source)
-    with (source / "conf.py").open("a") as conf:
-        conf.writelines(f"{name} = {value!r}\n" for name, value in settings.items())
-    return source
 
 
 @pytest.mark.parametrize(
