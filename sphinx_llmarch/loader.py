@@ -70,18 +70,12 @@ def _read_official(root: SpecTable) -> Official:
     table = root.table("official")
     if table is None:
         return Official()
-    counted = table.table("counted_with")
-    counted_with: tuple[tuple[str, int], ...] = ()
-    if counted is not None:
-        counted_with = (("vocab_size", counted.int("vocab_size", REQUIRED)),)
-        counted.check_unknown()
     official = Official(
         total=_official_figure(table, "total", "total_includes"),
         active=_official_figure(table, "active", "active_convention"),
         non_embedding=_official_figure(table, "non_embedding", "non_embedding_convention"),
         total_with_mtp=_official_figure(table, "total_with_mtp", "total_with_mtp_convention"),
         note=table.str("note"),
-        counted_with=counted_with,
     )
     table.check_unknown()
     return official

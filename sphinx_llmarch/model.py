@@ -49,9 +49,6 @@ class Official:
     non_embedding: OfficialFigure | None = None
     total_with_mtp: OfficialFigure | None = None
     note: str | None = None
-    #: Spec values the authors' figure was computed with, where it differs from the
-    #: released checkpoint (a vocabulary size).
-    counted_with: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,6 @@ def spec_schema() -> dict[str, Any]:
                     **figure,
                     **dict.fromkeys(conventions, _STR),
                     "note": _STR,
-                    "counted_with": _object({"vocab_size": _INT}),
                 }
             ),
             "text": _object(

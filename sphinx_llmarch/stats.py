@@ -8,7 +8,7 @@ what one layer holds. The counting rules are written out in
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .model import Architecture, LayerKind, Norm
 from .vision import vision_params
@@ -126,14 +126,6 @@ def params(arch: Architecture) -> Params:
     return Params(keep, {k: v for k, v in active.items() if v}, mtp, encoder, projector)
 
 
-def params_as_counted(arch: Architecture) -> Params:
-    """Counts for the spec as the authors counted it (``official.counted_with``)."""
-    changes = dict(arch.official.counted_with)
-    if "vocab_size" in changes:
-        arch = replace(arch, embeddings=replace(arch.embeddings, vocab_size=changes["vocab_size"]))
-    return params(arch)
-
-
 OFFICIAL_FIGURES = ("total", "active", "non_embedding", "total_with_mtp")
 #: What an official figure's ``excludes`` and ``plus`` may name.
 EXCLUDABLE = {
@@ -146,10 +138,10 @@ ADDABLE = ("vision", "mtp")
 
 def counted_like_official(arch: Architecture, figure: str) -> int:
     """Our count under the conventions of the authors' ``figure`` (one of
-    :data:`OFFICIAL_FIGURES`): their vocabulary (``counted_with``), the components
-    they leave out (``excludes``) and the parts they add (``plus``)."""
+    :data:`OFFICIAL_FIGURES`): the components they leave out (``excludes``) and
+    the parts they add (``plus``)."""
     official = getattr(arch.official, figure)
-    p = params_as_counted(arch)
+    p = params(arch)
     value = getattr(p, figure)
     if official:
         value -= sum(p[part] for name in official.excludes for part in EXCLUDABLE[name])

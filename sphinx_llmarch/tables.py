@@ -9,7 +9,7 @@ from docutils import nodes
 from . import stats
 from .diagram import compact
 from .kinds import KINDS
-from .model import Architecture
+from .model import Architecture, OfficialFigure
 from .vision import describe_projector, tokens_per_image
 
 _SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}
@@ -138,16 +138,29 @@ def parameter_rows(arch: Architecture) -> list[Row]:
             continue
         ours = stats.counted_like_official(arch, name)
         text = f"“{figure.stated}”" + (f" ({figure.convention})" if figure.convention else "")
-        text += f"; ours counted the same way: {stats.human(ours)} ({difference(ours, figure.value)})"
+        text += f"; ours {counted_as(figure)}: {stats.human(ours)} ({difference(ours, figure.value)})"
         cell = nodes.paragraph("", text)
         if figure.source:
             cell += [nodes.Text(" · "), nodes.reference("", "source", refuri=figure.source)]
         rows.append((OFFICIAL_LABELS[name], cell))
-    if arch.official.counted_with:
-        changed = ", ".join(f"{k} = {v:,}" for k, v in arch.official.counted_with)
-        total = stats.params_as_counted(arch).total
-        rows.append(("Official count uses", f"{changed}: {_count(total)} by our rule with that change"))
     return rows
+
+
+_LEFT_OUT = {
+    "embedding": "the input embedding",
+    "output_head": "the output head",
+    "per_layer_embedding": "the per-layer embeddings",
+}
+_ADDED = {"vision": "the vision tower", "mtp": "the MTP modules"}
+
+
+def counted_as(figure: OfficialFigure) -> str:
+    """How our count was adjusted to compare with ``figure``, in words."""
+    parts = [f"without {_LEFT_OUT[name]}" for name in figure.excludes]
+    parts += [f"with {_ADDED[name]}" for name in figure.plus]
+    if figure.plus_params:
+        parts.append(f"plus the authors' {stats.human(round(figure.plus_params))} for parts not modelled")
+    return ", ".join(parts) if parts else "counted the same way"
 
 
 def normalization(arch: Architecture) -> str:
