@@ -10,7 +10,7 @@ What each box says, and each detail panel, comes from the ops themselves
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import graphviz
@@ -20,7 +20,7 @@ from .ends import draw_inputs, draw_mtp
 from .kinds import Op
 from .layout import Canvas, Cluster, Node, rich_size
 from .model import Architecture, LayerKind
-from .style import DARK_BOX, PANEL_FILL, family_colour, kind_fills
+from .style import DARK_BOX, DIFFERS, PANEL_FILL, family_colour, kind_fills
 
 #: Norm-box wording by the component of the op the norm wraps.
 _NORM_ROLE = {"attention": "attention", "dense_ffn": "FFN", "routed_experts": "FFN", "per_layer_input": "PLE"}
@@ -336,22 +336,28 @@ class _Frame:
 Links = Mapping[str, tuple[str, str]]
 
 
-def build_canvas(arch: Architecture, links: Links | None = None) -> Canvas:
+def build_canvas(arch: Architecture, links: Links | None = None, marked: Collection[str] = ()) -> Canvas:
     """Lay out the diagram. ``links`` maps fact-sheet row labels (and ``"title"``)
-    to (URL, tooltip); every node that row explains gets the link."""
+    to (URL, tooltip); every node that row explains gets the link. Boxes whose row
+    is in ``marked`` get a heavy outline in the difference colour (comparisons)."""
     frame = _Frame(arch)
     canvas = frame.build()
     for name, row in frame.rows.items():
-        if links and row in links and name in canvas.nodes:
+        node = canvas.nodes.get(name)
+        if node is None:
+            continue
+        if links and row in links:
             url, tooltip = links[row]
-            canvas.nodes[name].attrs.update(URL=url, tooltip=tooltip, target="_top")
+            node.attrs.update(URL=url, tooltip=tooltip, target="_top")
+        if row in marked and node.attrs.get("shape") == "box":
+            node.attrs.update(color=DIFFERS, penwidth="3.5", **{"class": node.attrs.get("class", "") + " lm-differs"})
     return canvas
 
 
-def to_graph(arch: Architecture, links: Links | None = None) -> graphviz.Digraph:
+def to_graph(arch: Architecture, links: Links | None = None, marked: Collection[str] = ()) -> graphviz.Digraph:
     """The model's diagram as a graph with pinned positions (render with neato -n2)."""
-    return build_canvas(arch, links).to_graphviz(arch.id)
+    return build_canvas(arch, links, marked).to_graphviz(arch.id)
 
 
-def to_dot(arch: Architecture, links: Links | None = None) -> str:
-    return to_graph(arch, links).source
+def to_dot(arch: Architecture, links: Links | None = None, marked: Collection[str] = ()) -> str:
+    return to_graph(arch, links, marked).source

@@ -1,4 +1,5 @@
-"""The ``llm-arch`` directive: a model's diagram and fact sheet.
+"""The ``llm-arch`` directive (a model's diagram and fact sheet) and
+``llm-arch-compare`` (models side by side).
 
 The modules that load specs and draw diagrams are imported when a page uses the
 directive, not with the extension: a build that re-reads no page never pays for them.
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
     from .model import Architecture
 
 
+def ids_option(argument: str | None) -> tuple[str, ...]:
+    """``qwen3-8b, gpt-oss-20b`` (comma or space separated model ids)."""
+    ids = tuple(part for part in (argument or "").replace(",", " ").split() if part)
+    if not ids:
+        raise ValueError("give one or more model ids")
+    return ids
+
+
 def show_option(argument: str | None) -> tuple[str, ...]:
     """``:show: diagram, facts`` (comma or space separated)."""
     items = tuple(part for part in (argument or "").replace(",", " ").split() if part)
@@ -53,6 +62,8 @@ class LLMArchDirective(SphinxDirective):
         "width": directives.length_or_percentage_or_unitless,
         "alt": directives.unchanged,
         "class": directives.class_option,
+        "no-index": directives.flag,
+        "compare": ids_option,
     }
 
     def _architecture(self) -> Architecture:
@@ -72,13 +83,7 @@ class LLMArchDirective(SphinxDirective):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
             return load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
-        registry = state(self.env).registry
-        try:
-            return registry.get(argument)
-        except UnknownModelError:
-            if argument in registry.failed:
-                raise registry.failed[argument] from None
-            raise
+        return bundled_or_user_model(self, argument)
 
     def run(self) -> list[nodes.Node]:
         from .tables import diagram_links, fact_rows, fact_sheet
@@ -87,16 +92,14 @@ class LLMArchDirective(SphinxDirective):
         try:
             arch = self._architecture()
         except (SpecError, UnknownModelError) as error:
-            subtype = "unknown_model" if isinstance(error, UnknownModelError) else "spec"
-            message = str(error) if subtype == "unknown_model" else f"cannot load spec {error}"
-            warn(message, subtype, location=self.get_location())
-            return [nodes.error("", nodes.paragraph("", f"llm-arch: {message}"))]
+            return [load_error(self, error)]
         for file in arch.files:
             self.env.note_dependency(file)
         config = state(self.env).config
         show = self.options.get("show", config.default_show)
         container = nodes.container(classes=["llmarch", *self.options.get("class", [])])
         self.set_source_info(container)
+        index = [] if "no-index" in self.options else self._index(arch, container)
         # Unique per directive and page, so anchors stay distinct on a page that shows a
         # model twice and when singlehtml puts every page into one.
         prefix = nodes.make_id(f"llmarch-{self.env.docname}-{arch.id}-{self.env.new_serialno('llmarch')}")
@@ -114,13 +117,34 @@ class LLMArchDirective(SphinxDirective):
                 # Re-read this page on every build until Graphviz is installed, so the
                 # diagram appears without the author having to touch the page.
                 self.env.note_reread()
-            container += self._figure(arch, diagram_links(arch, prefix, [label for label, _ in rows]) if rows else {})
+            links = diagram_links(arch, prefix, [label for label, _ in rows]) if rows else {}
+            container += self._figure(arch, links)
         if "facts" in show:
             table = fact_sheet(rows, prefix)
             if "diagram" not in show and ("caption" in self.options or "name" in self.options):
                 self._number(table, arch, nodes.title)  # a numbered table, for :numref:
             container += table
-        return [container]
+        if "compare" in self.options:
+            container += compare_nodes(self, [arch.id, *self.options["compare"]], context=config.kv_context)
+        return [*index, container]
+
+    def _index(self, arch: Architecture, container: nodes.Element) -> list[nodes.Node]:
+        """Make this the model's canonical place: domain entry, anchor, index entries."""
+        from sphinx import addnodes
+
+        from .domain import LLMDomain
+
+        domain = self.env.get_domain("llm")
+        assert isinstance(domain, LLMDomain)
+        anchor = domain.note_model(arch, self.env.docname, self.lineno, self.get_location())
+        if anchor is None:
+            return []
+        container["ids"].append(anchor)
+        # ";" separates an index entry's levels, so it may not appear inside a name
+        name, family = arch.name.replace(";", ","), arch.family.replace(";", ",")
+        entries = [("single", f"{name} (LLM architecture)", anchor, "", None)]
+        entries.append(("single", f"{family}; {name}", anchor, "", None))
+        return [addnodes.index(entries=entries)]
 
     def _number(self, node: nodes.Element, arch: Architecture, kind: type[nodes.TextElement]) -> None:
         """Give a figure its caption, or a table its title, and the directive's :name:."""
@@ -132,23 +156,7 @@ class LLMArchDirective(SphinxDirective):
         self.add_name(node)
 
     def _figure(self, arch: Architecture, links: Links) -> nodes.Element:
-        from . import diagram, stats
-
-        dot = diagram.to_dot(arch, links)
-        key = note_diagram(self.env, dot)
-        alt = self.options.get("alt") or stats.describe(arch)
-        summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])
-        node = llmarch_diagram(
-            "",
-            summary,
-            model=arch.id,
-            dot=dot,
-            key=key,
-            alt=alt,
-            align=self.options.get("align", "center"),
-            width=self.options.get("width", ""),
-        )
-        self.set_source_info(node)
+        node = diagram_node(self, arch, links)
         if "caption" not in self.options and "name" not in self.options:
             return node
         align = self.options.get("align", "center")
@@ -159,3 +167,129 @@ class LLMArchDirective(SphinxDirective):
         self.set_source_info(figure)
         self._number(figure, arch, nodes.caption)
         return figure
+
+
+def bundled_or_user_model(directive: SphinxDirective, model_id: str) -> Architecture:
+    """A model of the registry, or the error that kept its spec from loading."""
+    registry = state(directive.env).registry
+    try:
+        return registry.get(model_id)
+    except UnknownModelError:
+        if model_id in registry.failed:
+            raise registry.failed[model_id] from None
+        raise
+
+
+def load_error(directive: SphinxDirective, error: SpecError | UnknownModelError) -> nodes.Element:
+    """Warn at the directive and leave an error box in the page."""
+    subtype = "unknown_model" if isinstance(error, UnknownModelError) else "spec"
+    message = str(error) if subtype == "unknown_model" else f"cannot load spec {error}"
+    warn(message, subtype, location=directive.get_location())
+    return nodes.error("", nodes.paragraph("", f"{directive.name}: {message}"))
+
+
+def diagram_node(
+    directive: SphinxDirective, arch: Architecture, links: Links, marked: frozenset[str] = frozenset()
+) -> llmarch_diagram:
+    """The diagram of ``arch``, its render started, with the directive's layout options."""
+    from . import diagram, stats
+
+    dot = diagram.to_dot(arch, links, marked)
+    key = note_diagram(directive.env, dot)
+    alt = directive.options.get("alt") or stats.describe(arch)
+    summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])
+    node = llmarch_diagram(
+        "",
+        summary,
+        model=arch.id,
+        dot=dot,
+        key=key,
+        alt=alt,
+        align=directive.options.get("align", "center"),
+        width=directive.options.get("width", ""),
+    )
+    directive.set_source_info(node)
+    return node
+
+
+def rows_option(argument: str | None) -> tuple[str, ...]:
+    """``:rows:`` of ``llm-arch-compare``, checked against the rows it knows."""
+    from .compare import rows_option as parse
+
+    return parse(argument)
+
+
+def compare_nodes(
+    directive: SphinxDirective,
+    model_ids: list[str],
+    *,
+    rows: tuple[str, ...] = (),
+    only_differences: bool = False,
+    with_summary: bool = True,
+    diagrams: bool = False,
+    context: int = 0,
+) -> list[nodes.Node]:
+    """The comparison table of ``model_ids``, the summary of their main differences and,
+    with ``diagrams``, their diagrams side by side with the differing boxes marked."""
+    from .compare import compare, comparison_table, summary
+    from .domain import model_xref
+
+    archs = []
+    for model_id in dict.fromkeys(model_ids):
+        try:
+            archs.append(bundled_or_user_model(directive, model_id))
+        except (SpecError, UnknownModelError) as error:
+            return [load_error(directive, error)]
+        for file in archs[-1].files:
+            directive.env.note_dependency(file)
+    comparison = compare(archs, rows, context or state(directive.env).config.kv_context)
+    out: list[nodes.Node] = [comparison_table(comparison, only_differences)]
+    if with_summary:
+        out += summary(comparison)
+    if diagrams:
+        row = nodes.container(classes=["llmarch-compare-diagrams"])
+        for index, arch in enumerate(archs):
+            item = nodes.container(classes=["llmarch-compare-item"])
+            item += nodes.paragraph("", "", model_xref(arch.id, arch.name), classes=["llmarch-compare-name"])
+            item += diagram_node(directive, arch, {}, comparison.marked_slots(index))
+            row += item
+        out.append(row)
+    return out
+
+
+class LLMArchCompareDirective(SphinxDirective):
+    """``.. llm-arch-compare:: id id ...``: a table with one column per model."""
+
+    required_arguments = 2
+    optional_arguments = 10
+    option_spec: ClassVar[OptionSpec] = {
+        "rows": rows_option,
+        "only-differences": directives.flag,
+        "diagrams": directives.flag,
+        "no-summary": directives.flag,
+        "context": directives.positive_int,
+        "caption": directives.unchanged,
+        "name": directives.unchanged,
+        "class": directives.class_option,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        note_use(self.env)
+        container = nodes.container(classes=["llmarch-comparison", *self.options.get("class", [])])
+        self.set_source_info(container)
+        container += compare_nodes(
+            self,
+            [argument.strip(",") for argument in self.arguments if argument.strip(",")],
+            rows=self.options.get("rows", ()),
+            only_differences="only-differences" in self.options,
+            with_summary="no-summary" not in self.options,
+            diagrams="diagrams" in self.options,
+            context=self.options.get("context", 0),
+        )
+        table = container[0]
+        if isinstance(table, nodes.table) and ("caption" in self.options or "name" in self.options):
+            text = self.options.get("caption") or "Comparison"
+            parsed, _messages = self.parse_inline(text, lineno=self.lineno)
+            table.insert(0, nodes.title(text, "", *parsed))
+            self.add_name(table)
+        return [container]

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import images
 from .config import add_config_values
-from .directives import LLMArchDirective
+from .directives import LLMArchCompareDirective, LLMArchDirective
+from .domain import LLMDomain, optional_reference
 from .epub import fix_epub_manifest
 from .nodes import VISITORS, llmarch_diagram
 from .runtime import copy_static, finish, on_builder_inited
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 5
+ENV_VERSION = 6
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
@@ -24,6 +25,9 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     add_config_values(app)
     app.add_node(llmarch_diagram, **VISITORS)
     app.add_directive("llm-arch", LLMArchDirective)
+    app.add_directive("llm-arch-compare", LLMArchCompareDirective)
+    app.add_domain(LLMDomain)
+    app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", copy_static)
     app.connect("env-purge-doc", images.purge_doc)

@@ -160,7 +160,12 @@ def inline_svg(svg: str, alt: str, css_class: str = "llmarch-svg") -> str:
     svg = _TITLE.sub("", svg)
     svg = _ID.sub("", svg)
     match = _SIZE.search(svg)
-    style = f' style="max-width: {float(match.group(1)):g}px"' if match else ""
+    # --llmarch-width keeps the natural size for layouts that show it (comparisons)
+    style = (
+        f' style="max-width: {float(match.group(1)):g}px; --llmarch-width: {float(match.group(1)):g}px"'
+        if match
+        else ""
+    )
     # Each coloured span of a label is its own <text>; keep the spaces at their edges.
     head = f'<svg class="{css_class}" role="img" aria-label="{escape(alt)}" xml:space="preserve"{style}'
     svg = _SIZE.sub(head, svg, count=1)

@@ -23,6 +23,8 @@ MUTED = "#6c757d"
 #: The core of a detail panel (attention itself, a state update) and its convolutions.
 RULE_FILL = "#fff3bf"
 CONV_FILL = "#ffc9c9"
+#: Outline of a box that differs between compared models (comparison diagrams).
+DIFFERS = "#e8590c"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,179 @@
+"""The ``llm`` domain: where each model is shown, roles that link to it, and indices.
+
+Every ``llm-arch`` directive is its model's canonical place unless it says
+``:no-index:``. The domain records those places per document, so that
+``:llm:model:`qwen3-8b``` resolves under every builder, ``objects.inv`` lets
+other projects link here through intersphinx, and Sphinx's own machinery
+(nitpicky warnings, ``any`` role, general index) works as for Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Set
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from docutils import nodes
+from sphinx.domains import Domain, Index, IndexEntry, ObjType
+from sphinx.roles import XRefRole
+from sphinx.util.nodes import make_refnode
+
+from .warnings import warn
+
+if TYPE_CHECKING:
+    from sphinx.addnodes import pending_xref
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+    from .model import Architecture
+
+
+class ModelPlace(NamedTuple):
+    """A model's canonical place and what the index and link titles need."""
+
+    docname: str
+    anchor: str
+    name: str
+    family: str
+    organization: str
+    aliases: tuple[str, ...]
+    #: Source line of the directive, for the duplicate warning.
+    line: int
+
+
+def model_anchor(model_id: str) -> str:
+    return nodes.make_id(f"llm-model-{model_id}")
+
+
+class ModelIndex(Index):
+    """Models by family, like Python's module index."""
+
+    name = "modelindex"
+    localname = "LLM architecture index"
+    shortname = "models"
+
+    def generate(self, docnames: Iterable[str] | None = None) -> tuple[list[tuple[str, list[IndexEntry]]], bool]:
+        domain = self.domain
+        assert isinstance(domain, LLMDomain)
+        wanted = set(docnames) if docnames is not None else None
+        families: dict[str, list[IndexEntry]] = {}
+        for model_id, place in sorted(domain.models.items(), key=lambda item: item[1].name.lower()):
+            if wanted is not None and place.docname not in wanted:
+                continue
+            entries = families.setdefault(place.family, [])
+            entries.append(IndexEntry(place.name, 0, place.docname, place.anchor, model_id, "", place.organization))
+        content = sorted(families.items(), key=lambda item: item[0].lower())
+        return content, True
+
+
+class LLMDomain(Domain):
+    name = "llm"
+    label = "LLM architectures"
+    object_types = {"model": ObjType("model", "model")}  # noqa: RUF012 (Sphinx's own attribute)
+    #: ``:llm:model:`id``` shows the model's display name unless a title is given (resolve_xref).
+    roles = {"model": XRefRole(innernodeclass=nodes.inline)}  # noqa: RUF012
+    indices = [ModelIndex]  # noqa: RUF012
+    initial_data: dict[str, Any] = {"models": {}}  # noqa: RUF012
+    data_version = 1
+
+    @property
+    def models(self) -> dict[str, ModelPlace]:
+        return self.data.setdefault("models", {})
+
+    def note_model(self, arch: Architecture, docname: str, line: int, location: Any) -> str | None:
+        """Record the canonical place of ``arch``; its anchor, or None if it already has one."""
+        known = self.models.get(arch.id)
+        if known is not None:
+            warn(
+                f"{arch.id!r} is shown with an index entry in {known.docname} (line {known.line}) and here; "
+                "give one of them :no-index:",
+                "duplicate",
+                location=location,
+            )
+            return None
+        place = ModelPlace(
+            docname, model_anchor(arch.id), arch.name, arch.family, arch.organization, tuple(arch.aliases), line
+        )
+        self.models[arch.id] = place
+        return place.anchor
+
+    def clear_doc(self, docname: str) -> None:
+        for model_id in [key for key, place in self.models.items() if place.docname == docname]:
+            del self.models[model_id]
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for model_id, place in otherdata.get("models", {}).items():
+            if place.docname not in docnames:
+                continue
+            known = self.models.get(model_id)
+            if known is not None and known.docname != place.docname:
+                warn(
+                    f"{model_id!r} is shown with an index entry in {known.docname} (line {known.line}) and in "
+                    f"{place.docname} (line {place.line}); give one of them :no-index:",
+                    "duplicate",
+                    location=(place.docname, place.line),
+                )
+                continue
+            self.models[model_id] = place
+
+    def find(self, target: str) -> tuple[str, ModelPlace] | None:
+        """A model by id or alias."""
+        if target in self.models:
+            return target, self.models[target]
+        for model_id, place in self.models.items():
+            if target in place.aliases:
+                return model_id, place
+        return None
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        found = self.find(target)
+        if found is None:
+            return None
+        _, place = found
+        if not node.get("refexplicit"):
+            contnode = nodes.inline(place.name, place.name, classes=["xref", "llm", "llm-model"])
+        return make_refnode(builder, fromdocname, place.docname, place.anchor, contnode, place.name)
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        ref = self.resolve_xref(env, fromdocname, builder, "model", target, node, contnode)
+        return [("llm:model", ref)] if ref is not None else []
+
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        for model_id, place in self.models.items():
+            yield model_id, place.name, "model", place.docname, place.anchor, 1
+
+    def get_full_qualified_name(self, node: nodes.Element) -> str | None:
+        return node.get("reftarget")
+
+
+def model_xref(model_id: str, title: str) -> nodes.Node:
+    """A link to a model's canonical place, resolved when the page is written (so it is
+    right under every builder); plain text if the model is shown nowhere."""
+    from sphinx.addnodes import pending_xref
+
+    ref = pending_xref("", refdomain="llm", reftype="model", reftarget=model_id, refexplicit=True)
+    ref["llmarch_optional"] = True
+    ref += nodes.inline(title, title, classes=["xref", "llm", "llm-model"])
+    return ref
+
+
+def optional_reference(app: object, domain: Domain, node: pending_xref) -> bool | None:
+    """Keep nitpicky mode quiet about the extension's own links (comparison headers,
+    summaries) to models no page shows: they stay plain text. Authors' roles still warn."""
+    return True if node.get("llmarch_optional") else None
