@@ -38,6 +38,7 @@ class Recipe:
     linear: str | None = None  # the op of "linear_attention" layers
     moe: bool = True
     shared_key: str | None = None
+    shared_flag: str | None = None  # config key that must be true for the shared expert to exist
     num_shared_experts: int = 0
     shared_expert_gate: bool = False
     score_correction_bias: bool = False
@@ -50,6 +51,7 @@ class Recipe:
     sliding_pattern: int = 0  # every N-th layer global (when the config gives no layer_types)
     uses_max_window_layers: bool = False
     ignores_sliding_window: bool = False
+    chunked_rope_layers: bool = False  # Llama 4: with attention_chunk_size, RoPE layers attend in chunks
     nope: bool = False
     nope_interval: int = 0
     nope_on_full: bool = False
@@ -79,6 +81,13 @@ _GEMMA3 = Recipe(
         "sliding_window": 4096,
     },
 )
+_QWEN3_NEXT = Recipe(
+    qk_norm="per-head",
+    linear="gated_deltanet",
+    output_gate="elementwise",
+    shared_key="shared_expert_intermediate_size",
+    shared_expert_gate=True,
+)
 _DEEPSEEK = Recipe(mixer="mla", mtp_copies=2, score_correction_bias=True)
 _GLM = Recipe(qk_norm="per-head", qk_norm_key="use_qk_norm", qkv_bias=True, o_bias=False, score_correction_bias=True)
 RECIPES: dict[str, Recipe] = {
@@ -99,13 +108,11 @@ RECIPES: dict[str, Recipe] = {
     "qwen2": Recipe(qkv_bias=True, o_bias=False, uses_max_window_layers=True),
     "qwen3": _QWEN3,
     "qwen3_moe": _QWEN3,
-    "qwen3_next": Recipe(
-        qk_norm="per-head",
-        linear="gated_deltanet",
-        output_gate="elementwise",
-        shared_key="shared_expert_intermediate_size",
-        shared_expert_gate=True,
-    ),
+    "qwen3_next": _QWEN3_NEXT,
+    "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
+    "qwen3_5_text": _QWEN3_NEXT,
+    "qwen3_5_moe": _QWEN3_NEXT,
+    "qwen3_5_moe_text": _QWEN3_NEXT,
     "olmo2": Recipe(norm="post", qk_norm="full"),
     "olmo3": Recipe(norm="post", qk_norm="full"),
     "gemma3": _GEMMA3,
@@ -114,12 +121,15 @@ RECIPES: dict[str, Recipe] = {
     "gemma4_text": replace(_GEMMA3, sliding_pattern=0, defaults={}),
     "gpt_oss": Recipe(qkv_bias=True, sinks=True, router_bias=True, expert_bias=True),
     "deepseek_v3": _DEEPSEEK,
+    "kimi_k2": _DEEPSEEK,
     "kimi_linear": Recipe(mixer="mla", linear="kda", score_correction_bias=True, nope=True),
     "glm4_moe": _GLM,
     "sarvam_moe": replace(_GLM, qkv_bias=False),
     "minimax_m2": Recipe(qk_norm="full", score_correction_bias=True),
     "minimax": Recipe(linear="lightning"),
     "mimo_v2_flash": Recipe(sliding_sinks=True, sliding_kv_factor=2, score_correction_bias=True),
+    # MiMo's own (Hub) layout: swa_* keys give the sliding layers' shapes, flags their sinks
+    "mimo_v2": Recipe(score_correction_bias=True),
     "nemotron": Recipe(norm_kind="layernorm", gated_mlp=False),
     "nemotron_h": Recipe(
         shared_key="moe_shared_expert_intermediate_size",
@@ -130,14 +140,29 @@ RECIPES: dict[str, Recipe] = {
         linear="mamba2",
     ),
     "lfm2": Recipe(qk_norm="per-head", tied=True),
-    "llama4_text": Recipe(num_shared_experts=1, nope_interval=4),
+    "llama4_text": Recipe(num_shared_experts=1, nope_interval=4, chunked_rope_layers=True),
     "cohere2": Recipe(
         norm_kind="layernorm", norm_bias=False, sliding_pattern=4, nope_on_full=True, parallel=True, tied=True
     ),
     "xlstm": Recipe(mixer="mlstm"),
+    # Grok 2: a dense GeGLU MLP beside the experts on the same input (residual_moe), as a shared expert
+    "grok": Recipe(
+        norm="sandwich",
+        shared_key="intermediate_size",
+        shared_flag="residual_moe",
+        defaults={"hidden_act": "gelu_pytorch_tanh"},
+    ),
 }
+#: Checkpoints whose model_type is not their own (Grok 2 says "git", another model's type).
+ARCHITECTURES = {"Grok1ForCausalLM": "grok"}
 #: Multimodal wrappers: the text stack is in text_config, read with its own recipe.
-WRAPPERS = {"gemma3": "gemma3_text", "mistral3": "mistral", "llama4": "llama4_text", "gemma4": "gemma4_text"}
+WRAPPERS = {
+    "gemma3": "gemma3_text",
+    "mistral3": "mistral",
+    "llama4": "llama4_text",
+    "gemma4": "gemma4_text",
+    "kimi_k25": "kimi_k2",
+}
 
 
 # -- ops --------------------------------------------------------------------------------
@@ -148,6 +173,9 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
     sliding = layer.window == "sliding"
     options: dict[str, Any] = {"qk_norm": qk_norm, "output_gate": recipe.output_gate, "qkv_bias": recipe.qkv_bias}
     options["sinks"] = recipe.sinks or (recipe.sliding_sinks and sliding)
+    sink_flag = config.get("add_swa_attention_sink_bias" if sliding else "add_full_attention_sink_bias")
+    if sink_flag is not None:
+        options["sinks"] = bool(sink_flag)
     if recipe.o_bias is not None:
         options["o_bias"] = recipe.o_bias
     if sliding:
@@ -169,8 +197,14 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
         table["v_head_dim"] = config.get("v_head_dim")
     if layer.kv_shared:
         table["kv_shared"] = True
+    if sliding:  # MiMo: the sliding-window layers' own shapes
+        for key in ("num_attention_heads", "num_key_value_heads", "head_dim", "v_head_dim"):
+            if config.get(f"swa_{key}"):
+                table[key] = config.get(f"swa_{key}")
     if config.get("attention_k_eq_v") and layer.window == "full":
         table["k_eq_v"] = True
+        if config.get("num_global_key_value_heads"):  # Gemma 4: fewer KV heads where keys are the values
+            table["num_key_value_heads"] = config.get("num_global_key_value_heads")
     return table
 
 
@@ -187,13 +221,18 @@ def _rope(config: HFConfig, layer: Layer) -> dict[str, Any]:
     table = rope_from_hf(config)
     if layer.window == "sliding" and config.get("rope_local_base_freq"):
         table = {"rope_theta": float(config.get("rope_local_base_freq"))}  # Gemma 3: local layers, no scaling
+    if layer.window == "sliding" and config.get("swa_rope_theta"):
+        table["rope_theta"] = float(config.get("swa_rope_theta"))  # MiMo
     if config.get("rotary_dim") and config.get("head_dim"):  # MiniMax: rotary_dim of head_dim rotate
         table["partial_rotary_factor"] = config.get("rotary_dim") / config.get("head_dim")
     return table
 
 
-def _mlp(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+def _mlp(config: HFConfig, recipe: Recipe, wide: bool = False) -> dict[str, Any]:
+    """The dense FFN; ``wide``: Gemma 4's double-width MLP of the layers that reuse a KV cache."""
     size = config.get("intermediate_size_mlp")  # Llama 4's dense layers
+    if wide:
+        size = 2 * config.require("intermediate_size")
     if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up
         size = int(2 * config.require("block_ff_dim", "intermediate_size") / 3)
         if config.get("block_ffn_dim_multiplier") is not None:
@@ -208,6 +247,8 @@ def _mlp(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
 
 def _moe(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
     options = {key: getattr(recipe, key) for key in ("shared_key", "shared_expert_gate", "router_bias", "expert_bias")}
+    if recipe.shared_flag and not config.get(recipe.shared_flag):
+        options["shared_key"] = None
     options["num_shared_experts"] = recipe.num_shared_experts
     options["score_correction_bias"] = recipe.score_correction_bias
     return KINDS["moe"].from_hf(config, gated=recipe.gated_mlp, **options)
@@ -234,8 +275,10 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
         ops.setdefault(layer.mixer, KINDS[kind].from_hf(config))
         subs.append({"op": layer.mixer, "norm": norm})
     if layer.channel:
-        ops.setdefault(layer.channel, _moe(config, recipe) if layer.channel == "moe" else _mlp(config, recipe))
-        sub: dict[str, Any] = {"op": layer.channel, "norm": norm}
+        wide = layer.channel == "mlp" and layer.kv_shared and bool(config.get("use_double_wide_mlp"))
+        channel = "mlp-wide" if wide else layer.channel
+        ops.setdefault(channel, _moe(config, recipe) if channel == "moe" else _mlp(config, recipe, wide))
+        sub: dict[str, Any] = {"op": channel, "norm": norm}
         if recipe.parallel:
             sub.update(norm="none", parallel=True)
         subs.append(sub)
@@ -261,7 +304,9 @@ def spec_from_config(
     text = top.nested("text_config") if model_type in WRAPPERS or "text_config" in top else top
     if text is None:
         raise SpecError(file, "text_config", f"missing, but model_type {model_type!r} keeps its text stack there")
-    text_type = WRAPPERS.get(model_type, model_type)
+    architectures = top.get("architectures") or []
+    own_type = next((ARCHITECTURES[a] for a in architectures if a in ARCHITECTURES), None)
+    text_type = own_type or WRAPPERS.get(model_type, model_type)
     recipe = RECIPES.get(text_type)
     warnings = []
     if recipe is None:
@@ -323,7 +368,7 @@ def _norm(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
     table: dict[str, Any] = {"kind": recipe.norm_kind}
     if recipe.norm_bias is not None:
         table["bias"] = recipe.norm_bias
-    eps = config.first("rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "norm_eps", "eps")
+    eps = config.first("rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "layernorm_epsilon", "norm_eps", "eps")
     if eps:
         table["eps"] = float(eps)
     return table

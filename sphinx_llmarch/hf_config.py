@@ -72,8 +72,12 @@ BOOKKEEPING = frozenset(
 
 #: What a key's value must be, by the key's name, so a wrong value is refused with its
 #: key rather than failing later in arithmetic. Checked in order; unlisted keys pass.
-_NAME_LISTS = frozenset({"layer_types", "mlp_layer_types", "layers_block_type"})
-_NUMBER_LISTS = frozenset({"no_rope_layers", "full_attn_idxs", "full_attn_layers", "mlp_only_layers"})
+_NAME_LISTS = frozenset({"layer_types", "mlp_layer_types", "layers_block_type", "architectures"})
+_NUMBER_LISTS = frozenset(
+    {"no_rope_layers", "full_attn_idxs", "full_attn_layers", "mlp_only_layers", "hybrid_layer_pattern"}
+)
+#: A period, or one 0/1 flag per layer (MiMo's Hub configs).
+_PERIOD_OR_FLAGS = frozenset({"moe_layer_freq"})
 _TABLES = frozenset({"rope_parameters", "rope_scaling", "per_layer_config"})
 _STRINGS = frozenset(
     {"hybrid_override_pattern", "model_type", "_name_or_path", "rope_type", "type"}
@@ -96,6 +100,9 @@ def checked(file: str, key: str, name: str, value: Any) -> Any:
     elif name in _NUMBER_LISTS:
         if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             problem = "should be a list of whole numbers"
+    elif name in _PERIOD_OR_FLAGS and isinstance(value, list):
+        if not all(v in (0, 1) and not isinstance(v, bool) for v in value):
+            problem = "should be a whole number or a list of 0 and 1 per layer"
     elif name in _TABLES:
         if not isinstance(value, Mapping):
             problem = "should be a table"

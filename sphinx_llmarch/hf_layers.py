@@ -88,6 +88,9 @@ def _mixers(config: HFConfig, count: int, recipe: Recipe) -> list[tuple[str | No
 
 
 def _windows(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
+    flags = _listed(config, "hybrid_layer_pattern", count)  # MiMo: 1 = sliding window, 0 = global
+    if flags:
+        return ["sliding" if flag else "full" for flag in flags]
     window = config.get("sliding_window")
     pattern = config.get("sliding_window_pattern", recipe.sliding_pattern)
     if recipe.sliding_pattern and window and pattern:  # Gemma 3, Cohere 2: every pattern-th layer is global
@@ -115,6 +118,8 @@ def _channels(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
     experts = config.first("num_experts", "n_routed_experts", "num_local_experts")
     if not experts or not recipe.moe:
         return ["mlp"] * count
+    if isinstance(config.get("moe_layer_freq"), list):  # MiMo: one 0/1 flag per layer
+        return ["moe" if flag else "mlp" for flag in _listed(config, "moe_layer_freq", count)]
     dense = set(config.get("mlp_only_layers") or [])
     first = config.get("first_k_dense_replace", 0)
     interleave = config.get("interleave_moe_layer_step")
@@ -178,7 +183,7 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
     for i, ((mixer, window), rope, channel) in enumerate(zip(mixers, ropes, channels, strict=True)):
         if recipe.nope_on_full and window == "full":
             rope = False
-        if window == "full" and rope and config.get("attention_chunk_size"):
+        if recipe.chunked_rope_layers and window == "full" and rope and config.get("attention_chunk_size"):
             window = "chunked"  # Llama 4: the RoPE layers attend within chunks
         rope = rope if mixer == "attention" else True
         layers.append(
