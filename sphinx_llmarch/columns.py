@@ -204,21 +204,33 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
     cells += [cell.format(fills[key]) for key in schedule.cycle]
     if schedule.cycle:
         repeats, rest = divmod(arch.num_layers - len(schedule.prefix), len(schedule.cycle))
-        tail = f"× {repeats:,}" + (f" + {rest:,}" if rest else "")
+        # the count follows the cycle it repeats; a partial last cycle is said in words
+        tail = f"× {repeats:,}" + (f", then its first {rest:,}" if rest else "")
     else:
         tail = f"all {arch.num_layers:,} layers"
-    if len(cells) > STRIP_CELLS:  # pad the last row so every row has the same cells
+    inline = len(cells) <= STRIP_CELLS
+    if inline:  # one row: the count sits right after the cells it multiplies
+        text_width = rich_size(tail, SMALL_SIZE, False)[0] + 8
+        cells.append(
+            f'<td border="0" fixedsize="true" width="{text_width:.0f}" height="14" align="left">'
+            f'<font point-size="{SMALL_SIZE:g}"> {tail}</font></td>'
+        )
+    else:  # pad the last row so every row has the same cells
         cells += ['<td border="0" fixedsize="true" width="12" height="14"></td>'] * (-len(cells) % STRIP_CELLS)
     # fixed-size row tables: Graphviz would otherwise spread the cells to the legend's width
     rows = []
-    for start in range(0, len(cells), STRIP_CELLS):
-        row = cells[start : start + STRIP_CELLS]
+    for start in range(0, len(cells), STRIP_CELLS + inline):
+        row = cells[start : start + STRIP_CELLS + inline]
         width = 16 * len(row) + 2 - (8 if 'width="6"' in "".join(row) else 0)
+        if inline:
+            width += text_width - 16
         rows.append(
-            f'<tr><td align="left"><table align="left" fixedsize="true" width="{width}" height="20" border="0" '
+            f'<tr><td align="left"><table align="left" fixedsize="true" width="{width:.0f}" height="20" border="0" '
             f'cellborder="1" cellspacing="2" cellpadding="0" color="{INK}"><tr>{"".join(row)}</tr></table></td></tr>'
         )
-    rows.append(f'<tr><td align="left"><font point-size="{SMALL_SIZE:g}">{tail}</font></td></tr>')
+    if not inline:
+        prefix = f"{len(schedule.prefix):,} first, then the cycle " if schedule.prefix and schedule.cycle else ""
+        rows.append(f'<tr><td align="left"><font point-size="{SMALL_SIZE:g}">{prefix}{tail}</font></td></tr>')
     swatch = (
         '<td bgcolor="{}" border="1" fixedsize="true" width="12" height="12"></td><td align="left"> {} ×{:,}  </td>'
     )
@@ -233,8 +245,9 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
     legend_width = sum(
         rich_size(f" {kind.label} ×{count:,}  ", SMALL_SIZE + 2, False)[0] + 16 for kind, count in arch.kind_counts()
     )
-    width = max(min(len(cells), STRIP_CELLS) * 14 + 4, legend_width)
-    height = 18 * (len(rows) - 2) + 36
+    cells_width = min(len(cells), STRIP_CELLS) * 14 + 4 + (text_width if inline else 0)
+    width = max(cells_width, legend_width)
+    height = 18 * (len(rows) - 2) + 36 + (18 if inline else 0)
     strip = c.node(
         "layer_strip",
         x0 + width / 2,
