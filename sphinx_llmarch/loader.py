@@ -62,7 +62,7 @@ def _official_figure(table: SpecTable, prefix: str, convention_key: str) -> Offi
         excludes=table.names(f"{prefix}_excludes", EXCLUDABLE),
         plus=table.names(f"{prefix}_plus", ADDABLE),
         plus_params=float(table.number(f"{prefix}_plus_params") or 0),
-        rounding=table.choice(f"{prefix}_rounding", ("nearest", "down"), "nearest"),
+        rounding=table.choice(f"{prefix}_rounding", ("nearest", "down", "class"), "nearest"),
     )
 
 

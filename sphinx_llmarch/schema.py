@@ -78,7 +78,7 @@ def spec_schema() -> dict[str, Any]:
             ("excludes", _NAMES),
             ("plus", _NAMES),
             ("plus_params", _NUM),
-            ("rounding", {"enum": ["nearest", "down"]}),
+            ("rounding", {"enum": ["nearest", "down", "class"]}),
         )
     }
     conventions = ("total_includes", "active_convention", "non_embedding_convention", "total_with_mtp_convention")

@@ -29,6 +29,12 @@ NO_CONFIG = {
     "olmo-2-7b": "no whole copy of the config found",
     "smollm3-3b": "no whole copy of the config found",
     "step3-vl-10b": "no copy found; the spec extends qwen3-8b",
+    "vicuna-7b": "no citable copy found; the spec extends llama-2-7b",
+    "vicuna-13b": "no citable copy found; the spec extends llama-2-13b",
+    "orca-2-7b": "no citable copy found; the spec extends llama-2-7b",
+    "orca-2-13b": "no citable copy found; the spec extends llama-2-13b",
+    "mistral-large-3": "the checkpoint ships Mistral's params.json, no config.json",
+    "intellect-3": "no copy found; the spec extends glm-4.5-air",
 }
 
 
