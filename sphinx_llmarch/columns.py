@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from .kinds import Op, PanelContext
@@ -42,7 +43,7 @@ class Item:
 
 def place_columns(frame: _Frame, box: Cluster) -> None:
     _left_column(frame, box.x0 - 12)
-    _right_column(frame, box.x1 + COLUMN_GAP, box.y0)
+    _right_column(frame, box)
     _title(frame)
 
 
@@ -72,6 +73,8 @@ class _Group:
 
     anchor: Node
     panels: list[tuple[str, list[Node]]]
+    #: (node of the panel that a part's panel details, that part's panel key)
+    links: list[tuple[str, str]]
 
     @property
     def nodes(self) -> list[Node]:
@@ -91,7 +94,7 @@ def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float, details: bool) 
     parts above it."""
     c, accent, d = frame.canvas, frame.colour.accent, frame.arch.hidden_size
     key = op.panel_key() or ""
-    group = _Group(anchor, [(key, op.draw_panel(c, x0, PanelContext(d, accent, f"panel.{key}")))])
+    group = _Group(anchor, [(key, op.draw_panel(c, x0, PanelContext(d, accent, f"panel.{key}")))], [])
     for part, connector in op.detail_ops() if details else []:
         part_key = part.panel_key() or ""
         nodes = part.draw_panel(c, x0, PanelContext(d, accent, f"panel.{part_key}"), title="Expert feed forward")
@@ -99,19 +102,54 @@ def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float, details: bool) 
         for node in nodes:
             node.y += lift
         group.panels.append((part_key, nodes))
-        link = c.point(
-            f"panel.{part_key}.link", c.nodes[f"panel.{key}.{connector}"].x, min(n.bottom for n in nodes) - PAD
-        )
-        c.edge(
-            f"panel.{key}.{connector}",
-            link.name,
-            arrow=False,
-            style="dotted",
-            penwidth="1.6",
-            **{"class": "lm-connector"},
-        )
-        group.panels[-1][1].append(link)
+        group.links.append((f"panel.{key}.{connector}", part_key))
     return group
+
+
+def _move(nodes: list[Node], dx: float, dy: float) -> None:
+    for node in nodes:
+        node.x += dx
+        node.y += dy
+
+
+def _parts_above_frame(group: _Group, box: Cluster) -> bool:
+    """Move the panels of a group's parts (an MoE's expert FFN) from above its panel to
+    the room above the model frame, if they fit there: the right column then ends
+    near the frame's top instead of leaving the top left of the diagram empty."""
+    parts = [node for _, nodes in group.panels[1:] for node in nodes]
+    if not parts:
+        return False
+    width = max(n.right for n in parts) - min(n.left for n in parts) + 2 * PAD
+    first_top = max(n.top for n in group.panels[0][1]) + PAD
+    if width > box.x1 - box.x0 or first_top + 2 * PAD < box.y1:
+        return False  # no room, or the panel ends below the frame's top anyway
+    # right-aligned with the frame, clear of the output arrow and of the panel it details
+    bottom = max(box.y1 + GAP + 20, first_top + 24)
+    _move(parts, box.x1 - PAD - max(n.right for n in parts), bottom + PAD - min(n.bottom for n in parts))
+    return True
+
+
+def _link_parts(c: Canvas, group: _Group, moved: bool) -> list[tuple[float, float]]:
+    """Dotted connectors from a part's node in the panel (``Expert 1``) to the part's
+    panel: straight up when stacked; up, then left to its right edge when moved above
+    the frame. Returns the vertical bands the connectors take in the column."""
+    bands = []
+    for source, part_key in group.links:
+        nodes = next(nodes for key, nodes in group.panels if key == part_key)
+        start = c.nodes[source]
+        bottom = min(n.bottom for n in nodes) - PAD
+        if moved:
+            y = bottom + min(40.0, (max(n.top for n in nodes) - bottom) / 2)
+            corner = c.point(f"panel.{part_key}.corner", start.x, y)
+            end = c.point(f"panel.{part_key}.link", max(n.right for n in nodes) + PAD, y)
+            route = [source, corner.name, end.name]
+            bands.append((y - 6, y + 6))
+        else:
+            end = c.point(f"panel.{part_key}.link", start.x, bottom)
+            route = [source, end.name]
+        for tail, head in pairwise(route):
+            c.edge(tail, head, arrow=False, style="dotted", penwidth="1.6", **{"class": "lm-connector"})
+    return bands
 
 
 def fit(wanted: float, height: float, taken: list[tuple[float, float]], floor: float, gap: float = 16) -> float:
@@ -129,7 +167,7 @@ def fit(wanted: float, height: float, taken: list[tuple[float, float]], floor: f
     return min(free, key=lambda y: (abs(y - wanted), y))
 
 
-def _right_column(frame: _Frame, left: float, floor: float) -> None:
+def _right_column(frame: _Frame, box: Cluster) -> None:
     """Callouts level with their boxes; detail panels in the room left, each as near
     one of its boxes as it can be; the layer strip on top.
 
@@ -137,6 +175,7 @@ def _right_column(frame: _Frame, left: float, floor: float) -> None:
     leader may run at a slant, as in the hand-drawn panels.
     """
     c = frame.canvas
+    left, floor = box.x1 + COLUMN_GAP, box.y0
     callouts = [_callout(frame, item, left, "left") for item in frame.right]
     wanted = [(item.anchor.y, node.h) for item, node in zip(frame.right, callouts, strict=True)]
     for node, y in zip(callouts, pack(wanted, 16), strict=True):
@@ -152,10 +191,11 @@ def _right_column(frame: _Frame, left: float, floor: float) -> None:
         # each box the panel could hang from, with where the panel would go for it
         options = [(fit(c.nodes[n].y + height / 2 - 40, height, taken, floor), c.nodes[n]) for n in names]
         y, group.anchor = min(options, key=lambda o: abs(o[0] - (o[1].y + height / 2 - 40)))
-        shift = y - (group.bottom + group.top) / 2
-        for node in group.nodes:
-            node.y += shift
-        taken.append((y - height / 2, y + height / 2))
+        _move(group.nodes, 0, y - (group.bottom + group.top) / 2)
+        moved = _parts_above_frame(group, box)
+        column = group.panels[0][1] if moved else group.nodes
+        taken.append((min(n.bottom for n in column) - PAD, max(n.top for n in column) + PAD))
+        taken += _link_parts(c, group, moved)
         first, *_ = [_panel_cluster(c, key, nodes) for key, nodes in group.panels]
         at = min(max(group.anchor.y, first.y0 + 12), first.y1 - 12)
         point = c.point(f"panel.{group.panels[0][0]}.anchor", first.x0, at)
@@ -281,7 +321,7 @@ def _kind_fill(frame: _Frame, key: str) -> str:
 
 def _title(frame: _Frame) -> None:
     arch, c = frame.arch, frame.canvas
-    top = max(n.top for n in c.nodes.values())
+    top = max([n.top for n in c.nodes.values()] + [cluster.y1 for cluster in c.clusters])
     xs = [n.left for n in c.nodes.values()] + [n.right for n in c.nodes.values()]
     centre = (min(xs) + max(xs)) / 2
     p = params(arch)
