@@ -122,10 +122,14 @@ RECIPES: dict[str, Recipe] = {
     "gpt_oss": Recipe(qkv_bias=True, sinks=True, router_bias=True, expert_bias=True),
     "deepseek_v3": _DEEPSEEK,
     "kimi_k2": _DEEPSEEK,
+    "sarvam_mla": _DEEPSEEK,
+    # Mistral Small 4: MLA and MoE with a shared expert, but plain softmax routing (no correction bias)
+    "mistral4": Recipe(mixer="mla"),
     "kimi_linear": Recipe(mixer="mla", linear="kda", score_correction_bias=True, nope=True),
     "glm4_moe": _GLM,
     "sarvam_moe": replace(_GLM, qkv_bias=False),
     "minimax_m2": Recipe(qk_norm="full", score_correction_bias=True),
+    "hy_v3": Recipe(qk_norm="per-head", score_correction_bias=True),
     "minimax": Recipe(linear="lightning"),
     "mimo_v2_flash": Recipe(sliding_sinks=True, sliding_kv_factor=2, score_correction_bias=True),
     # MiMo's own (Hub) layout: swa_* keys give the sliding layers' shapes, flags their sinks
