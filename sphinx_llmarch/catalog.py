@@ -50,6 +50,10 @@ class Catalog:
             return None
         return cls(stamp, names, messages)
 
+    def code(self) -> Stamp:
+        """The part of the stamp that covers the package's own modules."""
+        return tuple(entry for entry in self.stamp if entry[0].endswith(".py"))
+
     def write(self, path: Path) -> None:
         data = {"stamp": self.stamp, "names": self.names, "messages": self.messages}
         write_if_changed(path, json.dumps(data, indent=0))

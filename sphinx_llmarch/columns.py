@@ -322,8 +322,9 @@ def _kind_fill(frame: _Frame, key: str) -> str:
 def _title(frame: _Frame) -> None:
     arch, c = frame.arch, frame.canvas
     top = max([n.top for n in c.nodes.values()] + [cluster.y1 for cluster in c.clusters])
-    xs = [n.left for n in c.nodes.values()] + [n.right for n in c.nodes.values()]
-    centre = (min(xs) + max(xs)) / 2
+    # over the model frame, which a page shows first when the diagram scrolls sideways
+    model = next(cluster for cluster in c.clusters if cluster.name == "model")
+    centre = (model.x0 + model.x1) / 2
     p = params(arch)
     size = f"{human(p.total)} parameters"
     if arch.is_moe:

@@ -9,7 +9,7 @@ from .config import add_config_values
 from .directives import LLMArchCompareDirective, LLMArchDirective
 from .domain import LLMDomain, optional_reference
 from .epub import fix_epub_manifest
-from .nodes import VISITORS, llmarch_diagram
+from .nodes import VISITORS, add_zoom_script, llmarch_diagram
 from .runtime import copy_static, finish, on_builder_inited
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", copy_static)
+    app.connect("html-page-context", add_zoom_script)
     app.connect("env-purge-doc", images.purge_doc)
     app.connect("env-merge-info", images.merge_info)
     app.connect("env-get-outdated", images.outdated_by_catalog)

@@ -45,6 +45,28 @@ def _attention_cell(arch: Architecture) -> str:
     return " + ".join(dict.fromkeys(cells))
 
 
+def _cache_cell(arch: Architecture) -> str:
+    """Bytes per token, and the constant state of linear and recurrent layers beside it."""
+    per_token, state = stats.kv_cache_bytes_per_token(arch), stats.state_bytes(arch)
+    text = stats.human_bytes(per_token) if per_token else "none"
+    return text + (f" + {stats.human_bytes(state)} state" if state else "")
+
+
+def by_family(models: Iterable[Architecture]) -> list[tuple[str, list[Architecture]]]:
+    """Families in the order of their first release, each family's models oldest first
+    (smallest first among those released the same day)."""
+    families: dict[str, list[Architecture]] = {}
+    for arch in models:
+        families.setdefault(arch.family, []).append(arch)
+
+    def released(arch: Architecture) -> str:
+        return arch.released.isoformat() if arch.released else "9999"
+
+    for members in families.values():  # same day: smallest first
+        members.sort(key=lambda arch: (released(arch), stats.params(arch).total))
+    return sorted(families.items(), key=lambda item: (released(item[1][0]), item[0]))
+
+
 def overview_table(models: Iterable[Architecture]) -> str:
     """A list-table comparing every model, newest last."""
     header = ["Model", "Released", "Params", "Active", "Layers", "Attention", "Context", "KV cache / token"]
@@ -60,7 +82,7 @@ def overview_table(models: Iterable[Architecture]) -> str:
                 f"{arch.num_layers}",
                 _attention_cell(arch),
                 compact(arch.context_length),
-                stats.human_bytes(stats.kv_cache_bytes_per_token(arch)),
+                _cache_cell(arch),
             ]
         )
     out = [".. list-table::", "   :header-rows: 1", "   :class: llmarch-overview", ""]
@@ -77,19 +99,26 @@ def write_gallery(directory: Path, models: Iterable[Architecture]) -> None:
     models = list(models)
     for arch in models:
         write_if_changed(directory / f"{arch.id}.rst", model_page(arch))
+    families = by_family(models)
     index = [
         GENERATED,
         "",
         _title("Model gallery"),
-        "Oldest first. Every number is computed from the model's spec; the KV cache is bf16",
-        "with every layer counted in full.",
+        "Models by family, families in the order of their first release, each model's",
+        "row oldest first. Every number is computed from the model's spec; the KV cache",
+        "is bf16 with every layer counted in full, and linear or recurrent layers add a",
+        "constant state instead.",
         "",
-        overview_table(models),
+    ]
+    for family, members in families:
+        organizations = ", ".join(dict.fromkeys(arch.organization for arch in members if arch.organization))
+        index += [_title(family, "-"), *([organizations, ""] if organizations else []), overview_table(members)]
+    index += [
         ".. toctree::",
         "   :maxdepth: 1",
         "   :hidden:",
         "",
-        *[f"   {arch.id}" for arch in models],
+        *[f"   {arch.id}" for _, members in families for arch in members],
         "",
     ]
     write_if_changed(directory / "index.rst", "\n".join(index))

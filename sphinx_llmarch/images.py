@@ -88,8 +88,11 @@ def outdated_by_catalog(
 ) -> list[str]:
     """Re-read every page that shows a model when the set of spec files, ids or aliases
     changed (a new file in a spec folder): Sphinx sees no dependency for a file that
-    did not exist when the page was read. Editing one spec's body rebuilds only its pages."""
+    did not exist when the page was read. Likewise when the package's code changed (an
+    upgrade), since its pages were drawn by the old code. Editing one spec's body
+    rebuilds only its pages."""
     build = state(env)
-    if build.previous is None or build.previous.names == build.catalog.names:
+    previous, current = build.previous, build.catalog
+    if previous is None or (previous.names == current.names and previous.code() == current.code()):
         return []
     return sorted(doc for doc in _diagrams(env) if doc not in removed)

@@ -50,6 +50,8 @@ def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
     path = _render(self, node)
     # not the theme's align-* classes: themes float those, and the diagram shrinks to a sliver
     classes = ["llmarch-diagram", f"llmarch-align-{node.get('align') or 'center'}"]
+    if node.get("width"):
+        classes.append("llmarch-sized")  # scaled to the given width, not shown at natural size
     style = f' style="width: {node["width"]}"' if node.get("width") else ""
     self.body.append(f'<div class="{" ".join(classes)}"{style}>')
     if path is None:
@@ -86,6 +88,12 @@ def visit_latex(self: LaTeXTranslator, node: llmarch_diagram) -> None:
 def show_summary(self: nodes.NodeVisitor, node: llmarch_diagram) -> None:
     """Let the builder print the node's child, the one-sentence summary paragraph
     (always for text, man and texinfo; for latex when there is no image)."""
+
+
+def add_zoom_script(app: object, pagename: str, templatename: str, context: dict[str, object], doctree: object) -> None:
+    """The zoom script, on the pages that show a diagram only."""
+    if isinstance(doctree, nodes.Node) and next(doctree.findall(llmarch_diagram), None) is not None:
+        app.add_js_file("llmarch.js", loading_method="defer")  # type: ignore[attr-defined]
 
 
 VISITORS = {

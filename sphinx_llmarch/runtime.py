@@ -88,10 +88,11 @@ def write_gallery_pages(directory: Path, build: BuildState) -> None:
 
 
 def copy_static(app: Sphinx, exception: Exception | None) -> None:
-    """Ship the stylesheet with html output only (never into latex or text builds)."""
+    """Ship the stylesheet and the zoom script with html output only (never into latex
+    or text builds)."""
     if exception is None and app.builder.format == "html":
-        css = (STATIC_DIR / "llmarch.css").read_bytes()
-        write_if_changed(Path(app.outdir, "_static", "llmarch.css"), css)
+        for name in ("llmarch.css", "llmarch.js"):
+            write_if_changed(Path(app.outdir, "_static", name), (STATIC_DIR / name).read_bytes())
 
 
 def state(env: BuildEnvironment) -> BuildState:

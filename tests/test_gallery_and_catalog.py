@@ -94,3 +94,37 @@ def test_a_gallery_outside_the_sources_is_refused(
     app = make_app("html", srcdir=project(rootdir, tmp_path, "basic", llmarch_gallery=value))
     app.build()
     assert f"llmarch_gallery: {value!r} {problem}" in app.warning.getvalue()
+
+
+def test_pages_are_redrawn_when_the_package_code_changes(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    """An upgrade of sphinx-llmarch changes how diagrams are drawn: pages that show a
+    model are read again, though no spec changed (Sphinx would keep the old ones)."""
+    source = project(rootdir, tmp_path, "user-spec")
+    app = make_app("html", srcdir=source)
+    app.build()
+    path = Path(app.doctreedir) / runtime.CATALOG_FILE
+    saved = catalog.Catalog.read(path)
+    assert saved is not None and saved.code()
+    module = saved.code()[0]
+    stamp = tuple(
+        (name, mtime - 1, size) if (name, mtime, size) == module else (name, mtime, size)
+        for name, mtime, size in saved.stamp
+    )
+    older = catalog.Catalog(stamp, saved.names, saved.messages)
+    older.write(path)  # as if the last build ran another version of the package
+    again = make_app("html", srcdir=source)
+    again.build()
+    assert "0 added, 2 changed" in again.status.getvalue()
+
+
+def test_gallery_index_groups_models_by_family_in_order_of_release() -> None:
+    from sphinx_llmarch.gallery import by_family
+    from sphinx_llmarch.registry import bundled_registry
+
+    families = by_family(bundled_registry())
+    names = [family for family, _ in families]
+    assert names.index("GPT-2") < names.index("LLaMA") < names.index("Llama 2") < names.index("Llama 3")
+    llama3 = [arch.id for arch in dict(families)["Llama 3"]]
+    assert llama3[:4] == ["llama-3-8b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b"]  # same day: smallest first
+    firsts = [members[0].released for _, members in families]
+    assert firsts == sorted(firsts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,26 @@ def test_registry_override_replaces_and_reports() -> None:
     assert registry.add(toy) is None
     assert registry.add(toy) is toy
     assert registry.get("toy") is toy
+
+
+def test_every_data_file_of_the_package_ships_in_the_wheel() -> None:
+    """Each file the package reads (specs, glossary, stylesheet, script) matches a
+    package-data pattern in pyproject.toml, so an installed copy has it too."""
+    import fnmatch
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    root = Path(__file__).parent.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    package = root / "sphinx_llmarch"
+    data = [
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert data
+    missing = [name for name in data if not any(fnmatch.fnmatch(name, p) for p in patterns["sphinx_llmarch"])]
+    assert missing == []

@@ -42,6 +42,10 @@ def test_html_inlines_themeable_svg_and_fact_sheet(app: SphinxTestApp) -> None:
     assert "Parameters (text stack)" in page and "8.19B (8,190,735,360)" in page
     assert "1.56B (1,557,611,200)" in page, "gpt2-xl alias shows GPT-2 XL's facts"
     assert "_static/llmarch.css" in page and (Path(app.outdir) / "_static" / "llmarch.css").is_file()
+    # the zoom script ships, and loads on pages with a diagram only
+    assert 'src="_static/llmarch.js' in page and (Path(app.outdir) / "_static" / "llmarch.js").is_file()
+    assert "llmarch.js" not in (Path(app.outdir) / "genindex.html").read_text(encoding="utf-8")
+    assert "llmarch-sized" in page, "an explicit :width: scales the diagram instead of natural size"
     assert "<svg" in html(app, "second") and "Gemma 3 27B" in html(app, "second")
     # diagram nodes link to their fact-sheet rows on the same page
     assert 'xlink:href="#llmarch-index-qwen3-8b-0-attention" xlink:title="Attention in the fact sheet"' in page

@@ -1,0 +1,124 @@
+/* sphinx-llmarch: open a diagram full size, with zoom (wheel, +/-) and pan (drag).
+   Loaded only on pages that show a diagram; no dependencies, nothing fetched. */
+(function () {
+  "use strict";
+
+  function open(diagram) {
+    var source = diagram.querySelector("svg, img");
+    if (!source) return;
+    var overlay = document.createElement("div");
+    overlay.className = "llmarch-overlay";
+    overlay.setAttribute("role", "dialog");
+    overlay.setAttribute("aria-modal", "true");
+    overlay.setAttribute("aria-label", (source.getAttribute("aria-label") || source.getAttribute("alt") || "Diagram") + " (full size)");
+    var bar = document.createElement("div");
+    bar.className = "llmarch-overlay-bar";
+    var stage = document.createElement("div");
+    stage.className = "llmarch-overlay-stage llmarch-diagram";
+    var copy = source.cloneNode(true);
+    copy.removeAttribute("style");
+    stage.appendChild(copy);
+    overlay.appendChild(bar);
+    overlay.appendChild(stage);
+
+    var natural = source.viewBox && source.viewBox.baseVal && source.viewBox.baseVal.width
+      ? [source.viewBox.baseVal.width, source.viewBox.baseVal.height]
+      : [source.naturalWidth || source.clientWidth, source.naturalHeight || source.clientHeight];
+    var scale = 1, x = 0, y = 0;
+    function apply() {
+      copy.style.width = natural[0] * scale + "px";
+      copy.style.height = natural[1] * scale + "px";
+      copy.style.transform = "translate(" + x + "px," + y + "px)";
+    }
+    function fit() {
+      var w = stage.clientWidth, h = stage.clientHeight;
+      scale = Math.min(w / natural[0], h / natural[1], 2);
+      x = (w - natural[0] * scale) / 2;
+      y = Math.max(0, (h - natural[1] * scale) / 2);
+      apply();
+    }
+    function zoom(factor, cx, cy) {
+      var next = Math.min(8, Math.max(0.1, scale * factor));
+      x = cx - (cx - x) * (next / scale);
+      y = cy - (cy - y) * (next / scale);
+      scale = next;
+      apply();
+    }
+    function button(text, label, action) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = text;
+      b.title = label;
+      b.setAttribute("aria-label", label);
+      b.addEventListener("click", action);
+      bar.appendChild(b);
+      return b;
+    }
+    button("+", "Zoom in", function () { zoom(1.25, stage.clientWidth / 2, stage.clientHeight / 2); });
+    button("\u2212", "Zoom out", function () { zoom(0.8, stage.clientWidth / 2, stage.clientHeight / 2); });
+    button("Fit", "Fit to window", fit);
+    button("1:1", "Actual size", function () { scale = 1; x = 0; y = 0; apply(); });
+    var closer = button("\u00d7", "Close", close);
+
+    function close() {
+      document.removeEventListener("keydown", keys);
+      overlay.remove();
+      diagram.focus();
+    }
+    function keys(event) {
+      if (event.key === "Escape") close();
+      else if (event.key === "+" || event.key === "=") zoom(1.25, stage.clientWidth / 2, stage.clientHeight / 2);
+      else if (event.key === "-") zoom(0.8, stage.clientWidth / 2, stage.clientHeight / 2);
+    }
+    stage.addEventListener("wheel", function (event) {
+      event.preventDefault();
+      var box = stage.getBoundingClientRect();
+      zoom(event.deltaY < 0 ? 1.15 : 1 / 1.15, event.clientX - box.left, event.clientY - box.top);
+    }, { passive: false });
+    var drag = null;
+    stage.addEventListener("pointerdown", function (event) {
+      if (event.target.closest("a")) return;
+      drag = [event.clientX - x, event.clientY - y];
+      stage.setPointerCapture(event.pointerId);
+    });
+    stage.addEventListener("pointermove", function (event) {
+      if (!drag) return;
+      x = event.clientX - drag[0];
+      y = event.clientY - drag[1];
+      apply();
+    });
+    stage.addEventListener("pointerup", function () { drag = null; });
+    // a link inside the diagram (to the fact sheet) closes the overlay and follows it
+    stage.addEventListener("click", function (event) { if (event.target.closest("a")) close(); });
+    document.addEventListener("keydown", keys);
+    document.body.appendChild(overlay);
+    fit();
+    closer.focus();
+  }
+
+  function setup() {
+    document.querySelectorAll(".llmarch-diagram").forEach(function (diagram) {
+      if (!diagram.querySelector("svg, img")) return;
+      diagram.classList.add("llmarch-zoomable");
+      diagram.tabIndex = 0;
+      diagram.title = "Click to open full size";
+      if (diagram.scrollWidth > diagram.clientWidth + 2) {
+        // wider than the column: say so, since only its left part shows at first
+        var hint = document.createElement("p");
+        hint.className = "llmarch-hint";
+        hint.textContent = "\u2194 Scroll sideways for the rest of the diagram, or click it to open it full size.";
+        diagram.insertAdjacentElement("afterend", hint);
+      }
+      diagram.addEventListener("click", function (event) {
+        if (event.target.closest("a")) return; // links go to the fact sheet
+        open(diagram);
+      });
+      diagram.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.target.closest("a")) open(diagram);
+      });
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();
