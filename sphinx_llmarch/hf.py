@@ -123,6 +123,8 @@ RECIPES: dict[str, Recipe] = {
     "deepseek_v3": _DEEPSEEK,
     "kimi_k2": _DEEPSEEK,
     "sarvam_mla": _DEEPSEEK,
+    "deepseek_v32": _DEEPSEEK,  # DeepSeek V3 with the sparse-attention indexer (read by the MLA op)
+    "glm_moe_dsa": replace(_DEEPSEEK, mtp_copies=0),  # GLM-5: the same template; its MTP layer stores no copies
     # Mistral Small 4: MLA and MoE with a shared expert, but plain softmax routing (no correction bias)
     "mistral4": Recipe(mixer="mla"),
     "kimi_linear": Recipe(mixer="mla", linear="kda", score_correction_bias=True, nope=True),

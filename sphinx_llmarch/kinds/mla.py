@@ -1,5 +1,9 @@
 """Multi-head latent attention (DeepSeek V2/V3, Kimi): keys and values from one
-compressed latent, so the cache holds the latent plus a shared RoPE key."""
+compressed latent, so the cache holds the latent plus a shared RoPE key.
+
+With DeepSeek sparse attention (V3.2, GLM-5) a small "lightning indexer" scores
+every earlier token from the query latent and one cached key per token, and each
+query attends only to the top-k tokens it picks."""
 
 from __future__ import annotations
 
@@ -38,6 +42,10 @@ class MLA(Op):
     output_gate: bool = False
     #: The config's key/value head count, kept only so a spec can mirror config.json.
     num_kv_heads: int | None = None
+    #: DeepSeek sparse attention's indexer: its heads, head size, and the tokens each query keeps.
+    index_heads: int = 0
+    index_head_dim: int = 0
+    index_topk: int = 0
 
     @classmethod
     def read(cls, table: SpecTable, hidden_size: int) -> MLA:
@@ -48,6 +56,14 @@ class MLA(Op):
             if table.bool(flag):
                 raise table.fail(flag, "is not supported for MLA layers")
         position, rope = read_position(table)
+        index = [table.int(key) for key in ("index_n_heads", "index_head_dim", "index_topk")]
+        if any(index) and not all(index):
+            missing = [
+                k for k, v in zip(("index_n_heads", "index_head_dim", "index_topk"), index, strict=True) if not v
+            ]
+            raise table.fail(
+                missing[0], "the sparse-attention indexer needs index_n_heads, index_head_dim and index_topk"
+            )
         return cls(
             num_heads=heads,
             q_lora_rank=table.int("q_lora_rank"),
@@ -59,6 +75,9 @@ class MLA(Op):
             rope=rope,
             output_gate=table.bool("output_gate"),
             num_kv_heads=table.int("num_key_value_heads"),
+            index_heads=index[0] or 0,
+            index_head_dim=index[1] or 0,
+            index_topk=index[2] or 0,
         )
 
     @staticmethod
@@ -68,6 +87,9 @@ class MLA(Op):
             table["q_lora_rank"] = config.get("q_lora_rank")
         for key in ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
             table[key] = config.require(key)
+        if config.get("index_n_heads"):  # DeepSeek sparse attention (V3.2, GLM-5)
+            for key in ("index_n_heads", "index_head_dim", "index_topk"):
+                table[key] = config.require(key)
         if recipe.get("output_gate") not in (None, "none", False):
             table["output_gate"] = True
         if recipe.get("position", "rope") != "rope":
@@ -89,18 +111,30 @@ class MLA(Op):
         key_value = linear(d, self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
         key_value += linear(self.kv_lora_rank, heads * (self.qk_nope_head_dim + self.v_head_dim))
         gate = linear(d, heads) if self.output_gate else 0
-        return Counter({self.component: query + key_value + gate + linear(heads * self.v_head_dim, d)})
+        return Counter(
+            {self.component: query + key_value + gate + linear(heads * self.v_head_dim, d) + self._indexer(d)}
+        )
+
+    def _indexer(self, d: int) -> int:
+        """Query heads from the query latent, one key per token with its LayerNorm (weight
+        and bias), and a weight per head from the hidden state."""
+        if not self.index_heads:
+            return 0
+        width = self.index_heads * self.index_head_dim
+        return (
+            linear(self.q_lora_rank or d, width)
+            + linear(d, self.index_head_dim)
+            + 2 * self.index_head_dim
+            + linear(d, self.index_heads)
+        )
 
     def kv_values_per_token(self) -> int:
-        return self.kv_lora_rank + self.qk_rope_head_dim
+        """The latent and the RoPE key; with sparse attention, the indexer's key too."""
+        return self.kv_lora_rank + self.qk_rope_head_dim + self.index_head_dim
 
     @property
     def title(self) -> str:
         return "Multi-head latent attention"
-
-    @property
-    def short(self) -> str:
-        return "MLA"
 
     def summary(self, hidden_size: int) -> str:
         text = (
@@ -108,6 +142,11 @@ class MLA(Op):
             f"{self.qk_rope_head_dim}, query latent {self.q_lora_rank or 'none'}, head dims "
             f"{self.qk_nope_head_dim}+{self.qk_rope_head_dim} (QK) and {self.v_head_dim} (V)"
         )
+        if self.index_heads:
+            text += (
+                f"; DeepSeek sparse attention: a lightning indexer ({self.index_heads} heads of "
+                f"{self.index_head_dim}) picks the {self.index_topk:,} earlier tokens each query attends to"
+            )
         return text + ("; sigmoid output gate per head" if self.output_gate else "")
 
     def callout(self, hidden_size: int) -> str:
@@ -116,6 +155,10 @@ class MLA(Op):
         if self.q_lora_rank:
             text += f"\nquery latent of {{{self.q_lora_rank:,}}}"
         return text
+
+    @property
+    def short(self) -> str:
+        return "MLA + sparse indexer" if self.index_heads else "MLA"
 
     @classmethod
     def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
@@ -137,6 +180,8 @@ class MLA(Op):
             side = (("rope", f"{first.rope.name}{base}\non {first.qk_rope_head_dim} dims per head"),)
         elif first.position == "nope":
             side = (("rope", "No positional encoding"),)
+        if first.index_heads:
+            side += (("indexer", f"Lightning indexer keeps\nthe top {first.index_topk:,} tokens"),)
         return Slot("Multi-head\nlatent attention", side, first.callout(hidden_size))
 
     def panel_key(self) -> str | None:
@@ -176,5 +221,8 @@ class MLA(Op):
         text += f" + RoPE key {{{self.qk_rope_head_dim:,}}} cached per token"
         if self.q_lora_rank:
             text += f"\nquery latent {{{self.q_lora_rank:,}}}"
+        if self.index_heads:
+            heads, size, top = self.index_heads, self.index_head_dim, self.index_topk
+            text += f"\nindexer: {{{heads:,}}} heads × {{{size:,}}}, top {{{top:,}}} tokens"
         g.info("info", text, ctx.accent)
         return g.nodes
