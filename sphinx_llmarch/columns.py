@@ -97,7 +97,8 @@ def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float, details: bool) 
     group = _Group(anchor, [(key, op.draw_panel(c, x0, PanelContext(d, accent, f"panel.{key}")))], [])
     for part, connector in op.detail_ops() if details else []:
         part_key = part.panel_key() or ""
-        nodes = part.draw_panel(c, x0, PanelContext(d, accent, f"panel.{part_key}"), title="Expert feed forward")
+        width = op.detail_width(d)
+        nodes = part.draw_panel(c, x0, PanelContext(width, accent, f"panel.{part_key}"), title="Expert feed forward")
         lift = group.top - min(n.bottom for n in nodes) + 2 * PAD
         for node in nodes:
             node.y += lift

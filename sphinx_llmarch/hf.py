@@ -338,7 +338,8 @@ def spec_from_config(
             kinds[layer.key] = {"sublayers": _ops_for(layer, text, recipe, ops)}
     spec.update(ops=ops, layer_kinds=kinds, schedule=compress([layer.key for layer in layers]))
     modules = text.first("num_nextn_predict_layers", "mtp_num_hidden_layers", default=0)
-    if modules:
+    if len(str(text.get("mtp_hybrid_override_pattern") or "*")) > 1:
+        modules = 0  # Nemotron 3 Super: an MTP step of several layers, which [mtp] cannot express yet
         spec["mtp"] = {"num_modules": modules, "layer_kind": layers[-1].key, "embedding_copies": recipe.mtp_copies}
     if model_type in WRAPPERS:
         from .hf_vision import vision_from_hf

@@ -27,6 +27,7 @@ COMPONENT_NAMES = {
     "routed_experts": "routed experts",
     "shared_experts": "shared experts",
     "router": "routers",
+    "latent_projections": "latent projections",
     "per_layer_input": "per-layer inputs",
     "norms": "norms",
     "embedding": "input embedding",

@@ -143,6 +143,11 @@ class Op:
         """Ops with the same key share one detail panel; None: no panel."""
         return None
 
+    def detail_width(self, hidden_size: int) -> int:
+        """The width the parts of :meth:`detail_ops` work at (the residual stream's, unless
+        the op projects into a latent space first)."""
+        return hidden_size
+
     def detail_ops(self) -> list[tuple[Op, str]]:
         """Parts drawn as panels of their own above this op's panel, each with the
         slot of this panel that the dotted connector leaves from."""

@@ -38,6 +38,9 @@ class MoE(Op):
     expert_bias: bool = False
     #: DeepSeek's per-expert bias used only to choose experts (aux-loss-free balancing).
     score_correction_bias: bool = False
+    #: Latent MoE (Nemotron 3 Super): the routed experts work at this width, between a
+    #: projection down from the residual stream and one back up, both always active.
+    latent_size: int | None = None
 
     @classmethod
     def read(cls, table: SpecTable, hidden_size: int) -> MoE:
@@ -57,6 +60,7 @@ class MoE(Op):
             router_bias=table.bool("router_bias"),
             expert_bias=table.bool("expert_bias"),
             score_correction_bias=table.bool("score_correction_bias"),
+            latent_size=table.int("moe_latent_size"),
         )
 
     @staticmethod
@@ -87,6 +91,8 @@ class MoE(Op):
         for key in ("shared_expert_gate", "router_bias", "expert_bias"):
             if recipe.get(key):
                 table[key] = True
+        if config.get("moe_latent_size"):
+            table["moe_latent_size"] = config.get("moe_latent_size")
         return table
 
     @property
@@ -102,13 +108,19 @@ class MoE(Op):
         biases = int(self.router_bias) + int(self.score_correction_bias)
         return linear(hidden_size, self.num_experts) + self.num_experts * biases
 
+    def detail_width(self, hidden_size: int) -> int:
+        return self.latent_size or hidden_size
+
     def params(self, hidden_size: int) -> Counter[str]:
-        one = mlp_params(self.kind, hidden_size, self.expert_intermediate_size, self.expert_bias)
+        width = self.detail_width(hidden_size)
+        one = mlp_params(self.kind, width, self.expert_intermediate_size, self.expert_bias)
+        latent = linear(hidden_size, width) + linear(width, hidden_size) if self.latent_size else 0
         return Counter(
             {
                 "routed_experts": self.num_experts * one,
                 "shared_experts": self._shared(hidden_size),
                 "router": self._router(hidden_size),
+                "latent_projections": latent,
             }
         )
 
@@ -136,7 +148,11 @@ class MoE(Op):
         )
         if self.num_shared_experts and self.shared_intermediate_size:
             text += f" of size {self.shared_intermediate_size:,}"
-        return text + (" behind a sigmoid gate" if self.shared_expert_gate else "")
+        text += " behind a sigmoid gate" if self.shared_expert_gate else ""
+        if self.latent_size:
+            text += f"; the routed experts work in a {self.latent_size:,}-wide latent space"
+            text += ", projected down from and back up to the residual stream"
+        return text
 
     def callout(self, hidden_size: int) -> str:
         return f"{{{self.num_experts:,}}} experts, {{{self.experts_per_token:,}}} active per token"
@@ -175,5 +191,7 @@ class MoE(Op):
         text += f"expert size {{{self.expert_intermediate_size:,}}}"
         if self.num_shared_experts:
             text += f", {{{self.num_shared_experts:,}}} shared expert" + ("s" if self.num_shared_experts > 1 else "")
+        if self.latent_size:
+            text += f"\nrouted experts in a {{{self.latent_size:,}}}-wide latent space"
         g.info("info", text, ctx.accent)
         return g.nodes
