@@ -14,7 +14,7 @@ from docutils import nodes
 
 from . import stats
 from .diagram import compact
-from .domain import model_xref
+from .domain import llm_xref
 from .model import Architecture
 from .tables import normalization
 
@@ -179,7 +179,7 @@ def comparison_table(comparison: Comparison, only_differences: bool = False) -> 
     row = nodes.row()
     row += nodes.entry("", nodes.paragraph("", ""))
     for arch in archs:
-        row += nodes.entry("", nodes.paragraph("", "", model_xref(arch.id, arch.name)))
+        row += nodes.entry("", nodes.paragraph("", "", llm_xref(arch.id, arch.name)))
     head += row
     body = nodes.tbody()
     group += body
@@ -217,7 +217,7 @@ def summary(comparison: Comparison) -> list[nodes.paragraph]:
     paragraphs = []
     for other in others:
         para = nodes.paragraph(classes=["llmarch-compare-summary"])
-        para += model_xref(first.id, first.name)
+        para += llm_xref(first.id, first.name)
         shape = []
         if first.num_layers != other.num_layers:
             words = _depth_words(first.num_layers, other.num_layers)
@@ -229,7 +229,7 @@ def summary(comparison: Comparison) -> list[nodes.paragraph]:
             para += nodes.Text(f" is {' and '.join(shape)} than ")
         else:
             para += nodes.Text(f" has the same depth ({first.num_layers:,} blocks) and width as ")
-        para += model_xref(other.id, other.name)
+        para += llm_xref(other.id, other.name)
         sentences = _facts(first, other)
         para += nodes.Text("; " + "; ".join(sentences) + "." if sentences else ".")
         paragraphs.append(para)

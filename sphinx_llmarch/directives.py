@@ -232,7 +232,7 @@ def compare_nodes(
     """The comparison table of ``model_ids``, the summary of their main differences and,
     with ``diagrams``, their diagrams side by side with the differing boxes marked."""
     from .compare import compare, comparison_table, summary
-    from .domain import model_xref
+    from .domain import llm_xref
 
     archs = []
     for model_id in dict.fromkeys(model_ids):
@@ -250,7 +250,7 @@ def compare_nodes(
         row = nodes.container(classes=["llmarch-compare-diagrams"])
         for index, arch in enumerate(archs):
             item = nodes.container(classes=["llmarch-compare-item"])
-            item += nodes.paragraph("", "", model_xref(arch.id, arch.name), classes=["llmarch-compare-name"])
+            item += nodes.paragraph("", "", llm_xref(arch.id, arch.name), classes=["llmarch-compare-name"])
             item += diagram_node(directive, arch, {}, comparison.marked_slots(index))
             row += item
         out.append(row)

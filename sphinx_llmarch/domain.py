@@ -1,8 +1,9 @@
 """The ``llm`` domain: where each model is shown, roles that link to it, and indices.
 
 Every ``llm-arch`` directive is its model's canonical place unless it says
-``:no-index:``. The domain records those places per document, so that
-``:llm:model:`qwen3-8b``` resolves under every builder, ``objects.inv`` lets
+``:no-index:``, and ``llm-concepts`` is the place of each concept it defines.
+The domain records those places per document, so that ``:llm:model:`qwen3-8b```
+(and ``:llm:concept:`gqa```) resolves under every builder, ``objects.inv`` lets
 other projects link here through intersphinx, and Sphinx's own machinery
 (nitpicky warnings, ``any`` role, general index) works as for Python objects.
 """
@@ -44,6 +45,10 @@ def model_anchor(model_id: str) -> str:
     return nodes.make_id(f"llm-model-{model_id}")
 
 
+def concept_anchor(concept_id: str) -> str:
+    return nodes.make_id(f"llm-concept-{concept_id}")
+
+
 class ModelIndex(Index):
     """Models by family, like Python's module index."""
 
@@ -68,16 +73,32 @@ class ModelIndex(Index):
 class LLMDomain(Domain):
     name = "llm"
     label = "LLM architectures"
-    object_types = {"model": ObjType("model", "model")}  # noqa: RUF012 (Sphinx's own attribute)
-    #: ``:llm:model:`id``` shows the model's display name unless a title is given (resolve_xref).
-    roles = {"model": XRefRole(innernodeclass=nodes.inline)}  # noqa: RUF012
+    object_types = {  # noqa: RUF012 (Sphinx's own attribute)
+        "model": ObjType("model", "model"),
+        "concept": ObjType("concept", "concept"),
+    }
+    #: The roles show the model's or concept's own name unless a title is given (resolve_xref).
+    roles = {  # noqa: RUF012
+        "model": XRefRole(innernodeclass=nodes.inline),
+        "concept": XRefRole(innernodeclass=nodes.inline),
+    }
     indices = [ModelIndex]  # noqa: RUF012
-    initial_data: dict[str, Any] = {"models": {}}  # noqa: RUF012
+    initial_data: dict[str, Any] = {"models": {}, "concepts": {}}  # noqa: RUF012
     data_version = 1
 
     @property
     def models(self) -> dict[str, ModelPlace]:
         return self.data.setdefault("models", {})
+
+    @property
+    def concepts(self) -> dict[str, tuple[str, str]]:
+        """Concept id -> (docname, anchor) of the glossary that defines it."""
+        return self.data.setdefault("concepts", {})
+
+    def note_concept(self, concept_id: str, docname: str) -> str:
+        anchor = concept_anchor(concept_id)
+        self.concepts.setdefault(concept_id, (docname, anchor))
+        return anchor
 
     def note_model(self, arch: Architecture, docname: str, line: int, location: Any) -> str | None:
         """Record the canonical place of ``arch``; its anchor, or None if it already has one."""
@@ -99,8 +120,13 @@ class LLMDomain(Domain):
     def clear_doc(self, docname: str) -> None:
         for model_id in [key for key, place in self.models.items() if place.docname == docname]:
             del self.models[model_id]
+        for concept_id in [key for key, (doc, _) in self.concepts.items() if doc == docname]:
+            del self.concepts[concept_id]
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for concept_id, place in otherdata.get("concepts", {}).items():
+            if place[0] in docnames:
+                self.concepts.setdefault(concept_id, place)
         for model_id, place in otherdata.get("models", {}).items():
             if place.docname not in docnames:
                 continue
@@ -134,6 +160,8 @@ class LLMDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> nodes.reference | None:
+        if typ == "concept":
+            return self._resolve_concept(fromdocname, builder, target, node, contnode)
         found = self.find(target)
         if found is None:
             return None
@@ -141,6 +169,19 @@ class LLMDomain(Domain):
         if not node.get("refexplicit"):
             contnode = nodes.inline(place.name, place.name, classes=["xref", "llm", "llm-model"])
         return make_refnode(builder, fromdocname, place.docname, place.anchor, contnode, place.name)
+
+    def _resolve_concept(
+        self, fromdocname: str, builder: Builder, target: str, node: pending_xref, contnode: nodes.Element
+    ) -> nodes.reference | None:
+        from .concepts import find
+
+        concept = find(target)
+        if concept is None or concept.id not in self.concepts:
+            return None
+        docname, anchor = self.concepts[concept.id]
+        if not node.get("refexplicit"):
+            contnode = nodes.inline(concept.title, concept.title, classes=["xref", "llm", "llm-concept"])
+        return make_refnode(builder, fromdocname, docname, anchor, contnode, concept.title)
 
     def resolve_any_xref(
         self,
@@ -151,25 +192,35 @@ class LLMDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> list[tuple[str, nodes.reference]]:
-        ref = self.resolve_xref(env, fromdocname, builder, "model", target, node, contnode)
-        return [("llm:model", ref)] if ref is not None else []
+        found = []
+        for role in ("model", "concept"):
+            ref = self.resolve_xref(env, fromdocname, builder, role, target, node, contnode)
+            if ref is not None:
+                found.append((f"llm:{role}", ref))
+        return found
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        from .concepts import glossary
+
         for model_id, place in self.models.items():
             yield model_id, place.name, "model", place.docname, place.anchor, 1
+        for concept_id, (docname, anchor) in self.concepts.items():
+            concept = glossary().get(concept_id)
+            yield concept_id, concept.title if concept else concept_id, "concept", docname, anchor, 1
 
     def get_full_qualified_name(self, node: nodes.Element) -> str | None:
         return node.get("reftarget")
 
 
-def model_xref(model_id: str, title: str) -> nodes.Node:
-    """A link to a model's canonical place, resolved when the page is written (so it is
-    right under every builder); plain text if the model is shown nowhere."""
+def llm_xref(target: str, title: str, kind: str = "model") -> nodes.Node:
+    """A link to a model's canonical place (or a concept's, with ``kind="concept"``),
+    resolved when the page is written, so it is right under every builder; plain text
+    if no page shows it."""
     from sphinx.addnodes import pending_xref
 
-    ref = pending_xref("", refdomain="llm", reftype="model", reftarget=model_id, refexplicit=True)
+    ref = pending_xref("", refdomain="llm", reftype=kind, reftarget=target, refexplicit=True)
     ref["llmarch_optional"] = True
-    ref += nodes.inline(title, title, classes=["xref", "llm", "llm-model"])
+    ref += nodes.inline(title, title, classes=["xref", "llm", f"llm-{kind}"])
     return ref
 
 

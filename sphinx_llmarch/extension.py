@@ -9,6 +9,7 @@ from .config import add_config_values
 from .directives import LLMArchCompareDirective, LLMArchDirective
 from .domain import LLMDomain, optional_reference
 from .epub import fix_epub_manifest
+from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_zoom_script, llmarch_diagram
 from .runtime import copy_static, finish, on_builder_inited
 
@@ -26,6 +27,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_node(llmarch_diagram, **VISITORS)
     app.add_directive("llm-arch", LLMArchDirective)
     app.add_directive("llm-arch-compare", LLMArchCompareDirective)
+    app.add_directive("llm-concepts", LLMConceptsDirective)
     app.add_domain(LLMDomain)
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)

@@ -205,6 +205,19 @@ def cache_rows(arch: Architecture, context: int) -> list[Row]:
     return rows
 
 
+def concept_links(arch: Architecture) -> nodes.paragraph:
+    """The glossary's concepts this model uses, each a link to its definition (plain
+    text when no page shows the glossary)."""
+    from .concepts import concepts_of, glossary
+    from .domain import llm_xref
+
+    para = nodes.paragraph()
+    for index, key in enumerate(concepts_of(arch)):
+        para += [nodes.Text(" · ")] if index else []
+        para += llm_xref(key, glossary()[key].title, "concept")
+    return para
+
+
 def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.Node]]:
     """The rows of a model's fact sheet, computed from the spec."""
     rows: list[Row] = [("Model", arch.name)]
@@ -241,6 +254,7 @@ def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.
         )
     rows.append(("Normalization", normalization(arch)))
     rows += cache_rows(arch, kv_context or arch.context_length)
+    rows.append(("Concepts", concept_links(arch)))
     cells: list[tuple[str, nodes.Node]] = [(k, _text(v) if isinstance(v, str) else v) for k, v in rows]
     if arch.official.note:
         cells.append(("Note on the official figure", _text(arch.official.note)))

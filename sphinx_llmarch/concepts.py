@@ -1,0 +1,146 @@
+"""The bundled glossary (``concepts.toml``) and which concepts each model uses.
+
+The glossary is data, written for this project with each concept's primary
+reference. Which models use a concept is not written anywhere: it is read off
+the specs, so a new model appears under its concepts without an edit here.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .model import Architecture
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+GLOSSARY = Path(__file__).with_name("concepts.toml")
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    title: str
+    section: str
+    aliases: tuple[str, ...]
+    summary: str
+    reference: str
+    reference_title: str
+    related: tuple[str, ...]
+
+
+@cache
+def glossary() -> dict[str, Concept]:
+    """Every concept by id, in the file's order (sections in reading order)."""
+    data = tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))
+    return {
+        key: Concept(
+            key,
+            entry["title"],
+            entry["section"],
+            tuple(entry.get("aliases", ())),
+            " ".join(entry["summary"].split()),
+            entry["reference"],
+            entry["reference_title"],
+            tuple(entry.get("related", ())),
+        )
+        for key, entry in data.items()
+    }
+
+
+def find(name: str) -> Concept | None:
+    """A concept by id, alias or title, ignoring case."""
+    wanted = name.strip().lower()
+    for concept in glossary().values():
+        if wanted == concept.id or wanted in concept.aliases or wanted == concept.title.lower():
+            return concept
+    return None
+
+
+_MIXERS = {
+    "gated_deltanet": ("gated-deltanet", "linear-attention"),
+    "kda": ("kda", "linear-attention"),
+    "lightning": ("lightning-attention", "linear-attention"),
+    "mamba2": ("mamba2",),
+    "short_conv": ("short-convolution",),
+    "mlstm": ("mlstm",),
+}
+_FFN = {"swiglu": "swiglu", "geglu": "geglu", "gelu": "gelu", "relu2": "squared-relu"}
+_PLACEMENT = {"pre": "pre-norm", "post": "post-norm", "sandwich": "sandwich-norm"}
+
+
+def _positions(op: object) -> set[str]:
+    position, rope = getattr(op, "position", "rope"), getattr(op, "rope", None)
+    if position == "nope":
+        return {"nope"}
+    if position in ("absolute", "learned"):
+        return {"learned-positions"}
+    if rope is None:
+        return set()
+    found = {"partial-rope" if rope.fraction < 1 else "rope"}
+    if rope.scaling and "yarn" in rope.scaling.lower():
+        found.add("yarn")
+    return found
+
+
+def _op_concepts(op: object) -> set[str]:
+    """The concepts one op embodies."""
+    kind = getattr(op, "type", "")
+    found: set[str] = set()
+    if kind == "attention":
+        found.add(op.kind)  # type: ignore[attr-defined]
+        flags = {
+            "sliding-window-attention": op.sliding_window,  # type: ignore[attr-defined]
+            "chunked-attention": op.chunk_size,  # type: ignore[attr-defined]
+            "gated-attention": op.output_gate != "none",  # type: ignore[attr-defined]
+            "attention-sinks": op.sinks,  # type: ignore[attr-defined]
+            "kv-sharing": op.kv_shared,  # type: ignore[attr-defined]
+            "qk-norm": op.qk_norm != "none",  # type: ignore[attr-defined]
+        }
+        found |= {name for name, on in flags.items() if on} | _positions(op)
+    elif kind == "mla":
+        found |= {"mla", *_positions(op)}
+        if op.index_heads:  # type: ignore[attr-defined]
+            found.add("sparse-attention-dsa")
+    elif kind in _MIXERS:
+        found.update(_MIXERS[kind])
+    elif kind == "mlp":
+        found.add(_FFN.get(op.kind, ""))  # type: ignore[attr-defined]
+    elif kind == "moe":
+        found |= {"moe", _FFN.get(op.kind, "")}  # type: ignore[attr-defined]
+        if op.num_shared_experts:  # type: ignore[attr-defined]
+            found.add("shared-expert")
+    return found - {""}
+
+
+def concepts_of(arch: Architecture) -> list[str]:
+    """Ids of the glossary's concepts this model uses, in glossary order."""
+    found: set[str] = {arch.norm.kind}
+    for kind, _ in arch.kind_counts():
+        for sub in kind.sublayers:
+            found |= _op_concepts(sub.op)
+            found.add(_PLACEMENT.get(sub.norm, ""))
+            found.add("parallel-block" if sub.parallel else "")
+    types = {kind.key: {op.type for op in kind.ops} for kind, _ in arch.kind_counts()}
+    dense = {key for key, ops in types.items() if "mlp" in ops and "moe" not in ops}
+    schedule = arch.schedule
+    if schedule.prefix and schedule.cycle and set(schedule.prefix) <= dense and not set(schedule.cycle) & dense:
+        found.add("dense-prefix")  # dense layers first, then only MoE layers (DeepSeek V3)
+    if any(op.kv_values_per_token() for kind, _ in arch.kind_counts() for op in kind.ops):
+        found.add("kv-cache")
+    if arch.embeddings.learned_positions:
+        found.add("learned-positions")
+    flags = {
+        "mtp": arch.mtp,
+        "tied-embeddings": arch.embeddings.tied,
+        "per-layer-embeddings": arch.embeddings.per_layer_width,
+        "vision-encoder": arch.vision,
+        "projector": arch.vision,
+    }
+    found |= {name for name, on in flags.items() if on}
+    return [key for key in glossary() if key in found]

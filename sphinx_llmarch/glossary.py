@@ -1,0 +1,110 @@
+"""``.. llm-concepts::``: the bundled glossary, or part of it, with the models that use
+each concept (read off the specs, each a link to the model's place)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx import addnodes
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import OptionSpec
+
+from .images import note_use
+from .runtime import state
+from .warnings import warn
+
+
+def names_option(argument: str | None) -> tuple[str, ...]:
+    """Comma-separated names (concept ids, aliases or section titles)."""
+    names = tuple(part.strip() for part in (argument or "").split(",") if part.strip())
+    if not names:
+        raise ValueError("give one or more names, separated by commas")
+    return names
+
+
+class LLMConceptsDirective(SphinxDirective):
+    """The glossary of architecture concepts; ``:concepts:`` or ``:sections:`` pick a part."""
+
+    has_content = False
+    option_spec: ClassVar[OptionSpec] = {
+        "concepts": names_option,
+        "sections": names_option,
+        "class": directives.class_option,
+    }
+
+    def _chosen(self) -> list[str]:
+        from .concepts import find, glossary
+
+        every = glossary()
+        chosen = list(every)
+        if "sections" in self.options:
+            wanted = {name.lower() for name in self.options["sections"]}
+            known = {concept.section.lower() for concept in every.values()}
+            for name in sorted(wanted - known):
+                sections = ", ".join(dict.fromkeys(concept.section for concept in every.values()))
+                warn(
+                    f"llm-concepts: no section {name!r} (sections: {sections})", "config", location=self.get_location()
+                )
+            chosen = [key for key in chosen if every[key].section.lower() in wanted]
+        if "concepts" in self.options:
+            picked = []
+            for name in self.options["concepts"]:
+                concept = find(name)
+                if concept is None:
+                    warn(f"llm-concepts: unknown concept {name!r}", "config", location=self.get_location())
+                elif concept.id not in picked:
+                    picked.append(concept.id)
+            chosen = [key for key in picked if key in chosen]
+        return chosen
+
+    def run(self) -> list[nodes.Node]:
+        from .concepts import GLOSSARY, concepts_of, glossary
+        from .domain import LLMDomain, llm_xref
+
+        note_use(self.env)  # re-read when the set of models changes
+        self.env.note_dependency(str(GLOSSARY))
+        users: dict[str, list[tuple[str, str]]] = {}
+        for arch in state(self.env).registry:
+            for file in arch.files:  # a spec edit can change which concepts a model uses
+                self.env.note_dependency(file)
+            for concept_id in concepts_of(arch):
+                users.setdefault(concept_id, []).append((arch.name, arch.id))
+        domain = self.env.get_domain("llm")
+        assert isinstance(domain, LLMDomain)
+        container = nodes.container(classes=["llmarch-concepts", *self.options.get("class", [])])
+        every = glossary()
+        section = None
+        entries: list[tuple[str, str, str, str, None]] = []
+        for key in self._chosen():
+            concept = every[key]
+            if concept.section != section:
+                section = concept.section
+                container += nodes.rubric(section, section)
+                listing = nodes.definition_list(classes=["llmarch-glossary"])
+                container += listing
+            anchor = domain.note_concept(key, self.env.docname)
+            entries.append(("single", f"{concept.title} (LLM concept)", anchor, "", None))
+            term = nodes.term(concept.title, concept.title, ids=[anchor])
+            body = nodes.definition()
+            body += nodes.paragraph(concept.summary, concept.summary)
+            reference = nodes.paragraph("", "Reference: ")
+            reference += nodes.reference("", concept.reference_title, refuri=concept.reference)
+            body += reference
+            if concept.related:
+                related = nodes.paragraph("", "Related: ")
+                for index, other in enumerate(concept.related):
+                    related += [nodes.Text(", ")] if index else []
+                    related += llm_xref(other, every[other].title, "concept")
+                body += related
+            models = sorted(users.get(key, []), key=lambda pair: pair[0].lower())
+            used = nodes.paragraph(
+                "", f"Used by {len(models)} of the models: " if models else "Used by none of the models."
+            )
+            for index, (name, model_id) in enumerate(models):
+                used += [nodes.Text(", ")] if index else []
+                used += llm_xref(model_id, name)
+            body += used
+            listing += nodes.definition_list_item("", term, body)
+        return [addnodes.index(entries=entries), container]

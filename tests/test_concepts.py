@@ -1,0 +1,76 @@
+"""The bundled glossary, which concepts each model uses, ``llm-concepts`` and ``:llm:concept:``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.inventory import InventoryFile
+
+from sphinx_llmarch.concepts import concepts_of, find, glossary
+from sphinx_llmarch.registry import bundled_registry
+
+from .conftest import project
+from .test_compare import broken_links
+
+REGISTRY = bundled_registry()
+
+
+def test_glossary_is_complete_and_sourced() -> None:
+    concepts = glossary()
+    assert len(concepts) >= 40
+    for concept in concepts.values():
+        assert concept.reference.startswith("https://"), concept.id
+        assert 2 <= concept.summary.count(". ") + 1 <= 8, concept.id
+        assert set(concept.related) <= set(concepts), concept.id
+    used = {key for arch in REGISTRY for key in concepts_of(arch)}
+    assert used <= set(concepts)
+    assert {"gqa", "mla", "moe", "rmsnorm", "swiglu", "rope", "mtp"} <= used
+
+
+def test_concepts_are_found_by_id_alias_or_title() -> None:
+    gqa = find("gqa")
+    assert gqa is not None and find("Grouped-query attention") is gqa and find(gqa.title.upper()) is gqa
+    assert find("no-such-idea") is None
+
+
+@pytest.mark.parametrize(
+    ("model_id", "present", "absent"),
+    [
+        ("gpt-2-xl", {"mha", "learned-positions", "layernorm", "gelu", "tied-embeddings"}, {"rope", "gqa"}),
+        ("deepseek-v3", {"mla", "moe", "shared-expert", "dense-prefix", "mtp", "yarn"}, {"gqa", "qk-norm"}),
+        ("qwen3-next-80b-a3b", {"gated-deltanet", "linear-attention", "gated-attention", "partial-rope"}, {"mla"}),
+        ("llama-4-maverick", {"chunked-attention", "nope", "vision-encoder", "projector"}, {"dense-prefix"}),
+        ("nemotron-3-nano-30b-a3b", {"mamba2", "squared-relu", "moe"}, {"dense-prefix", "rope"}),
+        ("command-a", {"parallel-block", "sliding-window-attention"}, {"moe"}),
+        ("glm-5", {"sparse-attention-dsa", "mla"}, set()),
+    ],
+)
+def test_concepts_of_a_model_are_read_off_its_spec(model_id: str, present: set[str], absent: set[str]) -> None:
+    found = set(concepts_of(REGISTRY.get(model_id)))
+    assert present <= found and not absent & found
+
+
+def test_glossary_page_roles_and_inventory(make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path) -> None:
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "concepts"), confoverrides={"llmarch_dot": "no-dot"})
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "Traceback" not in warnings
+    assert re.search(r"glossary\.rst:\d+: WARNING: llm-concepts: unknown concept 'not-a-concept'", warnings)
+    assert re.search(r"index\.rst:\d+: WARNING: llm:concept reference target not found: no-such-idea", warnings)
+    out = Path(app.outdir)
+    page = (out / "glossary.html").read_text(encoding="utf-8")
+    assert 'id="llm-concept-gqa"' in page and 'id="llm-concept-rmsnorm"' in page
+    assert 'id="llm-concept-rope"' not in page, ":sections: keeps the chosen sections only"
+    assert 'id="llm-concept-swiglu"' in page and "arxiv.org/abs/2002.05202" in page
+    assert re.search(r"Used by \d+ of the models: .*Qwen3 8B", page)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="glossary.html#llm-concept-gqa"') >= 3, "two roles and the fact sheet's Concepts row"
+    assert ">the latent kind<" in index
+    assert broken_links(out) == []
+    with (out / "objects.inv").open("rb") as stream:
+        inventory = InventoryFile.load(stream, "https://x/", lambda base, uri: base + uri)
+    entries = inventory.data if hasattr(inventory, "data") else inventory
+    assert "gqa" in entries["llm:concept"] and "qwen3-8b" in entries["llm:model"]
