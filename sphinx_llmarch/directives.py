@@ -118,7 +118,12 @@ class LLMArchDirective(SphinxDirective):
                 # diagram appears without the author having to touch the page.
                 self.env.note_reread()
             links = diagram_links(arch, prefix, [label for label, _ in rows]) if rows else {}
-            container += self._figure(arch, links)
+            figure = self._figure(arch, links)
+            container += figure
+            if index:  # the canonical place's diagram is the model's thumbnail in gallery grids
+                self.env.get_domain("llm").note_diagram(  # type: ignore[attr-defined]
+                    arch.id, self.env.docname, next(figure.findall(llmarch_diagram))["key"]
+                )
         if "facts" in show:
             table = fact_sheet(rows, prefix)
             if "diagram" not in show and ("caption" in self.options or "name" in self.options):

@@ -39,6 +39,8 @@ class ModelPlace(NamedTuple):
     aliases: tuple[str, ...]
     #: Source line of the directive, for the duplicate warning.
     line: int
+    #: Render key of the diagram shown there ("" for none): gallery cards reuse the image.
+    diagram: str = ""
 
 
 def model_anchor(model_id: str) -> str:
@@ -116,6 +118,12 @@ class LLMDomain(Domain):
         )
         self.models[arch.id] = place
         return place.anchor
+
+    def note_diagram(self, model_id: str, docname: str, key: str) -> None:
+        """The diagram of a model's canonical place, for thumbnails elsewhere."""
+        place = self.models.get(model_id)
+        if place is not None and place.docname == docname and not place.diagram:
+            self.models[model_id] = place._replace(diagram=key)
 
     def clear_doc(self, docname: str) -> None:
         for model_id in [key for key, place in self.models.items() if place.docname == docname]:
@@ -212,15 +220,15 @@ class LLMDomain(Domain):
         return node.get("reftarget")
 
 
-def llm_xref(target: str, title: str, kind: str = "model") -> nodes.Node:
+def llm_xref(target: str, title: str, kind: str = "model", content: nodes.Node | None = None) -> nodes.Node:
     """A link to a model's canonical place (or a concept's, with ``kind="concept"``),
     resolved when the page is written, so it is right under every builder; plain text
-    if no page shows it."""
+    (or ``content`` unlinked) if no page shows it."""
     from sphinx.addnodes import pending_xref
 
     ref = pending_xref("", refdomain="llm", reftype=kind, reftarget=target, refexplicit=True)
     ref["llmarch_optional"] = True
-    ref += nodes.inline(title, title, classes=["xref", "llm", f"llm-{kind}"])
+    ref += content if content is not None else nodes.inline(title, title, classes=["xref", "llm", f"llm-{kind}"])
     return ref
 
 

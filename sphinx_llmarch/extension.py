@@ -10,8 +10,9 @@ from .directives import LLMArchCompareDirective, LLMArchDirective
 from .domain import LLMDomain, optional_reference
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
-from .nodes import VISITORS, add_zoom_script, llmarch_diagram
+from .nodes import VISITORS, add_page_script, llmarch_diagram
 from .runtime import copy_static, finish, on_builder_inited
+from .views import THUMBNAIL_VISITORS, LLMArchGalleryDirective, LLMArchTableDirective, llmarch_thumbnail
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -28,11 +29,14 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_directive("llm-arch", LLMArchDirective)
     app.add_directive("llm-arch-compare", LLMArchCompareDirective)
     app.add_directive("llm-concepts", LLMConceptsDirective)
+    app.add_directive("llm-arch-gallery", LLMArchGalleryDirective)
+    app.add_directive("llm-arch-table", LLMArchTableDirective)
+    app.add_node(llmarch_thumbnail, **THUMBNAIL_VISITORS)
     app.add_domain(LLMDomain)
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", copy_static)
-    app.connect("html-page-context", add_zoom_script)
+    app.connect("html-page-context", add_page_script)
     app.connect("env-purge-doc", images.purge_doc)
     app.connect("env-merge-info", images.merge_info)
     app.connect("env-get-outdated", images.outdated_by_catalog)

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import stats
-from .diagram import compact
 from .files import write_if_changed
 from .model import Architecture
 
@@ -27,7 +26,7 @@ def model_page(arch: Architecture) -> str:
     return "\n".join(lines)
 
 
-def _attention_cell(arch: Architecture) -> str:
+def attention_cell(arch: Architecture) -> str:
     """``GQA 32/8`` (query/KV heads); MLA shares one latent, so just its heads;
     hybrids name their other mixers too: ``Gated DeltaNet + GQA 16/2``."""
     cells = []
@@ -45,7 +44,7 @@ def _attention_cell(arch: Architecture) -> str:
     return " + ".join(dict.fromkeys(cells))
 
 
-def _cache_cell(arch: Architecture) -> str:
+def cache_cell(arch: Architecture) -> str:
     """Bytes per token, and the constant state of linear and recurrent layers beside it."""
     per_token, state = stats.kv_cache_bytes_per_token(arch), stats.state_bytes(arch)
     text = stats.human_bytes(per_token) if per_token else "none"
@@ -65,31 +64,6 @@ def by_family(models: Iterable[Architecture]) -> list[tuple[str, list[Architectu
     for members in families.values():  # same day: smallest first
         members.sort(key=lambda arch: (released(arch), stats.params(arch).total))
     return sorted(families.items(), key=lambda item: (released(item[1][0]), item[0]))
-
-
-def overview_table(models: Iterable[Architecture]) -> str:
-    """A list-table comparing every model, newest last."""
-    header = ["Model", "Released", "Params", "Active", "Layers", "Attention", "Context", "KV cache / token"]
-    rows = []
-    for arch in models:
-        p = stats.params(arch)
-        rows.append(
-            [
-                f":doc:`{arch.name} <{arch.id}>`",
-                arch.released.isoformat() if arch.released else "",
-                stats.human(p.total),
-                stats.human(p.active) if arch.is_moe else "all",
-                f"{arch.num_layers}",
-                _attention_cell(arch),
-                compact(arch.context_length),
-                _cache_cell(arch),
-            ]
-        )
-    out = [".. list-table::", "   :header-rows: 1", "   :class: llmarch-overview", ""]
-    for row in [header, *rows]:
-        out.append(f"   * - {row[0]}")
-        out += [f"     - {cell}" for cell in row[1:]]
-    return "\n".join(out) + "\n"
 
 
 def write_gallery(directory: Path, models: Iterable[Architecture]) -> None:
@@ -112,7 +86,9 @@ def write_gallery(directory: Path, models: Iterable[Architecture]) -> None:
     ]
     for family, members in families:
         organizations = ", ".join(dict.fromkeys(arch.organization for arch in members if arch.organization))
-        index += [_title(family, "-"), *([organizations, ""] if organizations else []), overview_table(members)]
+        quoted = family.replace("\\", "").replace('"', "")
+        index += [_title(family, "-"), *([organizations, ""] if organizations else [])]
+        index += [".. llm-arch-table::", f'   :filter: family == "{quoted}"', ""]
     index += [
         ".. toctree::",
         "   :maxdepth: 1",

@@ -90,9 +90,16 @@ def show_summary(self: nodes.NodeVisitor, node: llmarch_diagram) -> None:
     (always for text, man and texinfo; for latex when there is no image)."""
 
 
-def add_zoom_script(app: object, pagename: str, templatename: str, context: dict[str, object], doctree: object) -> None:
-    """The zoom script, on the pages that show a diagram only."""
-    if isinstance(doctree, nodes.Node) and next(doctree.findall(llmarch_diagram), None) is not None:
+def _needs_script(node: nodes.Node) -> bool:
+    if isinstance(node, llmarch_diagram):
+        return True
+    return isinstance(node, nodes.Element) and bool({"llmarch-grid", "llmarch-sortable"} & set(node["classes"]))
+
+
+def add_page_script(app: object, pagename: str, templatename: str, context: dict[str, object], doctree: object) -> None:
+    """The script (zoom, grid search and chips, sortable tables), on the pages that
+    need it only."""
+    if isinstance(doctree, nodes.Node) and next(doctree.findall(_needs_script), None) is not None:
         app.add_js_file("llmarch.js", loading_method="defer")  # type: ignore[attr-defined]
 
 

@@ -1,5 +1,6 @@
-/* sphinx-llmarch: open a diagram full size, with zoom (wheel, +/-) and pan (drag).
-   Loaded only on pages that show a diagram; no dependencies, nothing fetched. */
+/* sphinx-llmarch: open a diagram full size, with zoom (wheel, +/-) and pan (drag);
+   a search box and filter chips for model grids; sortable model tables.
+   Loaded only on pages that need it; no dependencies, nothing fetched. */
 (function () {
   "use strict";
 
@@ -119,6 +120,107 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
-  else setup();
+  // -- model grids: search box and chips --------------------------------------------
+
+  var CHIPS = [
+    ["decoder", [["dense", "Dense"], ["moe", "MoE"]]],
+    ["mixing", [["attention", "Attention"], ["hybrid", "Hybrid"], ["attention-free", "Attention-free"]]],
+  ];
+
+  function setupGrid(grid) {
+    var cards = Array.prototype.slice.call(grid.querySelectorAll(".llmarch-card"));
+    var bar = document.createElement("div");
+    bar.className = "llmarch-grid-controls";
+    var search = document.createElement("input");
+    search.type = "search";
+    search.placeholder = "Search " + cards.length + " models";
+    search.setAttribute("aria-label", "Search the models");
+    bar.appendChild(search);
+    var active = {};
+    CHIPS.forEach(function (group) {
+      active[group[0]] = {};
+      group[1].forEach(function (chip) {
+        var cls = "llmarch-" + group[0] + "-" + chip[0];
+        if (!grid.querySelector("." + cls)) return; // offer only what this grid holds
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "llmarch-chip";
+        b.textContent = chip[1];
+        b.setAttribute("aria-pressed", "false");
+        b.addEventListener("click", function () {
+          var on = !active[group[0]][cls];
+          active[group[0]][cls] = on;
+          b.setAttribute("aria-pressed", on ? "true" : "false");
+          apply();
+        });
+        bar.appendChild(b);
+      });
+    });
+    var count = document.createElement("span");
+    count.className = "llmarch-grid-count";
+    count.setAttribute("aria-live", "polite");
+    bar.appendChild(count);
+    function apply() {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      cards.forEach(function (card) {
+        var text = card.textContent.toLowerCase();
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        Object.keys(active).forEach(function (group) {
+          var wanted = Object.keys(active[group]).filter(function (c) { return active[group][c]; });
+          if (wanted.length && !wanted.some(function (c) { return card.classList.contains(c); })) ok = false;
+        });
+        card.hidden = !ok;
+        if (ok) shown++;
+      });
+      count.textContent = shown + " of " + cards.length + " shown";
+    }
+    search.addEventListener("input", apply);
+    grid.parentNode.insertBefore(bar, grid);
+    apply();
+  }
+
+  // -- model tables: click a column header to sort ------------------------------------
+
+  var UNITS = { K: 1e3, M: 1e6, B: 1e9, T: 1e12, k: 1024, KiB: 1024, MiB: 1048576, GiB: 1073741824 };
+
+  function sortValue(text) {
+    var t = text.trim();
+    var m = t.match(/^([\d.,]+)\s*(KiB|MiB|GiB|[KMBTk])?\b/);
+    if (m) return parseFloat(m[1].replace(/,/g, "")) * (UNITS[m[2]] || 1);
+    return t.toLowerCase();
+  }
+
+  function setupTable(table) {
+    var headers = table.querySelectorAll("thead th");
+    var body = table.querySelector("tbody");
+    headers.forEach(function (th, column) {
+      th.classList.add("llmarch-sort");
+      th.tabIndex = 0;
+      th.setAttribute("aria-sort", "none");
+      function sort() {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        headers.forEach(function (other) { other.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = sortValue(a.cells[column].textContent), y = sortValue(b.cells[column].textContent);
+          var order = typeof x === typeof y ? (x < y ? -1 : x > y ? 1 : 0) : (typeof x === "number" ? -1 : 1);
+          return up ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (event) { if (event.key === "Enter") sort(); });
+    });
+  }
+
+  function setupAll() {
+    setup();
+    document.querySelectorAll(".llmarch-grid").forEach(setupGrid);
+    document.querySelectorAll("table.llmarch-sortable").forEach(setupTable);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setupAll);
+  else setupAll();
 })();

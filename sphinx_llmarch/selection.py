@@ -1,0 +1,257 @@
+"""Which models a gallery grid or table shows: a small filter language, sorting, a limit.
+
+    decoder == "moe" and released >= 2025-01-01
+    attention in ("mla", "gqa") and not family == "Qwen3"
+    params >= 100B or concepts == "mtp"
+
+Fields are the keys of :func:`record`. Strings compare without regard to case;
+numbers may carry K, M, B or T; dates are written YYYY-MM-DD. A field that holds
+several values (``attention``, ``concepts``) matches ``==`` when any of them does,
+and ``in (...)`` when any of them is listed. A malformed expression raises
+:class:`FilterError` with the position where reading it failed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Architecture
+
+
+class FilterError(ValueError):
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+def record(arch: Architecture) -> dict[str, Any]:
+    """What an expression can ask about one model."""
+    from . import stats
+    from .concepts import concepts_of
+
+    p = stats.params(arch)
+    mixers = set()
+    for kind, _ in arch.kind_counts():
+        for op in kind.ops:
+            if op.type == "attention":
+                mixers.add(op.kind)  # type: ignore[attr-defined]
+                mixers |= {"sliding"} if op.sliding_window else set()  # type: ignore[attr-defined]
+                mixers |= {"chunked"} if op.chunk_size else set()  # type: ignore[attr-defined]
+            elif op.role == "token":
+                mixers.add({"gated_deltanet": "linear", "kda": "linear", "lightning": "linear"}.get(op.type, op.type))
+    attends = mixers & {"mha", "gqa", "mqa", "mla"}
+    return {
+        "id": arch.id,
+        "name": arch.name,
+        "family": arch.family,
+        "organization": arch.organization,
+        "license": arch.license or "",
+        "decoder": "moe" if arch.is_moe else "dense",
+        "mixing": "attention"
+        if mixers <= attends | {"sliding", "chunked"}
+        else "hybrid"
+        if attends
+        else "attention-free",
+        "attention": frozenset(mixers),
+        "concepts": frozenset(concepts_of(arch)),
+        "released": arch.released or datetime.date.min,
+        "params": p.total,
+        "active": p.active,
+        "layers": arch.num_layers,
+        "hidden_size": arch.hidden_size,
+        "context": arch.context_length,
+        "vocab": arch.vocab_size,
+        "kv_cache": stats.kv_cache_bytes_per_token(arch),
+    }
+
+
+#: The keys of :func:`record`, in the order the error message lists them.
+FIELDS = (
+    *("id", "name", "family", "organization", "license", "decoder", "mixing", "attention", "concepts"),
+    *("released", "params", "active", "layers", "hidden_size", "context", "vocab", "kv_cache"),
+)
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<date>\d{4}-\d{2}-\d{2})
+    | (?P<number>\d+(?:\.\d+)?)(?P<unit>[KMBT]?)(?![\w.])
+    | (?P<string>"[^"]*"|'[^']*')
+    | (?P<op>==|!=|<=|>=|<|>|\(|\)|,)
+    | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
+    )""",
+    re.VERBOSE,
+)
+_UNITS = {"": 1, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+@dataclass
+class _Token:
+    kind: str
+    value: Any
+    position: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    out, at = [], 0
+    while text[at:].strip():
+        match = _TOKEN.match(text, at)
+        if match is None:
+            start = at + len(text[at:]) - len(text[at:].lstrip())
+            raise FilterError(f"cannot read {text[start : start + 12]!r}", start)
+        start = match.start(match.lastgroup or 0)
+        if match.group("date"):
+            try:
+                out.append(_Token("value", datetime.date.fromisoformat(match.group("date")), start))
+            except ValueError:
+                raise FilterError(f"{match.group('date')} is not a date", start) from None
+        elif match.group("number"):
+            out.append(_Token("value", float(match.group("number")) * _UNITS[match.group("unit")], start))
+        elif match.group("string"):
+            out.append(_Token("value", match.group("string")[1:-1], start))
+        elif match.group("op"):
+            out.append(_Token("op", match.group("op"), start))
+        else:
+            word = match.group("word")
+            out.append(_Token("keyword" if word in ("and", "or", "not", "in") else "field", word, start))
+        at = match.end()
+    out.append(_Token("end", None, len(text)))
+    return out
+
+
+Predicate = Callable[[dict[str, Any]], bool]
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _fold(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+class _Parser:
+    """expr := and ("or" and)*; and := not ("and" not)*; not := "not" not | "(" expr ")" | test;
+    test := field op value | field "in" "(" value ("," value)* ")"."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens, self.at = _tokens(text), 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.at]
+
+    def take(self, kind: str, value: Any = None) -> _Token:
+        token = self.peek()
+        if token.kind != kind or (value is not None and token.value != value):
+            wanted = repr(value) if value is not None else {"field": "a field name", "value": "a value"}.get(kind, kind)
+            found = "the end" if token.kind == "end" else repr(token.value)
+            raise FilterError(f"expected {wanted}, found {found}", token.position)
+        self.at += 1
+        return token
+
+    def parse(self) -> Predicate:
+        predicate = self.expression()
+        self.take("end")
+        return predicate
+
+    def expression(self) -> Predicate:
+        parts = [self.conjunction()]
+        while self.peek().value == "or" and self.peek().kind == "keyword":
+            self.at += 1
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else lambda r: any(p(r) for p in parts)
+
+    def conjunction(self) -> Predicate:
+        parts = [self.negation()]
+        while self.peek().value == "and" and self.peek().kind == "keyword":
+            self.at += 1
+            parts.append(self.negation())
+        return parts[0] if len(parts) == 1 else lambda r: all(p(r) for p in parts)
+
+    def negation(self) -> Predicate:
+        token = self.peek()
+        if token.kind == "keyword" and token.value == "not":
+            self.at += 1
+            inner = self.negation()
+            return lambda r: not inner(r)
+        if token.kind == "op" and token.value == "(":
+            self.at += 1
+            inner = self.expression()
+            self.take("op", ")")
+            return inner
+        return self.test()
+
+    def test(self) -> Predicate:
+        field = self.take("field")
+        if field.value not in FIELDS:
+            close = difflib.get_close_matches(field.value, FIELDS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"fields: {', '.join(FIELDS)}"
+            raise FilterError(f"unknown field {field.value!r} ({hint})", field.position)
+        name = field.value
+        if self.peek().kind == "keyword" and self.peek().value == "in":
+            self.at += 1
+            self.take("op", "(")
+            values = [_fold(self.take("value").value)]
+            while self.peek().value == ",":
+                self.at += 1
+                values.append(_fold(self.take("value").value))
+            self.take("op", ")")
+            return lambda r: _matches(r[name], lambda v: v in values)
+        op = self.peek()
+        if op.kind != "op" or op.value not in _COMPARE:
+            raise FilterError(f"expected a comparison (== != < <= > >= in) after {name}", op.position)
+        self.at += 1
+        value = self.take("value")
+        compare, wanted = _COMPARE[op.value], _fold(value.value)
+        if name == "released" and not isinstance(wanted, datetime.date):
+            raise FilterError("released compares with a date, YYYY-MM-DD", value.position)
+        if name in _NUMBERS and not isinstance(wanted, float):
+            raise FilterError(f"{name} compares with a number", value.position)
+        return lambda r: _matches(r[name], lambda v: compare(v, wanted))
+
+
+_NUMBERS = {"params", "active", "layers", "hidden_size", "context", "vocab", "kv_cache"}
+
+
+def _matches(value: Any, test: Callable[[Any], bool]) -> bool:
+    if isinstance(value, frozenset):
+        return any(test(_fold(v)) for v in value)
+    return test(_fold(value))
+
+
+def compile_filter(text: str) -> Predicate:
+    """The predicate an expression describes; :class:`FilterError` if it is malformed."""
+    return _Parser(text).parse()
+
+
+SORTS = ("date", "params", "active", "name", "layers", "context")
+
+
+def sort_option(argument: str | None) -> str:
+    """``date``, ``params``, ``name``, ... with ``-`` in front for descending order."""
+    value = (argument or "").strip()
+    if value.lstrip("-") not in SORTS:
+        raise ValueError(f"give one of {', '.join(SORTS)}, with - in front for descending order")
+    return value
+
+
+def select(
+    models: Iterable[Architecture], expression: str = "", sort: str = "date", limit: int = 0
+) -> list[Architecture]:
+    """The models an expression keeps, sorted, at most ``limit`` (0: all)."""
+    predicate = compile_filter(expression) if expression.strip() else None
+    rows = [(arch, record(arch)) for arch in models]
+    kept = [(arch, r) for arch, r in rows if predicate is None or predicate(r)]
+    key = {"date": "released"}.get(sort.lstrip("-"), sort.lstrip("-"))
+    kept.sort(
+        key=lambda pair: (_fold(pair[1][key]), pair[1]["params"], pair[1]["name"].lower()), reverse=sort.startswith("-")
+    )
+    return [arch for arch, _ in kept][: limit or None]

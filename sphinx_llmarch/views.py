@@ -1,0 +1,174 @@
+"""Many models at once: ``llm-arch-gallery`` (a grid of cards) and ``llm-arch-table``
+(one row per model), both narrowed by ``:filter:`` (see :mod:`.selection`).
+
+Cards reuse the diagram each model's canonical place already renders, so a grid
+costs no Graphviz run. In html a small script adds a search box and filter chips
+to grids and sortable columns to tables; other builders get the plain list.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective
+
+from .images import note_use
+from .runtime import state
+from .warnings import warn
+
+if TYPE_CHECKING:
+    from sphinx.util.typing import OptionSpec
+    from sphinx.writers.html5 import HTML5Translator
+
+    from .model import Architecture
+
+
+class llmarch_thumbnail(nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
+    """A model's diagram as a small image (html only), taken from its canonical place."""
+
+
+def sort_option(argument: str | None) -> str:
+    from .selection import sort_option as parse
+
+    return parse(argument)
+
+
+class _ModelsDirective(SphinxDirective):
+    """What the grid and the table share: choosing the models."""
+
+    option_spec: ClassVar[OptionSpec] = {
+        "filter": directives.unchanged_required,
+        "sort": sort_option,
+        "limit": directives.positive_int,
+        "class": directives.class_option,
+    }
+
+    def models(self) -> list[Architecture] | None:
+        """The models to show, or None when the filter is malformed (warned at the directive)."""
+        from .selection import FilterError, select
+
+        note_use(self.env)  # re-read when models come or go
+        registry = state(self.env).registry
+        for arch in registry:  # an edited spec can change a cell or whether its model is kept
+            for file in arch.files:
+                self.env.note_dependency(file)
+        expression = self.options.get("filter", "")
+        try:
+            return select(registry, expression, self.options.get("sort", "date"), self.options.get("limit", 0))
+        except FilterError as error:
+            pointer = " " * error.position + "^"
+            warn(
+                f"{self.name}: bad :filter: {error}\n    {expression}\n    {pointer}",
+                "config",
+                location=self.get_location(),
+            )
+            return None
+
+    def failed(self) -> list[nodes.Node]:
+        return [nodes.paragraph("", f"{self.name}: the :filter: expression could not be read.")]
+
+
+def _scale(arch: Architecture) -> str:
+    from . import stats
+
+    p = stats.params(arch)
+    return stats.human(p.total) + (f", {stats.human(p.active)} active" if arch.is_moe else "")
+
+
+class LLMArchGalleryDirective(_ModelsDirective):
+    """``.. llm-arch-gallery::`` — a card per model: thumbnail, name, scale, date, decoder."""
+
+    def run(self) -> list[nodes.Node]:
+        from . import stats
+        from .domain import llm_xref
+        from .selection import record
+
+        models = self.models()
+        if models is None:
+            return self.failed()
+        grid = nodes.container(classes=["llmarch-grid", *self.options.get("class", [])])
+        for arch in models:
+            facts = record(arch)
+            card = nodes.container(
+                classes=["llmarch-card", f"llmarch-decoder-{facts['decoder']}", f"llmarch-mixing-{facts['mixing']}"]
+            )
+            thumbnail = llmarch_thumbnail("", model=arch.id, alt=arch.name)
+            card += nodes.paragraph(
+                "", "", llm_xref(arch.id, arch.name, content=thumbnail), classes=["llmarch-card-thumb"]
+            )
+            card += nodes.paragraph("", "", llm_xref(arch.id, arch.name), classes=["llmarch-card-name"])
+            when = arch.released.isoformat() if arch.released else "undated"
+            meta = f"{_scale(arch)} · {when} · {stats.decoder_type(arch)}"
+            card += nodes.paragraph(meta, meta, classes=["llmarch-card-meta"])
+            grid += card
+        return [grid]
+
+
+class LLMArchTableDirective(_ModelsDirective):
+    """``.. llm-arch-table::`` — one row per model, sortable by column in html."""
+
+    HEADER = ("Model", "Released", "Params", "Active", "Layers", "Attention", "Context", "KV cache / token")
+    #: Relative widths, which the text builder also uses to wrap the cells.
+    WIDTHS = (20, 11, 7, 7, 6, 16, 7, 12)
+
+    def run(self) -> list[nodes.Node]:
+        from . import stats
+        from .diagram import compact
+        from .domain import llm_xref
+        from .gallery import attention_cell, cache_cell
+
+        models = self.models()
+        if models is None:
+            return self.failed()
+        table = nodes.table(classes=["llmarch-models", "llmarch-sortable", *self.options.get("class", [])])
+        group = nodes.tgroup(cols=len(self.HEADER))
+        table += group
+        group += [nodes.colspec(colwidth=width) for width in self.WIDTHS]
+        head = nodes.thead()
+        head += nodes.row("", *(nodes.entry("", nodes.paragraph(text, text)) for text in self.HEADER))
+        group += head
+        body = nodes.tbody()
+        for arch in models:
+            p = stats.params(arch)
+            cells: list[nodes.Node] = [nodes.paragraph("", "", llm_xref(arch.id, arch.name))]
+            texts = (
+                arch.released.isoformat() if arch.released else "",
+                stats.human(p.total),
+                stats.human(p.active) if arch.is_moe else "all",
+                f"{arch.num_layers}",
+                attention_cell(arch),
+                compact(arch.context_length),
+                cache_cell(arch),
+            )
+            cells += [nodes.paragraph(text, text) for text in texts]
+            body += nodes.row("", *(nodes.entry("", cell) for cell in cells))
+        group += body
+        return [table]
+
+
+def visit_thumbnail(self: HTML5Translator, node: llmarch_thumbnail) -> None:
+    from .domain import LLMDomain
+    from .render import cached_name
+
+    domain = self.builder.env.get_domain("llm")
+    assert isinstance(domain, LLMDomain)
+    place = domain.models.get(node["model"])
+    fmt = state(self.builder.env).image_format
+    if place is None or not place.diagram or fmt is None:
+        self.body.append('<span class="llmarch-thumb llmarch-thumb-missing">no diagram</span>')
+    else:
+        src = f"{self.builder.imgpath}/{cached_name(place.diagram, fmt)}"
+        self.body.append(f'<img class="llmarch-thumb" src="{src}" alt="{self.attval(node["alt"])}" loading="lazy"/>')
+    raise nodes.SkipNode
+
+
+def skip(self: nodes.NodeVisitor, node: nodes.Node) -> None:
+    raise nodes.SkipNode
+
+
+THUMBNAIL_VISITORS = {
+    "html": (visit_thumbnail, None),
+    **{builder: (skip, None) for builder in ("latex", "text", "man", "texinfo")},
+}

@@ -1,0 +1,2 @@
+extensions = ["sphinx_llmarch"]
+nitpicky = True

@@ -1,0 +1,163 @@
+"""Choosing models (the :filter: language, :sort:, :limit:), the gallery grid and the
+models table, in html and text, and (when Chromium is installed) in a real browser."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_llmarch.registry import bundled_registry
+from sphinx_llmarch.selection import FilterError, compile_filter, record, select, sort_option
+
+from .conftest import needs_dot, project
+
+MODELS = list(bundled_registry())
+
+
+def ids(expression: str, sort: str = "name", limit: int = 0) -> list[str]:
+    return [arch.id for arch in select(MODELS, expression, sort, limit)]
+
+
+def test_filter_language() -> None:
+    assert ids('family == "qwen3" and params < 1B') == ["qwen3-0.6b"]  # strings ignore case
+    assert set(ids('attention in ("mla") and family == "DeepSeek V3"')) == {
+        "deepseek-v3",
+        "deepseek-r1",
+        "deepseek-v3.2",
+    }
+    hybrids = ids('decoder == "moe" and released >= 2025-12-01 and mixing == "hybrid"', "date")
+    assert hybrids[0] == "nemotron-3-nano-30b-a3b" and "qwen3.5-397b" in hybrids
+    assert "xlstm-7b" in ids('mixing == "attention-free"') and "gpt-2-xl" not in ids('concepts == "rope"')
+    assert ids('not (decoder == "dense" or layers < 90) and params > 1T') == []
+    assert ids("params >= 1T", "-params", 1)[0].startswith("kimi-k2")  # the largest text stacks
+    moe = {arch.id for arch in MODELS if record(arch)["decoder"] == "moe"}
+    assert set(ids('decoder != "dense"')) == moe and record(MODELS[0])["released"] > datetime.date(2000, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("expression", "message", "position"),
+    [
+        ('decoder = "moe"', "cannot read '= \"moe\"'", 8),
+        ("released >= 2025", "released compares with a date", 12 + 4),
+        ('famly == "qwen3"', "unknown field 'famly' (did you mean 'family'?)", 0),
+        ('params > "big"', "params compares with a number", 9),
+        ('(decoder == "moe"', "expected ')', found the end", 17),
+        ('decoder == "moe" and', "expected a field name, found the end", 20),
+        ('decoder "moe"', "expected a comparison", 8),
+        ("released > 2025-13-01", "2025-13-01 is not a date", 11),
+    ],
+)
+def test_bad_filters_say_where_they_fail(expression: str, message: str, position: int) -> None:
+    with pytest.raises(FilterError) as caught:
+        compile_filter(expression)
+    assert message in str(caught.value) and caught.value.position == position
+
+
+def test_sort_option() -> None:
+    assert sort_option("-params") == "-params"
+    with pytest.raises(ValueError, match="give one of date, params"):
+        sort_option("size")
+
+
+@needs_dot
+def test_gallery_grid_and_models_table(make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path) -> None:
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "views"))
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "Traceback" not in warnings
+    assert re.search(r"index\.rst:\d+: WARNING: llm-arch-gallery: bad :filter: cannot read '= \"moe\"'", warnings)
+    assert '    decoder = "moe"\n            ^' in warnings, "the expression and a caret under the failure"
+    page = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    grid = page.split('class="llmarch-grid')[1].split("</table>")[0]
+    names = re.findall(r'llmarch-card-name">(?:<a [^>]*>)?<span[^>]*>([^<]+)<', grid)
+    assert names[:2] == ["Qwen3 235B-A22B", "gpt-oss-120b"] and "Qwen3 0.6B" not in grid  # -params, MoE only
+    # the card of a model shown elsewhere links to it, with that page's render as its thumbnail
+    assert re.search(
+        r'href="models\.html#llm-model-qwen3-30b-a3b"[^>]*><img class="llmarch-thumb" src="_images/llmarch-', grid
+    )
+    assert "llmarch-thumb-missing" in grid, "gpt-oss-20b is shown without a diagram: no thumbnail"
+    assert "llmarch-decoder-moe" in grid and "_static/llmarch.js" in page
+    table = page.split('class="llmarch-models llmarch-sortable')[1].split("</table>")[0]
+    assert re.findall(r"<tr[^>]*>\s*<td><p>(?:<a [^>]*>)?<span[^>]*>([^<]+)<", table) == ["DeepSeek R1", "DeepSeek V3"]
+    assert "the :filter: expression could not be read" in page
+
+
+def test_views_in_the_text_builder(make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path) -> None:
+    app = make_app("text", srcdir=project(rootdir, tmp_path, "views"), confoverrides={"llmarch_dot": "no-dot"})
+    app.build()
+    text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
+    assert "Qwen3 235B-A22B" in text and "235B, 22.2B active" in text and "DeepSeek R1" in text
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+PROBE = """<script>
+window.addEventListener('load', () => setTimeout(() => {
+  const out = [];
+  const search = document.querySelector('.llmarch-grid-controls input');
+  const count = () => document.querySelectorAll('.llmarch-card:not([hidden])').length;
+  out.push('cards=' + count());
+  search.value = 'gpt'; search.dispatchEvent(new Event('input'));
+  out.push('search=' + count());
+  search.value = ''; search.dispatchEvent(new Event('input'));
+  const chip = [...document.querySelectorAll('.llmarch-chip')].find(b => b.textContent === 'Hybrid');
+  out.push('hybrid-chip=' + (chip ? 'yes' : 'no'));
+  const th = document.querySelectorAll('table.llmarch-sortable thead th')[2];
+  th.click(); th.click();
+  out.push('sorted=' + th.getAttribute('aria-sort'));
+  document.querySelector('.llmarch-diagram').click();
+  const overlay = document.querySelector('.llmarch-overlay');
+  out.push('overlay=' + (overlay ? overlay.querySelectorAll('svg').length : 0));
+  document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}));
+  out.push('closed=' + !document.querySelector('.llmarch-overlay'));
+  document.body.setAttribute('data-probe', out.join(' '));
+}, 300));
+</script>"""
+
+
+@needs_dot
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_grid_table_and_zoom_in_a_browser(make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path) -> None:
+    """Search and chips narrow the grid, headers sort the table, a click opens the zoom
+    overlay and Escape closes it: the script runs, offline, in headless Chromium."""
+    source = project(rootdir, tmp_path, "views")
+    (source / "index.rst").write_text(
+        (source / "index.rst").read_text().split('.. llm-arch-gallery::\n   :filter: decoder = "moe"')[0]
+    )
+    (source / "models.rst").write_text((source / "models.rst").read_text() + "\n.. llm-arch:: qwen3-next-80b-a3b\n")
+    app = make_app("html", srcdir=source)
+    app.build()
+    models = Path(app.outdir) / "models.html"
+    index = Path(app.outdir) / "index.html"
+    probe = Path(app.outdir) / "probe.html"
+    page = index.read_text(encoding="utf-8")
+    # the grid page has no diagram of its own: borrow one from the models page for the zoom check
+    diagram = re.search(r'<div class="llmarch-diagram.*?</svg>\s*</div>', models.read_text(encoding="utf-8"), re.S)
+    assert diagram is not None
+    probe.write_text(page.replace("</body>", diagram.group(0) + PROBE + "</body>"), encoding="utf-8")
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = re.search(r'data-probe="([^"]*)"', result.stdout)
+    assert found, result.stderr[-500:]
+    facts = dict(item.split("=") for item in found.group(1).split())
+    assert int(facts["cards"]) >= 4 and int(facts["search"]) == 2
+    assert facts["sorted"] == "descending" and facts["overlay"] == "1" and facts["closed"] == "true"
