@@ -118,6 +118,19 @@ def _op_concepts(op: object) -> set[str]:
     return found - {""}
 
 
+#: Which of an op's concepts names it best, for the title of its detail panel.
+_PRIMARY = (
+    *("mla", "gated-deltanet", "kda", "lightning-attention", "mamba2", "short-convolution", "mlstm"),
+    *("gated-attention", "moe", "swiglu", "geglu", "gelu", "squared-relu", "mqa", "gqa", "mha"),
+)
+
+
+def primary_concept(op: object) -> str | None:
+    """The concept a detail panel of ``op`` illustrates (its title links there)."""
+    found = _op_concepts(op)
+    return next((key for key in _PRIMARY if key in found), None)
+
+
 def concepts_of(arch: Architecture) -> list[str]:
     """Ids of the glossary's concepts this model uses, in glossary order."""
     found: set[str] = {arch.norm.kind}

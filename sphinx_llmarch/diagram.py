@@ -334,14 +334,24 @@ class _Frame:
 
 
 Links = Mapping[str, tuple[str, str]]
+#: Marks a node whose text names a glossary concept. Only the html writer, which knows
+#: where the glossary is, turns it into a link; other formats ignore classes.
+CONCEPT_CLASS = "lm-concept-"
 
 
 def build_canvas(arch: Architecture, links: Links | None = None, marked: Collection[str] = ()) -> Canvas:
     """Lay out the diagram. ``links`` maps fact-sheet row labels (and ``"title"``)
     to (URL, tooltip); every node that row explains gets the link. Boxes whose row
     is in ``marked`` get a heavy outline in the difference colour (comparisons)."""
+    from .concepts import primary_concept
+
     frame = _Frame(arch)
     canvas = frame.build()
+    for key, (op, _) in frame.panel_anchors.items():  # panel titles: links to the glossary, made per page
+        for owner, panel in [(op, key), *((part, part.panel_key()) for part, _ in op.detail_ops())]:
+            title, concept = canvas.nodes.get(f"panel.{panel}.title"), primary_concept(owner)
+            if title is not None and concept:
+                title.attrs["class"] = f"{title.attrs.get('class', '')} {CONCEPT_CLASS}{concept}".strip()
     for name, row in frame.rows.items():
         node = canvas.nodes.get(name)
         if node is None:

@@ -6,7 +6,9 @@ doctrees are pickled and shipped to parallel write workers.
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,12 +59,36 @@ def visit_html(self: HTML5Translator, node: llmarch_diagram) -> None:
     if path is None:
         return  # the summary paragraph (the node's child) stands in for the image
     if fmt == "svg":
-        self.body.append(inline_svg(path.read_text(encoding="utf-8"), node["alt"]))
+        self.body.append(link_concepts(self, inline_svg(path.read_text(encoding="utf-8"), node["alt"])))
     else:
         src = posixpath.join(self.builder.imgpath, path.name)
         self.body.append(f'<img src="{src}" alt="{self.attval(node["alt"])}" class="llmarch-png"/>')
     depart_html(self, node)
     raise nodes.SkipNode
+
+
+_CONCEPT_NODE = re.compile(r'(<g class="node[^"]*lm&#45;concept&#45;([a-z0-9&#;]+)[^"]*">)(.*?)(</g>)', re.S)
+
+
+def link_concepts(self: HTML5Translator, svg: str) -> str:
+    """Wrap the nodes that name a concept in a link to its place in the glossary, now
+    that the page being written and the glossary's page are known (left plain when no
+    page shows the glossary)."""
+    from .domain import LLMDomain
+
+    domain = self.builder.env.get_domain("llm")
+    assert isinstance(domain, LLMDomain)
+
+    def link(match: re.Match[str]) -> str:
+        place = domain.concepts.get(html.unescape(match.group(2)))
+        if place is None:
+            return match.group(0)
+        uri = self.builder.get_relative_uri(self.builder.current_docname, place[0]) + "#" + place[1]
+        uri = "#" + uri.rsplit("#", 1)[1] if uri.count("#") > 1 else uri  # singlehtml: one page
+        anchor = f'<a xlink:href="{html.escape(uri)}" xlink:title="In the glossary" target="_top">'
+        return f"{match.group(1)}{anchor}{match.group(3)}</a>{match.group(4)}"
+
+    return _CONCEPT_NODE.sub(link, svg)
 
 
 def depart_html(self: HTML5Translator, node: llmarch_diagram) -> None:

@@ -12,7 +12,7 @@ from sphinx.util.inventory import InventoryFile
 from sphinx_llmarch.concepts import concepts_of, find, glossary
 from sphinx_llmarch.registry import bundled_registry
 
-from .conftest import project
+from .conftest import needs_dot, project
 from .test_compare import broken_links
 
 REGISTRY = bundled_registry()
@@ -74,3 +74,17 @@ def test_glossary_page_roles_and_inventory(make_app: type[SphinxTestApp], rootdi
         inventory = InventoryFile.load(stream, "https://x/", lambda base, uri: base + uri)
     entries = inventory.data if hasattr(inventory, "data") else inventory
     assert "gqa" in entries["llm:concept"] and "qwen3-8b" in entries["llm:model"]
+
+
+@needs_dot
+@pytest.mark.parametrize("builder", ["html", "singlehtml"])
+def test_diagram_panel_titles_link_to_the_glossary(
+    make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path, builder: str
+) -> None:
+    app = make_app(builder, srcdir=project(rootdir, tmp_path, "concepts"))
+    app.build()
+    page = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    target = "#llm-concept-swiglu" if builder == "singlehtml" else "glossary.html#llm-concept-swiglu"
+    assert f'<a xlink:href="{target}" xlink:title="In the glossary"' in page, "the expert FFN panel's title"
+    assert "llm-concept-moe" not in page.split("<svg")[1], "MoE is not in the glossary shown: no link"
+    assert broken_links(Path(app.outdir)) == []
