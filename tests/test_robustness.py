@@ -331,3 +331,19 @@ def test_two_clean_builds_are_byte_identical(make_app: MakeApp, rootdir: Path, t
     assert builds[0].keys() == builds[1].keys()
     assert [path for path in builds[0] if builds[0][path] != builds[1][path]] == []
     assert any(path.name.startswith("llmarch-") for path in builds[0])
+
+
+@needs_dot
+def test_an_incremental_build_equals_a_clean_one(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    """Pages read in earlier builds (grids, tables, comparisons, glossary, links to
+    models) come out the same as from a clean build after pages are touched."""
+    source = project(rootdir, tmp_path, "parallel")
+    make_app("html", srcdir=source, builddir=tmp_path / "incremental").build()
+    for page in ("qwen3-8b.rst", "views.rst"):
+        (source / page).write_text((source / page).read_text() + "\n")
+    incremental = make_app("html", srcdir=source, builddir=tmp_path / "incremental")
+    incremental.build()
+    clean = make_app("html", srcdir=source, builddir=tmp_path / "clean", freshenv=True)
+    clean.build()
+    for page in ("views.html", "qwen3-8b.html", "llama-3-8b.html", "llm-modelindex.html", "genindex.html"):
+        assert (Path(incremental.outdir) / page).read_bytes() == (Path(clean.outdir) / page).read_bytes(), page
