@@ -1,0 +1,3 @@
+extensions = ["sphinx_llmarch", "myst_parser"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+numfig = True
