@@ -245,8 +245,10 @@ def resolve(raw: RawSpec, lookup: Lookup) -> tuple[dict[str, Any], dict[str, str
     merged: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for spec in reversed(chain):
-        for key in NOT_INHERITED:
+        for key in NOT_INHERITED:  # and forget who set them, so a missing one is the child's fault
             merged.pop(key, None)
+            for known in [k for k in origins if k == key or k.startswith(key + ".")]:
+                del origins[known]
         merged = _overlay(merged, origins, spec.data, spec.display)
     return merged, origins, tuple(chain)
 

@@ -192,6 +192,14 @@ def test_extends_cycles_and_missing_bases_are_clear_errors(tmp_path: Path) -> No
         load_spec(child, lookup=raw.get)
 
 
+def test_a_table_the_child_must_give_itself_is_blamed_on_the_child(tmp_path: Path) -> None:
+    """[sources] is not inherited: when a fine-tune leaves it out, the message names the
+    fine-tune's file, not the base that had one."""
+    child = write(tmp_path, 'id = "my-tune"\nextends = "qwen3-8b"\nname = "My tune"\n', "my-tune.toml")
+    with pytest.raises(SpecError, match=r"^my-tune\.toml: sources: missing required table"):
+        load_spec(child)
+
+
 def test_step3_vl_extends_qwen3_8b_with_its_own_vision_tower() -> None:
     step, qwen = REGISTRY.get("step3-vl-10b"), REGISTRY.get("qwen3-8b")
     assert step.base == "qwen3-8b" and step.family == "Step3-VL"
