@@ -111,7 +111,7 @@ class LLMArchDirective(SphinxDirective):
                 location=self.get_location(),
                 once=True,
             )
-        rows = fact_rows(arch, config.kv_context) if "facts" in show else []
+        rows = fact_rows(arch, config.kv_context, state(self.env).registry) if "facts" in show else []
         if "diagram" in show:
             if shutil.which(config.dot) is None:
                 # Re-read this page on every build until Graphviz is installed, so the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from docutils import nodes
@@ -218,8 +219,56 @@ def concept_links(arch: Architecture) -> nodes.paragraph:
     return para
 
 
-def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.Node]]:
-    """The rows of a model's fact sheet, computed from the spec."""
+def template(arch: Architecture) -> str:
+    """The recipe in a few words, for finding models built the same way:
+    ``MLA + MoE with a shared expert``, ``GQA + dense FFN``, ``Gated DeltaNet + GQA + MoE``."""
+    mixers = []
+    for kind, _ in arch.kind_counts():
+        for op in kind.ops:
+            if op.role == "token":
+                name = op.kind.upper() if op.type == "attention" else op.short  # type: ignore[attr-defined]
+                mixers.append(name.replace(" + sparse indexer", ""))
+    moe = [op for op, _ in arch.op_variants().get("moe", [])]
+    shared = bool(moe) and bool(moe[0].num_shared_experts)  # type: ignore[attr-defined]
+    channel = "dense FFN" if not moe else "MoE with a shared expert" if shared else "MoE"
+    return " + ".join([*dict.fromkeys(mixers), channel])
+
+
+def related_models(arch: Architecture, models: Iterable[Architecture]) -> nodes.paragraph | None:
+    """Links to the models a reader of this sheet will want next: its base, the models
+    built on it, its family, and up to six of other families built the same way."""
+    from .domain import llm_xref
+
+    others = sorted((m for m in models if m.id != arch.id), key=lambda m: (m.released or datetime.date.min, m.name))
+    close = [
+        ("based on", [m for m in others if m.id == arch.base]),
+        ("built on it", [m for m in others if m.base == arch.id]),
+    ]
+    near = {m.id for _, members in close for m in members}
+    recipe = template(arch)
+    alike = [m for m in others if m.family != arch.family and m.id not in near and template(m) == recipe]
+    groups = [
+        *close,
+        ("same family", [m for m in others if m.family == arch.family and m.id not in near]),
+        (f"same recipe ({recipe})", alike[-6:]),
+    ]
+    para = nodes.paragraph()
+    for label, members in groups:
+        if not members:
+            continue
+        para += [nodes.Text("; ")] if len(para) else []
+        para += nodes.Text(f"{label}: ")
+        for index, other in enumerate(members):
+            para += [nodes.Text(", ")] if index else []
+            para += llm_xref(other.id, other.name)
+    return para if len(para) else None
+
+
+def fact_rows(
+    arch: Architecture, kv_context: int = 0, models: Iterable[Architecture] = ()
+) -> list[tuple[str, nodes.Node]]:
+    """The rows of a model's fact sheet, computed from the spec; with ``models``, a
+    row linking the related ones."""
     rows: list[Row] = [("Model", arch.name)]
     rows += [
         (label, value)
@@ -255,6 +304,9 @@ def fact_rows(arch: Architecture, kv_context: int = 0) -> list[tuple[str, nodes.
     rows.append(("Normalization", normalization(arch)))
     rows += cache_rows(arch, kv_context or arch.context_length)
     rows.append(("Concepts", concept_links(arch)))
+    related = related_models(arch, models)
+    if related is not None:
+        rows.append(("Related models", related))
     cells: list[tuple[str, nodes.Node]] = [(k, _text(v) if isinstance(v, str) else v) for k, v in rows]
     if arch.official.note:
         cells.append(("Note on the official figure", _text(arch.official.note)))

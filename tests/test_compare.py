@@ -187,3 +187,14 @@ def test_objects_inventory_and_intersphinx(make_app: type[SphinxTestApp], rootdi
     app.build()
     page = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
     assert 'href="https://gallery.example/models.html#llm-model-qwen3-30b-a3b"' in page
+
+
+def test_fact_sheets_name_related_models() -> None:
+    from sphinx_llmarch.tables import related_models, template
+
+    assert template(REGISTRY.get("deepseek-v3")) == "MLA + MoE with a shared expert"
+    assert template(REGISTRY.get("qwen3-next-80b-a3b")) == "Gated DeltaNet + GQA + MoE with a shared expert"
+    text = related_models(REGISTRY.get("vicuna-7b"), REGISTRY).astext()  # type: ignore[union-attr]
+    assert text.startswith("based on: Llama 2 7B; same family: Vicuna 13B; same recipe (MHA + dense FFN): ")
+    base = related_models(REGISTRY.get("deepseek-v3"), REGISTRY).astext()  # type: ignore[union-attr]
+    assert "built on it: DeepSeek R1, DeepSeek V3.2" in base and "GLM-5" in base
