@@ -85,12 +85,17 @@ class LLMDomain(Domain):
         "concept": XRefRole(innernodeclass=nodes.inline),
     }
     indices = [ModelIndex]  # noqa: RUF012
-    initial_data: dict[str, Any] = {"models": {}, "concepts": {}}  # noqa: RUF012
-    data_version = 1
+    initial_data: dict[str, Any] = {"models": {}, "concepts": {}, "diagrams": {}}  # noqa: RUF012
+    data_version = 2
 
     @property
     def models(self) -> dict[str, ModelPlace]:
         return self.data.setdefault("models", {})
+
+    @property
+    def diagrams(self) -> dict[str, dict[str, str]]:
+        """Docname -> {render key: DOT source} of the diagrams the page shows (see :mod:`.images`)."""
+        return self.data.setdefault("diagrams", {})
 
     @property
     def concepts(self) -> dict[str, tuple[str, str]]:
@@ -130,8 +135,11 @@ class LLMDomain(Domain):
             del self.models[model_id]
         for concept_id in [key for key, (doc, _) in self.concepts.items() if doc == docname]:
             del self.concepts[concept_id]
+        self.diagrams.pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        theirs = otherdata.get("diagrams", {})
+        self.diagrams.update({docname: theirs[docname] for docname in docnames if docname in theirs})
         for concept_id, place in otherdata.get("concepts", {}).items():
             if place[0] in docnames:
                 self.concepts.setdefault(concept_id, place)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 6
+ENV_VERSION = 7
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
@@ -37,8 +37,6 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", copy_static)
     app.connect("html-page-context", add_page_script)
-    app.connect("env-purge-doc", images.purge_doc)
-    app.connect("env-merge-info", images.merge_info)
     app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("env-updated", images.start_missing_renders)
     app.connect("build-finished", images.prune_stale)

@@ -21,14 +21,10 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
 
-_ENV_KEY = "llmarch_diagrams"
-
 
 def _diagrams(env: BuildEnvironment) -> dict[str, dict[str, str]]:
     """docname -> {render key: DOT source} of the diagrams the page shows."""
-    if not hasattr(env, _ENV_KEY):
-        setattr(env, _ENV_KEY, {})
-    return getattr(env, _ENV_KEY)
+    return env.get_domain("llm").diagrams  # type: ignore[attr-defined,no-any-return]
 
 
 def note_use(env: BuildEnvironment) -> None:
@@ -61,16 +57,6 @@ def start_missing_renders(app: Sphinx, env: BuildEnvironment) -> None:
             build.renders.start(dot_source, key, build.image_format, build.image_dir)
     if app.parallel > 1:
         build.renders.drain()
-
-
-def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _diagrams(env).pop(docname, None)
-
-
-def merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    """Take over what a parallel reader recorded for the documents it read."""
-    theirs = _diagrams(other)
-    _diagrams(env).update({docname: theirs[docname] for docname in docnames if docname in theirs})
 
 
 def prune_stale(app: Sphinx, exception: Exception | None) -> None:
