@@ -11,7 +11,7 @@ from .domain import LLMDomain, optional_reference
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
-from .runtime import copy_static, finish, on_builder_inited
+from .runtime import finish, on_builder_inited
 from .views import THUMBNAIL_VISITORS, LLMArchGalleryDirective, LLMArchTableDirective, llmarch_thumbnail
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_domain(LLMDomain)
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)
-    app.connect("build-finished", copy_static)
     app.connect("html-page-context", add_page_script)
     app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("env-updated", images.start_missing_renders)

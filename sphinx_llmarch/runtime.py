@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from .catalog import Catalog, load_registry, spec_files, stamp
 from .config import LLMArchConfig, read_config
 from .errors import UnknownModelError
-from .files import write_if_changed
 from .render import RenderPool
 from .warnings import warn
 
@@ -65,6 +64,9 @@ def on_builder_inited(app: Sphinx) -> None:
     if build.config.gallery:
         write_gallery_pages(Path(app.srcdir, build.config.gallery), build)
     if app.builder.format == "html":
+        # Sphinx copies static files before it writes pages, so each page links them
+        # with a checksum (?v=...) from the first build on, as it does the theme's own.
+        app.config.html_static_path.append(str(STATIC_DIR))
         app.add_css_file("llmarch.css")
 
 
@@ -85,14 +87,6 @@ def write_gallery_pages(directory: Path, build: BuildState) -> None:
                 warn(f"llmarch_gallery_models: {error}", "config", once=True)
         models = [arch for arch in models if arch.id in chosen]
     write_gallery(directory, models)
-
-
-def copy_static(app: Sphinx, exception: Exception | None) -> None:
-    """Ship the stylesheet and the zoom script with html output only (never into latex
-    or text builds)."""
-    if exception is None and app.builder.format == "html":
-        for name in ("llmarch.css", "llmarch.js"):
-            write_if_changed(Path(app.outdir, "_static", name), (STATIC_DIR / name).read_bytes())
 
 
 def state(env: BuildEnvironment) -> BuildState:
