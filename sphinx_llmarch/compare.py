@@ -16,6 +16,7 @@ from . import stats
 from .diagram import compact
 from .domain import llm_xref
 from .model import Architecture
+from .options import word_list
 from .tables import normalization
 
 _NONE = "—"
@@ -123,13 +124,7 @@ ROWS: dict[str, RowSpec] = {
 
 def rows_option(argument: str | None) -> tuple[str, ...]:
     """``:rows: layers, hidden_size, kv_cache`` (comma or space separated)."""
-    keys = tuple(part for part in (argument or "").replace(",", " ").split() if part)
-    if not keys:
-        raise ValueError(f"give one or more of: {', '.join(ROWS)}")
-    for key in keys:
-        if key not in ROWS:
-            raise ValueError(f"{key!r} is not one of: {', '.join(ROWS)}")
-    return keys
+    return word_list(argument, ROWS)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .config import SHOW_CHOICES
 from .errors import SpecError, UnknownModelError
 from .images import note_diagram, note_use
 from .nodes import llmarch_diagram
+from .options import word_list
 from .runtime import state
 from .warnings import warn
 
@@ -30,21 +31,12 @@ if TYPE_CHECKING:
 
 def ids_option(argument: str | None) -> tuple[str, ...]:
     """``qwen3-8b, gpt-oss-20b`` (comma or space separated model ids)."""
-    ids = tuple(part for part in (argument or "").replace(",", " ").split() if part)
-    if not ids:
-        raise ValueError("give one or more model ids")
-    return ids
+    return word_list(argument, what="model ids")
 
 
 def show_option(argument: str | None) -> tuple[str, ...]:
     """``:show: diagram, facts`` (comma or space separated)."""
-    items = tuple(part for part in (argument or "").replace(",", " ").split() if part)
-    if not items:
-        raise ValueError(f"give one or more of: {', '.join(SHOW_CHOICES)}")
-    for item in items:
-        if item not in SHOW_CHOICES:
-            raise ValueError(f"{item!r} is not one of: {', '.join(SHOW_CHOICES)}")
-    return items
+    return word_list(argument, SHOW_CHOICES)
 
 
 class LLMArchDirective(SphinxDirective):

@@ -163,18 +163,18 @@ class _Parser:
         return predicate
 
     def expression(self) -> Predicate:
-        parts = [self.conjunction()]
-        while self.peek().value == "or" and self.peek().kind == "keyword":
-            self.at += 1
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else lambda r: any(p(r) for p in parts)
+        return self._joined("or", self.conjunction, any)
 
     def conjunction(self) -> Predicate:
-        parts = [self.negation()]
-        while self.peek().value == "and" and self.peek().kind == "keyword":
+        return self._joined("and", self.negation, all)
+
+    def _joined(self, word: str, operand: Callable[[], Predicate], combine: Callable[[Any], bool]) -> Predicate:
+        """Operands separated by ``word``, true when ``combine`` (any, all) of them are."""
+        parts = [operand()]
+        while self.peek().kind == "keyword" and self.peek().value == word:
             self.at += 1
-            parts.append(self.negation())
-        return parts[0] if len(parts) == 1 else lambda r: all(p(r) for p in parts)
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else lambda r: combine(p(r) for p in parts)
 
     def negation(self) -> Predicate:
         token = self.peek()
