@@ -8,10 +8,12 @@ machine noise hits both alike:
 * **llmarch**: a copy of ``docs/`` (every bundled model, its page, its diagram
   and fact sheet), with ``qwen3-8b`` read from a user spec folder so that it can
   be edited like an author's own spec;
-* **baseline**: the same pages where each ``llm-arch`` directive is replaced by
-  what an author would write without the extension: the same DOT source in a
+* **baseline**: the same pages where each directive of the extension is replaced
+  by what an author would write without it: the same DOT source in a
   ``.. graphviz::`` directive (``sphinx.ext.graphviz``, same ``dot`` arguments,
-  SVG) and the fact sheet as a static ``list-table``.
+  SVG), fact sheets, comparisons and model tables as static ``list-table``s,
+  the gallery grid as a list, the glossary as a definition list, and the roles
+  as plain text.
 
 Scenarios: a cold build, a no-op rebuild, one page touched, one model's spec
 edited (for the baseline: its DOT and table rewritten in the pages that show it),
@@ -47,7 +49,12 @@ from sphinx_llmarch.render import RENDER_ARGS  # noqa: E402
 from sphinx_llmarch.tables import fact_rows  # noqa: E402
 
 EDITED = "qwen3-8b"  # the model whose spec the "edit spec" scenario changes
-DIRECTIVE = re.compile(r"^\.\. llm-arch:: (?P<model>\S+)\n(?P<options>(?:   :[^\n]*\n)*)", re.M)
+DIRECTIVE = re.compile(
+    r"^\.\. (?P<name>llm-arch(?:-compare|-table|-gallery)?|llm-concepts)::(?P<args>[^\n]*)\n"
+    r"(?P<options>(?:   :[^\n]*\n)*)",
+    re.M,
+)
+ROLE = re.compile(r":llm:(?P<kind>model|concept):`(?P<text>[^`]*)`")
 BASELINE_CONF = f"""\
 project = "baseline"
 extensions = ["sphinx.ext.graphviz", "myst_parser"]
@@ -71,6 +78,7 @@ def _indent(text: str) -> str:
 def _baseline_block(arch: Architecture, options: dict[str, str]) -> str:
     """What an author writes by hand for one ``llm-arch`` directive."""
     show = options.get("show", "diagram facts").replace(",", " ").split()
+    options = {key: value for key, value in options.items() if key not in ("no-index", "compare")}
     out = ""
     if "diagram" in show:
         out += ".. graphviz::\n" + "".join(f"   :{k}: {options[k]}\n" for k in ("name", "caption") if k in options)
@@ -84,15 +92,89 @@ def _baseline_block(arch: Architecture, options: dict[str, str]) -> str:
     return out
 
 
+def _list_table(header: list[str] | None, rows: list[list[str]]) -> str:
+    out = ".. list-table::\n" + ("   :header-rows: 1\n" if header else "") + "\n"
+    for row in [header, *rows] if header else rows:
+        out += "".join(f"   {'*' if i == 0 else ' '} - {cell}\n" for i, cell in enumerate(row))
+    return out + "\n"
+
+
+def _compare_block(archs: list[Architecture], options: dict[str, str]) -> str:
+    """An ``llm-arch-compare`` written by hand: the table, the summary, the marked diagrams."""
+    from sphinx_llmarch.compare import ROWS, compare, summary
+
+    rows = tuple(options["rows"].replace(",", " ").split()) if "rows" in options else ()
+    comparison = compare(archs, rows, int(options.get("context", 0)))
+    body = [[ROWS[key].label, *comparison.cells[key]] for key in comparison.keys]
+    out = _list_table(["", *(arch.name for arch in archs)], body)
+    if "no-summary" not in options:
+        out += "".join(paragraph.astext() + "\n\n" for paragraph in summary(comparison))
+    if "diagrams" in options:
+        for index, arch in enumerate(archs):
+            out += ".. graphviz::\n\n" + _indent(diagram.to_dot(arch, {}, comparison.marked_slots(index))) + "\n"
+    return out
+
+
+def _models_block(name: str, options: dict[str, str], models: dict[str, Architecture]) -> str:
+    """``llm-arch-table`` as a list-table, ``llm-arch-gallery`` as a list."""
+    from sphinx_llmarch.selection import select
+    from sphinx_llmarch.views import TABLE_COLUMNS, card_meta, table_cells
+
+    chosen = select(
+        models.values(), options.get("filter", ""), options.get("sort", "date"), int(options.get("limit", 0))
+    )
+    if name == "llm-arch-table":
+        return _list_table([title for title, _ in TABLE_COLUMNS], [[arch.name, *table_cells(arch)] for arch in chosen])
+    return "".join(f"* **{arch.name}** — {card_meta(arch)}\n" for arch in chosen) + "\n"
+
+
+def _concepts_block() -> str:
+    from sphinx_llmarch.concepts import concepts_of, glossary
+
+    users: dict[str, list[str]] = {}
+    for arch in bundled_registry():
+        for key in concepts_of(arch):
+            users.setdefault(key, []).append(arch.name)
+    out = ""
+    for key, concept in glossary().items():
+        out += f"{concept.title}\n   {concept.summary}\n\n"
+        out += f"   Reference: `{concept.reference_title} <{concept.reference}>`__\n\n"
+        out += f"   Used by: {', '.join(sorted(users.get(key, []))) or 'none'}\n\n"
+    return out
+
+
+def _role_text(match: re.Match[str], models: dict[str, Architecture]) -> str:
+    from sphinx_llmarch.concepts import find
+
+    explicit = re.fullmatch(r"(.*?)\s*<([^>]+)>", match["text"])
+    if explicit:
+        return explicit[1]
+    if match["kind"] == "model":
+        return models[match["text"]].name if match["text"] in models else match["text"]
+    concept = find(match["text"])
+    return concept.title if concept else match["text"]
+
+
 def _to_baseline(text: str, models: dict[str, Architecture]) -> str:
     def replace(match: re.Match[str]) -> str:
         options = dict(
-            re.match(r"   :([^:]+):\s*(.*)", line).groups()  # type: ignore[union-attr]
+            (re.match(r"   :([^:]+):\s*(.*)", line).groups())  # type: ignore[union-attr]
             for line in match["options"].splitlines()
         )
-        return _baseline_block(models[match["model"]], options)
+        args = match["args"].replace(",", " ").split()
+        if match["name"] == "llm-arch":
+            out = _baseline_block(models[args[0]], options)
+            if "compare" in options:
+                others = options["compare"].replace(",", " ").split()
+                out += _compare_block([models[model] for model in [args[0], *others]], {})
+            return out
+        if match["name"] == "llm-arch-compare":
+            return _compare_block([models[model] for model in args], options)
+        if match["name"] == "llm-concepts":
+            return _concepts_block()
+        return _models_block(match["name"], options, models)
 
-    return DIRECTIVE.sub(replace, text)
+    return ROLE.sub(lambda match: _role_text(match, models), DIRECTIVE.sub(replace, text))
 
 
 def _write(path: Path, text: str) -> None:

@@ -70,18 +70,45 @@ class _ModelsDirective(SphinxDirective):
         return [nodes.paragraph("", f"{self.name}: the :filter: expression could not be read.")]
 
 
-def _scale(arch: Architecture) -> str:
+def card_meta(arch: Architecture) -> str:
+    """A card's second line: size, date, decoder type."""
     from . import stats
 
     p = stats.params(arch)
-    return stats.human(p.total) + (f", {stats.human(p.active)} active" if arch.is_moe else "")
+    scale = stats.human(p.total) + (f", {stats.human(p.active)} active" if arch.is_moe else "")
+    when = arch.released.isoformat() if arch.released else "undated"
+    return f"{scale} · {when} · {stats.decoder_type(arch)}"
+
+
+#: The columns of ``llm-arch-table`` and their relative widths (the text builder wraps by them).
+TABLE_COLUMNS = (
+    *(("Model", 20), ("Released", 11), ("Params", 7), ("Active", 7), ("Layers", 6)),
+    *(("Attention", 16), ("Context", 7), ("KV cache / token", 12)),
+)
+
+
+def table_cells(arch: Architecture) -> tuple[str, ...]:
+    """A model's row of ``llm-arch-table`` after the name."""
+    from . import stats
+    from .diagram import compact
+    from .gallery import attention_cell, cache_cell
+
+    p = stats.params(arch)
+    return (
+        arch.released.isoformat() if arch.released else "",
+        stats.human(p.total),
+        stats.human(p.active) if arch.is_moe else "all",
+        f"{arch.num_layers}",
+        attention_cell(arch),
+        compact(arch.context_length),
+        cache_cell(arch),
+    )
 
 
 class LLMArchGalleryDirective(_ModelsDirective):
     """``.. llm-arch-gallery::`` — a card per model: thumbnail, name, scale, date, decoder."""
 
     def run(self) -> list[nodes.Node]:
-        from . import stats
         from .domain import llm_xref
         from .selection import record
 
@@ -99,8 +126,7 @@ class LLMArchGalleryDirective(_ModelsDirective):
                 "", "", llm_xref(arch.id, arch.name, content=thumbnail), classes=["llmarch-card-thumb"]
             )
             card += nodes.paragraph("", "", llm_xref(arch.id, arch.name), classes=["llmarch-card-name"])
-            when = arch.released.isoformat() if arch.released else "undated"
-            meta = f"{_scale(arch)} · {when} · {stats.decoder_type(arch)}"
+            meta = card_meta(arch)
             card += nodes.paragraph(meta, meta, classes=["llmarch-card-meta"])
             grid += card
         return [grid]
@@ -109,40 +135,23 @@ class LLMArchGalleryDirective(_ModelsDirective):
 class LLMArchTableDirective(_ModelsDirective):
     """``.. llm-arch-table::`` — one row per model, sortable by column in html."""
 
-    HEADER = ("Model", "Released", "Params", "Active", "Layers", "Attention", "Context", "KV cache / token")
-    #: Relative widths, which the text builder also uses to wrap the cells.
-    WIDTHS = (20, 11, 7, 7, 6, 16, 7, 12)
-
     def run(self) -> list[nodes.Node]:
-        from . import stats
-        from .diagram import compact
         from .domain import llm_xref
-        from .gallery import attention_cell, cache_cell
 
         models = self.models()
         if models is None:
             return self.failed()
         table = nodes.table(classes=["llmarch-models", "llmarch-sortable", *self.options.get("class", [])])
-        group = nodes.tgroup(cols=len(self.HEADER))
+        group = nodes.tgroup(cols=len(TABLE_COLUMNS))
         table += group
-        group += [nodes.colspec(colwidth=width) for width in self.WIDTHS]
+        group += [nodes.colspec(colwidth=width) for _, width in TABLE_COLUMNS]
         head = nodes.thead()
-        head += nodes.row("", *(nodes.entry("", nodes.paragraph(text, text)) for text in self.HEADER))
+        head += nodes.row("", *(nodes.entry("", nodes.paragraph(text, text)) for text, _ in TABLE_COLUMNS))
         group += head
         body = nodes.tbody()
         for arch in models:
-            p = stats.params(arch)
             cells: list[nodes.Node] = [nodes.paragraph("", "", llm_xref(arch.id, arch.name))]
-            texts = (
-                arch.released.isoformat() if arch.released else "",
-                stats.human(p.total),
-                stats.human(p.active) if arch.is_moe else "all",
-                f"{arch.num_layers}",
-                attention_cell(arch),
-                compact(arch.context_length),
-                cache_cell(arch),
-            )
-            cells += [nodes.paragraph(text, text) for text in texts]
+            cells += [nodes.paragraph(text, text) for text in table_cells(arch)]
             body += nodes.row("", *(nodes.entry("", cell) for cell in cells))
         group += body
         return [table]
