@@ -28,7 +28,7 @@ def snapshot_text(app: SphinxTestApp, page: str) -> str:
     for node in doctree.findall(llmarch_diagram):
         del node["dot"], node["key"]
     text = re.sub(r' translation_progress="[^"]*"', "", doctree.pformat())  # docutils-version bookkeeping
-    text = text.replace('="True"', '="1"').replace('="False"', '="0"')  # docutils < 0.22 writes 1 and 0
+    text = text.replace('="True"', '="1"').replace('="False"', '="0"')  # docutils 0.21 writes True and False
     return re.sub(r"/\S*/src/", "SRC/", text)
 
 
