@@ -54,7 +54,9 @@ DIRECTIVE = re.compile(
     r"(?P<options>(?:   :[^\n]*\n)*)",
     re.M,
 )
-ROLE = re.compile(r":llm:(?P<kind>model|concept):`(?P<text>[^`]*)`")
+ROLE = re.compile(r"(?<!`):llm:(?P<kind>model|concept):`(?P<text>[^`]*)`")  # not inside ``...``
+#: The extension's own index page, which the baseline has no equivalent of.
+INDEX_REF = re.compile(r":ref:`([^`<]*?)\s*<llm-modelindex>`")
 BASELINE_CONF = f"""\
 project = "baseline"
 extensions = ["sphinx.ext.graphviz", "myst_parser"]
@@ -174,7 +176,8 @@ def _to_baseline(text: str, models: dict[str, Architecture]) -> str:
             return _concepts_block()
         return _models_block(match["name"], options, models)
 
-    return ROLE.sub(lambda match: _role_text(match, models), DIRECTIVE.sub(replace, text))
+    text = INDEX_REF.sub(lambda match: match[1], DIRECTIVE.sub(replace, text))
+    return ROLE.sub(lambda match: _role_text(match, models), text)
 
 
 def _write(path: Path, text: str) -> None:

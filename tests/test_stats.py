@@ -108,6 +108,92 @@ KV_BYTES_PER_TOKEN = {
 }
 
 
+#: The public LLM Architecture Gallery's "KV cache / token (bf16)" column (llm-list.tsv of
+#: qundao/backup-llm-architecture-gallery), for every bundled model it lists: an outside check
+#: of the per-token rule, to the precision the gallery prints.
+GALLERY_KV = {
+    "gpt-2-xl": "300 KiB",
+    "llama-3-8b": "128 KiB",
+    "llama-3.2-1b": "32 KiB",
+    "llama-3.2-3b": "112 KiB",
+    "olmo-2-7b": "512 KiB",
+    "phi-4": "200 KiB",
+    "deepseek-v3": "68.6 KiB",
+    "deepseek-r1": "68.6 KiB",
+    "gemma-3-27b": "496 KiB",
+    "xlstm-7b": "0 B",
+    "mistral-small-3.1-24b": "160 KiB",
+    "llama-4-maverick": "192 KiB",
+    "qwen3-0.6b": "112 KiB",
+    "qwen3-235b-a22b": "188 KiB",
+    "qwen3-30b-a3b": "96 KiB",
+    "qwen3-32b": "256 KiB",
+    "qwen3-4b": "144 KiB",
+    "qwen3-8b": "144 KiB",
+    "smollm3-3b": "72 KiB",
+    "kimi-k2": "68.6 KiB",
+    "glm-4.5": "368 KiB",
+    "glm-4.5-air": "184 KiB",
+    "qwen3-coder-flash": "96 KiB",
+    "gpt-oss-120b": "72 KiB",
+    "gpt-oss-20b": "48 KiB",
+    "gemma-3-270m": "18 KiB",
+    "grok-2.5": "256 KiB",
+    "qwen3-next-80b-a3b": "24 KiB",
+    "minimax-m2": "248 KiB",
+    "kimi-linear-48b-a3b": "7.9 KiB",
+    "olmo-3-32b": "256 KiB",
+    "olmo-3-7b": "512 KiB",
+    "intellect-3": "184 KiB",
+    "deepseek-v3.2": "68.6 KiB",
+    "mistral-large-3": "68.6 KiB",
+    "nemotron-3-nano-30b-a3b": "6 KiB",
+    "mimo-v2-flash": "144 KiB",
+    "glm-4.7": "368 KiB",
+    "kimi-k2.5": "68.6 KiB",
+    "glm-5": "87.8 KiB",
+    "minimax-m2.5": "248 KiB",
+    "qwen3.5-397b": "30 KiB",
+    "sarvam-105b": "36 KiB",
+    "sarvam-30b": "19 KiB",
+    "nemotron-3-super-120b-a12b": "8 KiB",
+    "mistral-small-4": "22.5 KiB",
+    "nemotron-3-nano-4b": "16 KiB",
+    "minimax-m2.7": "248 KiB",
+    "gemma-4-31b": "840 KiB",
+    "gemma-4-e2b": "35 KiB",
+    "gemma-4-e4b": "84 KiB",
+    "glm-5.1": "87.8 KiB",
+    "qwen3.6-35b-a3b": "20 KiB",
+    "kimi-k2.6": "68.6 KiB",
+    "qwen3.6-27b": "64 KiB",
+    "mimo-v2.5": "144 KiB",
+    "mimo-v2.5-pro": "350 KiB",
+    "hy3-preview": "320 KiB",
+}
+
+#: Where our count differs from the gallery's by design, and why (each must still differ).
+GALLERY_KV_DIFFERS = {
+    "deepseek-v3.2": "the gallery leaves out the sparse-attention indexer's cached key (128 values per layer)",
+    "glm-5": "the gallery leaves out the sparse-attention indexer's cached key (128 values per layer)",
+    "glm-5.1": "the gallery leaves out the sparse-attention indexer's cached key (128 values per layer)",
+    "mimo-v2-flash": "sliding-window layers have 8 KV heads and 128-wide values; the gallery uses 4 and 192",
+    "mimo-v2.5": "sliding-window layers have 8 KV heads and 128-wide values; the gallery uses 4 and 192",
+    "gemma-4-e2b": "layers that reuse an earlier layer's keys and values cache nothing; the gallery counts them",
+    "gemma-4-e4b": "layers that reuse an earlier layer's keys and values cache nothing; the gallery counts them",
+}
+
+
+@pytest.mark.parametrize("model_id", sorted(GALLERY_KV))
+def test_kv_cache_per_token_agrees_with_the_public_gallery(model_id: str) -> None:
+    number, unit = GALLERY_KV[model_id].split()
+    theirs = float(number) * {"KiB": 1024, "B": 1}[unit]
+    last_digit = 10 ** -len(number.partition(".")[2]) * (1024 if unit == "KiB" else 1)
+    ours = stats.kv_cache_bytes_per_token(REGISTRY.get(model_id))
+    agrees = abs(ours - theirs) <= last_digit / 2
+    assert agrees != (model_id in GALLERY_KV_DIFFERS), f"ours {ours:,} B, the gallery {GALLERY_KV[model_id]}"
+
+
 @pytest.mark.parametrize("model_id", sorted(KV_BYTES_PER_TOKEN))
 def test_kv_cache_bytes_per_token(model_id: str) -> None:
     assert stats.kv_cache_bytes_per_token(REGISTRY.get(model_id)) == KV_BYTES_PER_TOKEN[model_id]
