@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .model import Architecture
+from .model import Architecture, per_model
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -131,6 +131,7 @@ def primary_concept(op: object) -> str | None:
     return next((key for key in _PRIMARY if key in found), None)
 
 
+@per_model
 def concepts_of(arch: Architecture) -> list[str]:
     """Ids of the glossary's concepts this model uses, in glossary order."""
     found: set[str] = {arch.norm.kind}

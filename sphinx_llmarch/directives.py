@@ -199,7 +199,7 @@ def diagram_node(
         "",
         summary,
         model=arch.id,
-        dot=dot,
+        docname=directive.env.docname,
         key=key,
         alt=alt,
         align=directive.options.get("align", "center"),

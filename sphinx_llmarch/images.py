@@ -46,6 +46,11 @@ def note_diagram(env: BuildEnvironment, dot_source: str) -> str:
     return key
 
 
+def diagram_source(env: BuildEnvironment, docname: str, key: str) -> str:
+    """The DOT source of a diagram a page recorded."""
+    return _diagrams(env)[docname][key]
+
+
 def start_missing_renders(app: Sphinx, env: BuildEnvironment) -> None:
     """After reading: start every render not on disk yet (parallel readers could not),
     and with parallel writers finish them, since forked writers see only files."""

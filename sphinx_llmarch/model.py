@@ -10,9 +10,10 @@ here knows about Sphinx.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import wraps
+from typing import Any, Literal, TypeVar
 
 from .kinds import Op
 
@@ -49,6 +50,26 @@ class Official:
     non_embedding: OfficialFigure | None = None
     total_with_mtp: OfficialFigure | None = None
     note: str | None = None
+
+
+T = TypeVar("T")
+
+
+def per_model(function: Callable[[Any], T]) -> Callable[[Any], T]:
+    """Compute once per :class:`Architecture` (a spec is immutable once loaded). Pages
+    ask the same questions of every model over and over (tables, grids, related
+    models), and the answers are kept in the instance, so they go when it goes.
+    Callers must not change what they get back."""
+    name = f"_per_model_{function.__module__}.{function.__qualname__}"
+
+    @wraps(function)
+    def cached(arch: Any) -> T:
+        memo = arch.__dict__
+        if name not in memo:
+            memo[name] = function(arch)
+        return memo[name]  # type: ignore[no-any-return]
+
+    return cached
 
 
 @dataclass(frozen=True)
@@ -251,10 +272,12 @@ class Architecture:
     def source_path(self) -> str:
         return self.files[0] if self.files else ""
 
+    @per_model
     def kind_counts(self) -> list[tuple[LayerKind, int]]:
         """Each layer kind with its number of layers, in order of first appearance."""
         return [(self.kinds[key], count) for key, count in self.schedule.counts().items()]
 
+    @per_model
     def op_variants(self) -> dict[str, list[tuple[Op, int]]]:
         """Distinct ops by kind type, each with the number of layers it appears in."""
         out: dict[str, dict[Op, int]] = {}

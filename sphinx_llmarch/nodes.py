@@ -1,7 +1,7 @@
 """The diagram node and one visitor per builder family.
 
-The node holds plain data only (the DOT source, alt text, layout options):
-doctrees are pickled and shipped to parallel write workers.
+The node holds plain data only (render key, alt text, layout options; the DOT source is
+kept once, in the ``llm`` domain): doctrees are pickled and shipped to parallel write workers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 
+from .images import diagram_source
 from .render import DotMissingError, RenderError, inline_svg
 from .runtime import state
 from .warnings import warn
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class llmarch_diagram(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
-    """An architecture diagram: ``dot``, its render ``key``, ``alt``, ``model``, ``align``, ``width``.
+    """An architecture diagram: its render ``key`` and ``docname`` (the DOT source stays in
+    the ``llm`` domain, not in every pickled doctree), ``alt``, ``model``, ``align``, ``width``.
 
     Its one child is a summary paragraph, which builders without images print
     and the others print only when Graphviz is missing or fails.
@@ -37,7 +39,8 @@ def _render(translator: HTML5Translator | LaTeXTranslator, node: llmarch_diagram
     build = state(translator.builder.env)
     assert build.image_format is not None
     try:
-        return build.renders.result(node["dot"], node["key"], build.image_format, build.image_dir)
+        dot = diagram_source(translator.builder.env, node["docname"], node["key"])
+        return build.renders.result(dot, node["key"], build.image_format, build.image_dir)
     except DotMissingError as error:
         if "dot" not in build.reported:  # once, so the build's count says one
             build.reported.add("dot")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Architecture
+from .model import Architecture, per_model
 
 
 class FilterError(ValueError):
@@ -29,6 +29,7 @@ class FilterError(ValueError):
         self.position = position
 
 
+@per_model
 def record(arch: Architecture) -> dict[str, Any]:
     """What an expression can ask about one model."""
     from . import stats

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .model import Architecture, LayerKind, Norm
+from .model import Architecture, LayerKind, Norm, per_model
 from .vision import vision_params
 
 BYTES_BF16 = 2
@@ -108,6 +108,7 @@ def _embedding_params(arch: Architecture) -> Counter[str]:
     return counts
 
 
+@per_model
 def params(arch: Architecture) -> Params:
     """Exact parameter counts, component by component."""
     d = arch.hidden_size

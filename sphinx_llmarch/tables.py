@@ -10,7 +10,7 @@ from docutils import nodes
 from . import stats
 from .diagram import compact
 from .kinds import KINDS
-from .model import Architecture, OfficialFigure
+from .model import Architecture, OfficialFigure, per_model
 from .vision import describe_projector, tokens_per_image
 
 _SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}
@@ -219,6 +219,7 @@ def concept_links(arch: Architecture) -> nodes.paragraph:
     return para
 
 
+@per_model
 def template(arch: Architecture) -> str:
     """The recipe in a few words, for finding models built the same way:
     ``MLA + MoE with a shared expert``, ``GQA + dense FFN``, ``Gated DeltaNet + GQA + MoE``."""
