@@ -94,7 +94,8 @@ def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float, details: bool) 
     parts above it."""
     c, accent, d = frame.canvas, frame.colour.accent, frame.arch.hidden_size
     key = op.panel_key() or ""
-    group = _Group(anchor, [(key, op.draw_panel(c, x0, PanelContext(d, accent, f"panel.{key}")))], [])
+    context = PanelContext(d, accent, f"panel.{key}", tuple(frame.panel_variants.get(key, [op])))
+    group = _Group(anchor, [(key, op.draw_panel(c, x0, context))], [])
     for part, connector in op.detail_ops() if details else []:
         part_key = part.panel_key() or ""
         width = op.detail_width(d)

@@ -106,6 +106,10 @@ class _Frame:
         self.rows: dict[str, str] = {}
         #: Panel key -> the op that draws it and every box it may hang from.
         self.panel_anchors: dict[str, tuple[Op, list[str]]] = {}
+        #: Panel key -> every op its boxes stand for (an FFN of two widths in one block).
+        self.panel_variants: dict[str, list[Op]] = {}
+        #: Box name -> the ops of the layer kinds it stands for.
+        self.box_variants: dict[str, list[Op]] = {}
         self.block_labels: dict[str, Item] = {}
         #: Every op box with its callout, in drawing order.
         self.boxes: list[tuple[Op, Node, str | None]] = []
@@ -168,6 +172,7 @@ class _Frame:
         else:
             node = self.main_box(name, slot.label, op.fact_label, h, **style)
         self.rows[name] = op.fact_label
+        self.box_variants[name] = [variant for variant, _ in variants]
         self._side_inputs(name, node, slot.side, op)
         self.boxes.append((op, node, slot.callout))
         return node
@@ -186,6 +191,8 @@ class _Frame:
             key = op.panel_key()
             if key and key not in parts:
                 self.panel_anchors.setdefault(key, (op, []))[1].append(node.name)
+                ops = self.panel_variants.setdefault(key, [])
+                ops += [variant for variant in self.box_variants[node.name] if variant not in ops]
         said: set[str] = set()
         for op, node, callout in self.boxes:
             drawn = op.panel_key() in self.panel_anchors

@@ -52,6 +52,8 @@ class PanelContext:
     accent: str
     #: Prefix that namespaces the panel's node names (``panel.moe``).
     prefix: str
+    #: Every op the panel stands for (layers of one block may differ in a size).
+    variants: tuple[Op, ...] = ()
 
 
 class Op:

@@ -142,7 +142,7 @@ class MLP(Op):
         caption = g.caption("title", f"{title} ({self.name})", INK)
         caption.x = max(caption.x, out.x + 16 + caption.w / 2)
         caption.y = out.y
-        g.info(
-            "info", f"Input size {{{ctx.hidden_size:,}}}\nIntermediate size {{{self.intermediate_size:,}}}", ctx.accent
-        )
+        sizes = sorted({op.intermediate_size for op in ctx.variants if isinstance(op, MLP)} | {self.intermediate_size})
+        widths = " or ".join(f"{{{size:,}}}" for size in sizes)  # layers of one block may differ (Gemma 4 E2B)
+        g.info("info", f"Input size {{{ctx.hidden_size:,}}}\nIntermediate size {widths}", ctx.accent)
         return g.nodes
