@@ -240,6 +240,36 @@ def llm_xref(target: str, title: str, kind: str = "model", content: nodes.Node |
     return ref
 
 
+class llmarch_links(nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
+    """A list of links to models or concepts, ``links`` = [(kind, target, title), ...]:
+    one node in the stored doctree instead of three per link, because Sphinx walks
+    every stored doctree on every build (figure numbers). Expanded into references
+    by :func:`expand_links` when the page is written."""
+
+
+def llm_links(links: list[tuple[str, str, str]], separator: str = ", ") -> llmarch_links:
+    """The node, holding the titles as its one text child (what ``astext`` reads)."""
+    text = separator.join(title for _, _, title in links)
+    return llmarch_links("", nodes.Text(text), links=[list(link) for link in links], separator=separator)
+
+
+def expand_links(app: Any, doctree: nodes.document, docname: str) -> None:
+    """Turn every :class:`llmarch_links` into references (plain names for targets no
+    page shows), the way pending_xref nodes are resolved, for every builder."""
+    from sphinx.addnodes import pending_xref
+
+    domain = app.env.get_domain("llm")
+    explicit = pending_xref("", refexplicit=True)
+    for node in list(doctree.findall(llmarch_links)):
+        out: list[nodes.Node] = []
+        for index, (kind, target, title) in enumerate(node["links"]):
+            out += [nodes.Text(node["separator"])] if index else []
+            content = nodes.inline(title, title, classes=["xref", "llm", f"llm-{kind}"])
+            ref = domain.resolve_xref(app.env, docname, app.builder, kind, target, explicit, content)
+            out.append(ref if ref is not None else content)
+        node.replace_self(out)
+
+
 def optional_reference(app: object, domain: Domain, node: pending_xref) -> bool | None:
     """Keep nitpicky mode quiet about the extension's own links (comparison headers,
     summaries) to models no page shows: they stay plain text. Authors' roles still warn."""

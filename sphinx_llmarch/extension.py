@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from . import images
 from .config import add_config_values
 from .directives import LLMArchCompareDirective, LLMArchDirective
-from .domain import LLMDomain, optional_reference
+from .domain import LLMDomain, expand_links, llmarch_links, optional_reference
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
@@ -33,6 +33,8 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_directive("llm-arch-table", LLMArchTableDirective)
     app.add_node(llmarch_thumbnail, **THUMBNAIL_VISITORS)
     app.add_domain(LLMDomain)
+    app.add_node(llmarch_links)
+    app.connect("doctree-resolved", expand_links)
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)
     app.connect("html-page-context", add_page_script)

@@ -61,7 +61,7 @@ class LLMConceptsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         from .concepts import GLOSSARY, concepts_of, glossary
-        from .domain import LLMDomain, llm_xref
+        from .domain import LLMDomain, llm_links
 
         note_use(self.env)  # re-read when the set of models changes
         self.env.note_dependency(str(GLOSSARY))
@@ -94,17 +94,13 @@ class LLMConceptsDirective(SphinxDirective):
             body += reference
             if concept.related:
                 related = nodes.paragraph("", "Related: ")
-                for index, other in enumerate(concept.related):
-                    related += [nodes.Text(", ")] if index else []
-                    related += llm_xref(other, every[other].title, "concept")
+                related += llm_links([("concept", other, every[other].title) for other in concept.related])
                 body += related
             models = sorted(users.get(key, []), key=lambda pair: pair[0].lower())
             used = nodes.paragraph(
                 "", f"Used by {len(models)} of the models: " if models else "Used by none of the models."
             )
-            for index, (name, model_id) in enumerate(models):
-                used += [nodes.Text(", ")] if index else []
-                used += llm_xref(model_id, name)
+            used += llm_links([("model", model_id, name) for name, model_id in models])
             body += used
             listing += nodes.definition_list_item("", term, body)
         return [addnodes.index(entries=entries), container]

@@ -210,13 +210,10 @@ def concept_links(arch: Architecture) -> nodes.paragraph:
     """The glossary's concepts this model uses, each a link to its definition (plain
     text when no page shows the glossary)."""
     from .concepts import concepts_of, glossary
-    from .domain import llm_xref
+    from .domain import llm_links
 
-    para = nodes.paragraph()
-    for index, key in enumerate(concepts_of(arch)):
-        para += [nodes.Text(" · ")] if index else []
-        para += llm_xref(key, glossary()[key].title, "concept")
-    return para
+    links = [("concept", key, glossary()[key].title) for key in concepts_of(arch)]
+    return nodes.paragraph("", "", llm_links(links, " · "))
 
 
 @per_model
@@ -238,7 +235,7 @@ def template(arch: Architecture) -> str:
 def related_models(arch: Architecture, models: Iterable[Architecture]) -> nodes.paragraph | None:
     """Links to the models a reader of this sheet will want next: its base, the models
     built on it, its family, and up to six of other families built the same way."""
-    from .domain import llm_xref
+    from .domain import llm_links
 
     others = sorted((m for m in models if m.id != arch.id), key=lambda m: (m.released or datetime.date.min, m.name))
     close = [
@@ -259,9 +256,7 @@ def related_models(arch: Architecture, models: Iterable[Architecture]) -> nodes.
             continue
         para += [nodes.Text("; ")] if len(para) else []
         para += nodes.Text(f"{label}: ")
-        for index, other in enumerate(members):
-            para += [nodes.Text(", ")] if index else []
-            para += llm_xref(other.id, other.name)
+        para += llm_links([("model", other.id, other.name) for other in members])
     return para if len(para) else None
 
 
