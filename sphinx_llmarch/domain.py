@@ -111,12 +111,7 @@ class LLMDomain(Domain):
         """Record the canonical place of ``arch``; its anchor, or None if it already has one."""
         known = self.models.get(arch.id)
         if known is not None:
-            warn(
-                f"{arch.id!r} is shown with an index entry in {known.docname} (line {known.line}) and here; "
-                "give one of them :no-index:",
-                "duplicate",
-                location=location,
-            )
+            _warn_duplicate(arch.id, known, "here", location)
             return None
         place = ModelPlace(
             docname, model_anchor(arch.id), arch.name, arch.family, arch.organization, tuple(arch.aliases), line
@@ -148,12 +143,8 @@ class LLMDomain(Domain):
                 continue
             known = self.models.get(model_id)
             if known is not None and known.docname != place.docname:
-                warn(
-                    f"{model_id!r} is shown with an index entry in {known.docname} (line {known.line}) and in "
-                    f"{place.docname} (line {place.line}); give one of them :no-index:",
-                    "duplicate",
-                    location=(place.docname, place.line),
-                )
+                where = f"in {place.docname} (line {place.line})"
+                _warn_duplicate(model_id, known, where, (place.docname, place.line))
                 continue
             self.models[model_id] = place
 
@@ -176,28 +167,28 @@ class LLMDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> nodes.reference | None:
+        found = self._place(typ, target)
+        if found is None:
+            return None
+        docname, anchor, title = found
+        if not node.get("refexplicit"):
+            contnode = nodes.inline(title, title, classes=["xref", "llm", f"llm-{typ}"])
+        return make_refnode(builder, fromdocname, docname, anchor, contnode, title)
+
+    def _place(self, typ: str, target: str) -> tuple[str, str, str] | None:
+        """(docname, anchor, display name) of a model or concept, by id, alias or title."""
         if typ == "concept":
-            return self._resolve_concept(fromdocname, builder, target, node, contnode)
+            from .concepts import find as find_concept
+
+            concept = find_concept(target)
+            if concept is None or concept.id not in self.concepts:
+                return None
+            return (*self.concepts[concept.id], concept.title)
         found = self.find(target)
         if found is None:
             return None
-        _, place = found
-        if not node.get("refexplicit"):
-            contnode = nodes.inline(place.name, place.name, classes=["xref", "llm", "llm-model"])
-        return make_refnode(builder, fromdocname, place.docname, place.anchor, contnode, place.name)
-
-    def _resolve_concept(
-        self, fromdocname: str, builder: Builder, target: str, node: pending_xref, contnode: nodes.Element
-    ) -> nodes.reference | None:
-        from .concepts import find
-
-        concept = find(target)
-        if concept is None or concept.id not in self.concepts:
-            return None
-        docname, anchor = self.concepts[concept.id]
-        if not node.get("refexplicit"):
-            contnode = nodes.inline(concept.title, concept.title, classes=["xref", "llm", "llm-concept"])
-        return make_refnode(builder, fromdocname, docname, anchor, contnode, concept.title)
+        place = found[1]
+        return place.docname, place.anchor, place.name
 
     def resolve_any_xref(
         self,
@@ -226,6 +217,15 @@ class LLMDomain(Domain):
 
     def get_full_qualified_name(self, node: nodes.Element) -> str | None:
         return node.get("reftarget")
+
+
+def _warn_duplicate(model_id: str, known: ModelPlace, where: str, location: Any) -> None:
+    warn(
+        f"{model_id!r} is shown with an index entry in {known.docname} (line {known.line}) and {where}; "
+        "give one of them :no-index:",
+        "duplicate",
+        location=location,
+    )
 
 
 def llm_xref(target: str, title: str, kind: str = "model", content: nodes.Node | None = None) -> nodes.Node:

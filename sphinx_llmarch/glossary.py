@@ -11,8 +11,7 @@ from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import OptionSpec
 
-from .images import note_use
-from .runtime import state
+from .images import note_every_model
 from .warnings import warn
 
 
@@ -63,12 +62,9 @@ class LLMConceptsDirective(SphinxDirective):
         from .concepts import GLOSSARY, concepts_of, glossary
         from .domain import LLMDomain, llm_links
 
-        note_use(self.env)  # re-read when the set of models changes
         self.env.note_dependency(str(GLOSSARY))
         users: dict[str, list[tuple[str, str]]] = {}
-        for arch in state(self.env).registry:
-            for file in arch.files:  # a spec edit can change which concepts a model uses
-                self.env.note_dependency(file)
+        for arch in note_every_model(self.env):  # a spec edit can change which concepts a model uses
             for concept_id in concepts_of(arch):
                 users.setdefault(concept_id, []).append((arch.name, arch.id))
         domain = self.env.get_domain("llm")

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
 
+    from .registry import Registry
+
 
 def _diagrams(env: BuildEnvironment) -> dict[str, dict[str, str]]:
     """docname -> {render key: DOT source} of the diagrams the page shows."""
@@ -30,6 +32,17 @@ def _diagrams(env: BuildEnvironment) -> dict[str, dict[str, str]]:
 def note_use(env: BuildEnvironment) -> None:
     """Record that the page being read shows a model (with or without a diagram)."""
     _diagrams(env).setdefault(env.docname, {})
+
+
+def note_every_model(env: BuildEnvironment) -> Registry:
+    """The page being read shows what every model's spec says (a grid, a table, the
+    glossary): re-read it when models come or go, or any spec file changes."""
+    note_use(env)
+    registry = state(env).registry
+    for arch in registry:
+        for file in arch.files:
+            env.note_dependency(file)
+    return registry
 
 
 def pages_with_diagrams(env: BuildEnvironment) -> list[str]:

@@ -45,7 +45,8 @@ def record(arch: Architecture) -> dict[str, Any]:
                 mixers |= {"chunked"} if op.chunk_size else set()  # type: ignore[attr-defined]
             elif op.role == "token":
                 mixers.add({"gated_deltanet": "linear", "kda": "linear", "lightning": "linear"}.get(op.type, op.type))
-    attends = mixers & {"mha", "gqa", "mqa", "mla"}
+    decoder = stats.decoder_type(arch)  # "hybrid ..." and "attention-free ..." name the mixing
+    mixing = next((kind for kind in ("hybrid", "attention-free") if decoder.startswith(kind)), "attention")
     return {
         "id": arch.id,
         "name": arch.name,
@@ -53,11 +54,7 @@ def record(arch: Architecture) -> dict[str, Any]:
         "organization": arch.organization,
         "license": arch.license or "",
         "decoder": "moe" if arch.is_moe else "dense",
-        "mixing": "attention"
-        if mixers <= attends | {"sliding", "chunked"}
-        else "hybrid"
-        if attends
-        else "attention-free",
+        "mixing": mixing,
         "attention": frozenset(mixers),
         "concepts": frozenset(concepts_of(arch)),
         "released": arch.released or datetime.date.min,

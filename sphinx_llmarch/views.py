@@ -14,7 +14,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from .images import note_use
+from .images import note_every_model
 from .runtime import state
 from .warnings import warn
 
@@ -49,11 +49,7 @@ class _ModelsDirective(SphinxDirective):
         """The models to show, or None when the filter is malformed (warned at the directive)."""
         from .selection import FilterError, select
 
-        note_use(self.env)  # re-read when models come or go
-        registry = state(self.env).registry
-        for arch in registry:  # an edited spec can change a cell or whether its model is kept
-            for file in arch.files:
-                self.env.note_dependency(file)
+        registry = note_every_model(self.env)  # an edited spec can change a cell or which models are kept
         expression = self.options.get("filter", "")
         try:
             return select(registry, expression, self.options.get("sort", "date"), self.options.get("limit", 0))
