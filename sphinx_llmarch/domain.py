@@ -86,7 +86,7 @@ class LLMDomain(Domain):
     }
     indices = [ModelIndex]  # noqa: RUF012
     initial_data: dict[str, Any] = {"models": {}, "concepts": {}, "diagrams": {}}  # noqa: RUF012
-    data_version = 2
+    data_version = 3
 
     @property
     def models(self) -> dict[str, ModelPlace]:
@@ -98,13 +98,14 @@ class LLMDomain(Domain):
         return self.data.setdefault("diagrams", {})
 
     @property
-    def concepts(self) -> dict[str, tuple[str, str]]:
-        """Concept id -> (docname, anchor) of the glossary that defines it."""
+    def concepts(self) -> dict[str, tuple[str, str, str]]:
+        """Concept id -> (docname, anchor, title) of the glossary that defines it. The
+        title is kept so that the inventory, written on every build, needs no glossary."""
         return self.data.setdefault("concepts", {})
 
-    def note_concept(self, concept_id: str, docname: str) -> str:
+    def note_concept(self, concept_id: str, title: str, docname: str) -> str:
         anchor = concept_anchor(concept_id)
-        self.concepts.setdefault(concept_id, (docname, anchor))
+        self.concepts.setdefault(concept_id, (docname, anchor, title))
         return anchor
 
     def note_model(self, arch: Architecture, docname: str, line: int, location: Any) -> str | None:
@@ -128,7 +129,7 @@ class LLMDomain(Domain):
     def clear_doc(self, docname: str) -> None:
         for model_id in [key for key, place in self.models.items() if place.docname == docname]:
             del self.models[model_id]
-        for concept_id in [key for key, (doc, _) in self.concepts.items() if doc == docname]:
+        for concept_id in [key for key, place in self.concepts.items() if place[0] == docname]:
             del self.concepts[concept_id]
         self.diagrams.pop(docname, None)
 
@@ -183,7 +184,7 @@ class LLMDomain(Domain):
             concept = find_concept(target)
             if concept is None or concept.id not in self.concepts:
                 return None
-            return (*self.concepts[concept.id], concept.title)
+            return self.concepts[concept.id]
         found = self.find(target)
         if found is None:
             return None
@@ -207,13 +208,10 @@ class LLMDomain(Domain):
         return found
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
-        from .concepts import glossary
-
         for model_id, place in self.models.items():
             yield model_id, place.name, "model", place.docname, place.anchor, 1
-        for concept_id, (docname, anchor) in self.concepts.items():
-            concept = glossary().get(concept_id)
-            yield concept_id, concept.title if concept else concept_id, "concept", docname, anchor, 1
+        for concept_id, (docname, anchor, title) in self.concepts.items():
+            yield concept_id, title, "concept", docname, anchor, 1
 
     def get_full_qualified_name(self, node: nodes.Element) -> str | None:
         return node.get("reftarget")

@@ -11,6 +11,7 @@ from .domain import LLMDomain, expand_links, llmarch_links, optional_reference
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
+from .packed import UnpackNodes, llmarch_packed, pack_doctree
 from .runtime import finish, on_builder_inited
 from .views import THUMBNAIL_VISITORS, LLMArchGalleryDirective, LLMArchTableDirective, llmarch_thumbnail
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 7
+ENV_VERSION = 8
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
@@ -34,6 +35,9 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_node(llmarch_thumbnail, **THUMBNAIL_VISITORS)
     app.add_domain(LLMDomain)
     app.add_node(llmarch_links)
+    app.add_node(llmarch_packed)
+    app.connect("doctree-read", pack_doctree)
+    app.add_post_transform(UnpackNodes)
     app.connect("doctree-resolved", expand_links)
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)

@@ -80,7 +80,7 @@ class LLMConceptsDirective(SphinxDirective):
                 container += nodes.rubric(section, section)
                 listing = nodes.definition_list(classes=["llmarch-glossary"])
                 container += listing
-            anchor = domain.note_concept(key, self.env.docname)
+            anchor = domain.note_concept(key, concept.title, self.env.docname)
             entries.append(("single", f"{concept.title} (LLM concept)", anchor, "", None))
             term = nodes.term(concept.title, concept.title, ids=[anchor])
             body = nodes.definition()

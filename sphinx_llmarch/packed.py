@@ -1,0 +1,105 @@
+"""The extension's tables and grids kept as plain data in stored doctrees.
+
+Sphinx unpickles and walks every stored doctree on every build, even one where no page
+changed (figure numbering visits each element of each page). A fact sheet is some 150
+elements and a model table several hundred; kept as nested lists inside one node, each
+costs about what one element costs. :class:`UnpackNodes` rebuilds the nodes before
+references are resolved, so every builder writes the same ordinary tables as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+from .domain import llmarch_links
+from .views import llmarch_thumbnail
+
+#: What is packed: the outermost node of each of the extension's tables and grids.
+PACKED_CLASSES = frozenset({"llmarch-facts", "llmarch-compare", "llmarch-models", "llmarch-grid"})
+
+#: The node classes a packed tree may hold, by tag name. Anything else (an image, a
+#: target, an index entry: things Sphinx collects when a page is read) keeps the
+#: node unpacked, so nothing the environment needs is hidden from it.
+_CLASSES: dict[str, type[nodes.Element]] = {
+    cls.tagname or cls.__name__: cls
+    for cls in (
+        nodes.table,
+        nodes.tgroup,
+        nodes.colspec,
+        nodes.thead,
+        nodes.tbody,
+        nodes.row,
+        nodes.entry,
+        nodes.paragraph,
+        nodes.strong,
+        nodes.emphasis,
+        nodes.literal,
+        nodes.inline,
+        nodes.reference,
+        nodes.container,
+        addnodes.pending_xref,
+        llmarch_links,
+        llmarch_thumbnail,
+    )
+}
+
+
+class llmarch_packed(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """One stored node standing for a whole tree: ``tree`` is ``[tagname, attributes,
+    *children]`` with text as plain strings (see :func:`pack`)."""
+
+
+class _UnpackableError(Exception):
+    """A node of a class :func:`_node` does not rebuild."""
+
+
+def _tree(node: nodes.Node) -> Any:
+    if isinstance(node, nodes.Text):
+        return str(node)
+    assert isinstance(node, nodes.Element)
+    if _CLASSES.get(node.tagname) is not type(node):
+        raise _UnpackableError(node.tagname)
+    attributes = {key: value for key, value in node.attributes.items() if value != []}
+    return [node.tagname, attributes, *(_tree(child) for child in node.children)]
+
+
+def _node(tree: Any) -> nodes.Node:
+    if isinstance(tree, str):
+        return nodes.Text(tree)
+    tagname, attributes, *children = tree
+    node = _CLASSES[tagname](**attributes)
+    node.extend(_node(child) for child in children)
+    return node
+
+
+def pack(node: nodes.Element) -> nodes.Element:
+    """``node`` as one :class:`llmarch_packed` node, or ``node`` itself when it holds
+    something that must stay visible while pages are read."""
+    try:
+        return llmarch_packed(tree=_tree(node))
+    except _UnpackableError:
+        return node
+
+
+def pack_doctree(app: Sphinx, doctree: nodes.document) -> None:
+    """Pack the extension's tables and grids once the page is read. A node with ids or
+    names (a numbered fact sheet) stays as it is: figure numbering and ``:numref:``
+    need it."""
+    for node in list(doctree.findall(nodes.Element)):
+        if PACKED_CLASSES.intersection(node["classes"]) and not node["ids"] and not node["names"]:
+            node.replace_self(pack(node))
+
+
+class UnpackNodes(SphinxPostTransform):
+    """Rebuild packed trees first, before pending references inside them are resolved."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(llmarch_packed)):
+            node.replace_self(_node(node["tree"]))
