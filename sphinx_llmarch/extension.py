@@ -41,6 +41,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", expand_links)
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)
+    app.connect("builder-inited", images.write_every_model_files)
     app.connect("html-page-context", add_page_script)
     app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("env-updated", images.start_missing_renders)

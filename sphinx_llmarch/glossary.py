@@ -3,7 +3,7 @@ each concept (read off the specs, each a link to the model's place)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -14,6 +14,9 @@ from sphinx.util.typing import OptionSpec
 from .images import note_every_model
 from .warnings import warn
 
+if TYPE_CHECKING:
+    from .model import Architecture
+
 
 def names_option(argument: str | None) -> tuple[str, ...]:
     """Comma-separated names (concept ids, aliases or section titles)."""
@@ -21,6 +24,13 @@ def names_option(argument: str | None) -> tuple[str, ...]:
     if not names:
         raise ValueError("give one or more names, separated by commas")
     return names
+
+
+def shown_in_glossary(arch: Architecture) -> list[str]:
+    """What the glossary shows of a model: its name, under the concepts it uses."""
+    from .concepts import concepts_of
+
+    return [arch.name, *sorted(concepts_of(arch))]
 
 
 class LLMConceptsDirective(SphinxDirective):
@@ -64,7 +74,7 @@ class LLMConceptsDirective(SphinxDirective):
 
         self.env.note_dependency(str(GLOSSARY))
         users: dict[str, list[tuple[str, str]]] = {}
-        for arch in note_every_model(self.env):  # a spec edit can change which concepts a model uses
+        for arch in note_every_model(self.env, "concepts"):
             for concept_id in concepts_of(arch):
                 users.setdefault(concept_id, []).append((arch.name, arch.id))
         domain = self.env.get_domain("llm")

@@ -12,8 +12,12 @@ agree); renders start as pages are read, and after a successful build every
 
 from __future__ import annotations
 
+import json
+from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import write_if_changed
 from .render import cached_name, render_key
 from .runtime import state
 
@@ -34,15 +38,35 @@ def note_use(env: BuildEnvironment) -> None:
     _diagrams(env).setdefault(env.docname, {})
 
 
-def note_every_model(env: BuildEnvironment) -> Registry:
-    """The page being read shows what every model's spec says (a grid, a table, the
-    glossary): re-read it when models come or go, or any spec file changes."""
+#: Aspect -> (module, function): what the pages of that aspect show of one model, as
+#: JSON. Pages that show every model (a grid, a table, the glossary) depend on one file
+#: per aspect instead of on every spec file, so that a spec edit re-reads them only when
+#: what they show of that model changed (see :func:`write_every_model_files`).
+ASPECTS = {"models": ("views", "shown_in_views"), "concepts": ("glossary", "shown_in_glossary")}
+
+
+def every_model_file(env: BuildEnvironment, aspect: str) -> Path:
+    return Path(env.doctreedir, f"llmarch-every-{aspect}.json")
+
+
+def note_every_model(env: BuildEnvironment, aspect: str) -> Registry:
+    """The page being read shows ``aspect`` of every model: re-read it when that changes."""
     note_use(env)
-    registry = state(env).registry
-    for arch in registry:
-        for file in arch.files:
-            env.note_dependency(file)
-    return registry
+    env.note_dependency(str(every_model_file(env, aspect)))
+    return state(env).registry
+
+
+def write_every_model_files(app: Sphinx) -> None:
+    """Rewrite each aspect's file if what it holds changed: at builder-inited, before
+    Sphinx compares dependencies, and only when a spec or the package changed."""
+    build = state(app.env)
+    files = {aspect: every_model_file(app.env, aspect) for aspect in ASPECTS}
+    if build.catalog is build.previous and all(file.is_file() for file in files.values()):
+        return
+    for aspect, (module, function) in ASPECTS.items():
+        shown = getattr(import_module(f".{module}", __package__), function)
+        summary = {arch.id: shown(arch) for arch in build.registry}
+        write_if_changed(files[aspect], json.dumps(summary, sort_keys=True, default=str))
 
 
 def pages_with_diagrams(env: BuildEnvironment) -> list[str]:

@@ -13,11 +13,12 @@ import html
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import graphviz
+from typing import TYPE_CHECKING, Any
 
 from .style import CALLOUT_SIZE, FONT, FONT_SIZE, INK, RULE_FILL, text_width
+
+if TYPE_CHECKING:
+    import graphviz
 
 _ACCENT = re.compile(r"\{([^}]*)\}")
 
@@ -189,6 +190,8 @@ class Canvas:
 
     def to_graphviz(self, name: str, margin: float = 12) -> graphviz.Digraph:
         """Shift everything to positive coordinates and emit the pinned graph."""
+        import graphviz  # only pages that draw need it; reading a model does not
+
         xs = [n.left for n in self.nodes.values()] + [c.x0 for c in self.clusters]
         ys = [n.bottom for n in self.nodes.values()] + [c.y0 for c in self.clusters]
         dx, dy = margin - min(xs), margin - min(ys)

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from . import legacy
 from .errors import SpecError, UnknownModelError
-from .files import read_text
+from .files import read_text, read_toml
 from .model import MTP, Architecture, Embeddings, Official, OfficialFigure
 from .spec_table import REQUIRED, SHORT_TEXT, SpecTable
 from .stack import explicit_tables, read_stack
@@ -202,11 +196,7 @@ def _check_per_layer_input(text: SpecTable, arch: Architecture) -> None:
 def read_raw(path: str | Path, display: str | None = None) -> RawSpec:
     """Parse one TOML spec file without validating it."""
     file = display or Path(path).name
-    try:
-        data = tomllib.loads(read_text(path, file))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(file, "", f"invalid TOML: {exc}") from None
-    return RawSpec(data, file, str(Path(path).resolve()))
+    return RawSpec(read_toml(path, file), file, str(Path(path).resolve()))
 
 
 def _overlay(

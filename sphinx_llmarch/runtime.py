@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .catalog import Catalog, load_registry, spec_files, stamp
 from .config import LLMArchConfig, read_config
 from .errors import UnknownModelError
+from .files import bundled_spec_files, load_parsed, save_parsed
 from .render import RenderPool
 from .warnings import warn
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 STATIC_DIR = Path(__file__).parent / "static"
 #: Where, in the doctree directory, the :class:`Catalog` of the last build is kept.
 CATALOG_FILE = "llmarch-catalog.json"
+#: Where the parsed spec files are kept (see :data:`.files.PARSED`).
+PARSED_FILE = "llmarch-parsed.pickle"
 
 
 class BuildState:
@@ -36,20 +39,22 @@ class BuildState:
         #: Problems of the whole build already reported (a missing dot), said once, counted once.
         self.reported: set[str] = set()
         self._confdir = Path(app.confdir)
-        self._files = spec_files(self._confdir, config.spec_paths)
-        file_stamp = stamp(self._files)
+        self.spec_files = spec_files(self._confdir, config.spec_paths)
+        file_stamp = stamp(self.spec_files)
         #: The catalog of the last successful build (None: the first), and this build's.
         self.catalog_file = Path(app.doctreedir, CATALOG_FILE)
+        self.parsed_file = Path(app.doctreedir, PARSED_FILE)
+        load_parsed(self.parsed_file)
         self.previous = Catalog.read(self.catalog_file)
         if self.previous is not None and self.previous.stamp == file_stamp:
             self.catalog = self.previous  # no spec file changed: read none until a page needs one
         else:
-            self.registry, self.catalog = load_registry(self._confdir, self._files, file_stamp)
+            self.registry, self.catalog = load_registry(self._confdir, self.spec_files, file_stamp)
 
     @cached_property
     def registry(self) -> Registry:
         """Every model this build can show (loaded on first use when the catalog was kept)."""
-        return load_registry(self._confdir, self._files, self.catalog.stamp)[0]
+        return load_registry(self._confdir, self.spec_files, self.catalog.stamp)[0]
 
 
 # Keyed by the build environment, which directives (self.env) and translators
@@ -97,5 +102,7 @@ def finish(app: Sphinx, exception: Exception | None) -> None:
     """Stop the Graphviz runs; after a successful build, keep the catalog for the next."""
     build = state(app.env)
     build.renders.close()
-    if exception is None and build.catalog is not build.previous:
-        build.catalog.write(build.catalog_file)
+    if exception is None:
+        if build.catalog is not build.previous:
+            build.catalog.write(build.catalog_file)
+        save_parsed(build.parsed_file, [*build.spec_files, *bundled_spec_files()])

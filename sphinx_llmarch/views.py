@@ -49,7 +49,7 @@ class _ModelsDirective(SphinxDirective):
         """The models to show, or None when the filter is malformed (warned at the directive)."""
         from .selection import FilterError, select
 
-        registry = note_every_model(self.env)  # an edited spec can change a cell or which models are kept
+        registry = note_every_model(self.env, "models")
         expression = self.options.get("filter", "")
         try:
             return select(registry, expression, self.options.get("sort", "date"), self.options.get("limit", 0))
@@ -74,6 +74,14 @@ def card_meta(arch: Architecture) -> str:
     scale = stats.human(p.total) + (f", {stats.human(p.active)} active" if arch.is_moe else "")
     when = arch.released.isoformat() if arch.released else "undated"
     return f"{scale} · {when} · {stats.decoder_type(arch)}"
+
+
+def shown_in_views(arch: Architecture) -> list[object]:
+    """What grids and tables show of a model, and what their filters and sorts read."""
+    from .selection import record
+
+    fields = {key: sorted(value) if isinstance(value, frozenset) else value for key, value in record(arch).items()}
+    return [fields, card_meta(arch), table_cells(arch)]
 
 
 #: The columns of ``llm-arch-table`` and their relative widths (the text builder wraps by them).

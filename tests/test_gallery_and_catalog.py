@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,3 +129,26 @@ def test_gallery_index_groups_models_by_family_in_order_of_release() -> None:
     assert llama3[:4] == ["llama-3-8b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b"]  # same day: smallest first
     firsts = [members[0].released for _, members in families]
     assert firsts == sorted(firsts)
+
+
+def test_pages_showing_every_model_are_reread_only_when_what_they_show_changes(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    source = project(rootdir, tmp_path, "user-spec")
+    (source / "grid.rst").write_text('Grid\n====\n\n.. llm-arch-gallery::\n   :filter: family == "Toy"\n')
+    (source / "glossary.rst").write_text("Glossary\n========\n\n.. llm-concepts::\n   :sections: Normalization\n")
+    make_app("html", srcdir=source).build()
+    toy = source / "specs" / "toy-lm.toml"
+
+    def reread_after(old: str, new: str) -> set[str]:
+        toy.write_text(toy.read_text().replace(old, new))
+        app = make_app("html", srcdir=source)
+        app.build()
+        status = re.sub(r"\x1b\[[\d;]*m", "", app.status.getvalue())  # without colours
+        return set(re.findall(r"reading sources\.\.\. \[[ \d]+%\] (\S+)", status))
+
+    pages_of_toy = {"index", "chat"}  # it shows toy; chat's model extends it
+    assert reread_after("A four-layer test model.", "A small test model.") == pages_of_toy
+    assert reread_after("num_hidden_layers = 4", "num_hidden_layers = 5") == {*pages_of_toy, "grid"}
+    # which concepts a model uses is also a filter field of the grid
+    assert reread_after('placement = "pre"', 'placement = "post"') == {*pages_of_toy, "grid", "glossary"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
@@ -13,6 +13,10 @@ from sphinx_llmarch.compare import compare, comparison_table
 from sphinx_llmarch.packed import _node, llmarch_packed, pack
 from sphinx_llmarch.registry import bundled_registry
 from sphinx_llmarch.tables import fact_rows, fact_sheet
+
+from .conftest import project
+
+MakeApp = Callable[..., SphinxTestApp]
 
 REGISTRY = bundled_registry()
 
@@ -43,8 +47,10 @@ def _stored_elements(app: SphinxTestApp, docname: str) -> list[nodes.Element]:
     return list(app.env.get_doctree(docname).findall(nodes.Element))
 
 
-@pytest.mark.sphinx("html", testroot="robustness")
-def test_stored_doctrees_hold_packed_tables_and_pages_the_real_ones(app: SphinxTestApp) -> None:
+def test_stored_doctrees_hold_packed_tables_and_pages_the_real_ones(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    app = make_app("html", srcdir=project(rootdir, tmp_path, "robustness"))  # a copy: other tests count warnings
     app.build()
     stored = _stored_elements(app, "index")
     tables = [node for node in stored if isinstance(node, nodes.table)]
@@ -57,8 +63,8 @@ def test_stored_doctrees_hold_packed_tables_and_pages_the_real_ones(app: SphinxT
     assert re.search(r'<td id="llmarch-index-clash-\d+-model"><p><strong>Model</strong>', page)
 
 
-@pytest.mark.sphinx("text", testroot="compare")
-def test_other_builders_get_the_unpacked_tables(app: SphinxTestApp) -> None:
+def test_other_builders_get_the_unpacked_tables(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    app = make_app("text", srcdir=project(rootdir, tmp_path, "compare"))
     app.build()
     text = (Path(app.outdir) / "index.txt").read_text()
     assert "Qwen3 30B-A3B" in text and "+----" in text and "llmarch_packed" not in text
