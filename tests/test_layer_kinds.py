@@ -116,6 +116,11 @@ def test_explicit_form_counts_each_kind_times_its_layers(tmp_path: Path) -> None
             '[{ op = "attention", parallel = true }, { op = "ffn" }]',
             "hybrid-toy.toml: layer_kinds.attention.sublayers[0].parallel: the first sublayer has nothing to run",
         ),
+        (
+            '[{ op = "attention" }, { op = "ffn" }]',
+            '[{ op = "attention" }, { op = "ffn", sum_norm = true }]',
+            "hybrid-toy.toml: layer_kinds.attention.sublayers[1].sum_norm: needs a parallel sublayer with a pre-norm",
+        ),
     ],
 )
 def test_explicit_form_errors_name_file_key_and_problem(tmp_path: Path, old: str, new: str, message: str) -> None:
