@@ -73,12 +73,13 @@ class MoE(Op):
     @staticmethod
     def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
         """``recipe``: ``shared_key`` (the config key of the shared-expert width),
-        ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``gated``."""
+        ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``router_input_scale``,
+        ``per_expert_scale``, ``gated``."""
         table: dict[str, Any] = {
             "type": "moe",
             "num_experts": config.require("num_experts", "n_routed_experts", "num_local_experts"),
             "experts_per_token": config.require(
-                "num_experts_per_tok", "num_experts_per_token", "experts_per_token", "moe_topk"
+                "num_experts_per_tok", "num_experts_per_token", "experts_per_token", "moe_topk", "top_k_experts"
             ),
             "kind": kind_from_hf(config, recipe.get("gated", True)),
             "moe_intermediate_size": config.require(
@@ -95,7 +96,7 @@ class MoE(Op):
                 table["shared_expert_intermediate_size"] = shared_size
         if config.get("topk_method") == "noaux_tc" or recipe.get("score_correction_bias"):
             table["score_correction_bias"] = True
-        for key in ("shared_expert_gate", "router_bias", "expert_bias"):
+        for key in ("shared_expert_gate", "router_bias", "expert_bias", "router_input_scale", "per_expert_scale"):
             if recipe.get(key):
                 table[key] = True
         if config.get("moe_latent_size"):
