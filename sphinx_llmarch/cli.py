@@ -88,7 +88,13 @@ def model_json(arch: Architecture, context: int | None = None) -> dict[str, Any]
                 "label": kind.label,
                 "layers": count,
                 "sublayers": [
-                    {"op": sub.op_key, "norm": sub.norm, "parallel": sub.parallel, **_op_json(sub.op, arch.hidden_size)}
+                    {
+                        "op": sub.op_key,
+                        "norm": sub.norm,
+                        "parallel": sub.parallel,
+                        "sum_norm": sub.sum_norm,
+                        **_op_json(sub.op, arch.hidden_size),
+                    }
                     for sub in kind.sublayers
                 ],
             }

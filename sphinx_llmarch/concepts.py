@@ -131,15 +131,22 @@ def primary_concept(op: object) -> str | None:
     return next((key for key in _PRIMARY if key in found), None)
 
 
+def _parallel_concept(first: str, second: str) -> str:
+    """Attention beside the MLP is a parallel block; an always-on dense MLP beside the
+    routed experts is what Gemma 4 26B-A4B's authors count as a shared expert."""
+    return "shared-expert" if {first, second} == {"mlp", "moe"} else "parallel-block"
+
+
 @per_model
 def concepts_of(arch: Architecture) -> list[str]:
     """Ids of the glossary's concepts this model uses, in glossary order."""
     found: set[str] = {arch.norm.kind}
     for kind, _ in arch.kind_counts():
-        for sub in kind.sublayers:
+        for index, sub in enumerate(kind.sublayers):
             found |= _op_concepts(sub.op)
             found.add(_PLACEMENT.get(sub.norm, ""))
-            found.add("parallel-block" if sub.parallel else "")
+            if sub.parallel:  # never the first sublayer
+                found.add(_parallel_concept(kind.sublayers[index - 1].op.type, sub.op.type))
     types = {kind.key: {op.type for op in kind.ops} for kind, _ in arch.kind_counts()}
     dense = {key for key, ops in types.items() if "mlp" in ops and "moe" not in ops}
     schedule = arch.schedule

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import graphviz
 
@@ -19,11 +20,13 @@ from .columns import COLUMN_GAP, GAP, PAD, Item, place_columns
 from .ends import draw_inputs, draw_mtp
 from .kinds import Op
 from .layout import Canvas, Cluster, Node, rich_size
-from .model import Architecture, LayerKind
+from .model import Architecture, LayerKind, Sublayer
 from .style import DARK_BOX, DIFFERS, PANEL_FILL, family_colour, kind_fills
 
 #: Norm-box wording by the component of the op the norm wraps.
 _NORM_ROLE = {"attention": "attention", "dense_ffn": "FFN", "routed_experts": "FFN", "per_layer_input": "PLE"}
+#: The same inside a parallel pair whose branches have norms of their own (an MLP beside an MoE).
+_BRANCH_ROLE = {**_NORM_ROLE, "dense_ffn": "MLP", "routed_experts": "MoE"}
 
 
 def compact(value: int) -> str:
@@ -113,6 +116,8 @@ class _Frame:
         self.block_labels: dict[str, Item] = {}
         #: Every op box with its callout, in drawing order.
         self.boxes: list[tuple[Op, Node, str | None]] = []
+        #: Boxes with a parallel branch level with them on their right: their callouts go left.
+        self.beside: set[str] = set()
 
     # -- main column -------------------------------------------------------------
 
@@ -151,14 +156,20 @@ class _Frame:
 
     # -- blocks ------------------------------------------------------------------
 
-    def _norm_box(self, name: str, op: Op, when: str, shared: bool = False) -> None:
-        """A norm box named for what it wraps (the input of a parallel pair is shared)."""
-        label = f"Input {self.arch.norm.name}" if shared else f"{when}-{_NORM_ROLE.get(op.component, 'mixer')}"
-        if not shared:
-            label += f" {self.arch.norm.name}"
-        self.main_box(name, label, "Normalization", cls="lm-box lm-norm")
+    def _norm_box(
+        self, name: str, op: Op, when: str, shared: bool = False, branch: bool = False, bottom: float | None = None
+    ) -> Node:
+        """A norm box named for what it wraps (the input of a parallel pair is shared;
+        in a pair of branches with norms of their own, each is named for its branch).
+        With ``bottom``, it goes in the branch column, its lower edge there."""
+        role = (_BRANCH_ROLE if branch else _NORM_ROLE).get(op.component, "mixer")
+        label = f"Input {self.arch.norm.name}" if shared else f"{when}-{role} {self.arch.norm.name}"
+        if bottom is None:
+            return self.main_box(name, label, "Normalization", cls="lm-box lm-norm")
+        self.rows[name] = "Normalization"
+        return self.canvas.box(name, label, self.branch_x, bottom + 13, w=self.width, cls="lm-box lm-norm")
 
-    def _op_box(self, name: str, block: Block, index: int, x: float = 0.0) -> Node:
+    def _op_box(self, name: str, block: Block, index: int, x: float = 0.0, bottom: float | None = None) -> Node:
         """The box of one sublayer, with its side inputs and callout."""
         variants = block.variants(index)
         op = variants[0][0]
@@ -168,7 +179,8 @@ class _Frame:
         if op.role == "channel":
             style = {"fillcolor": "#dee2e6", "cls": "lm-box lm-ffn"}
         if x:
-            node = self.canvas.box(name, slot.label, x, self.y + GAP / 2 + h / 2, w=self.width, h=h, **style)
+            low = self.y + GAP / 2 if bottom is None else bottom
+            node = self.canvas.box(name, slot.label, x, low + h / 2, w=self.width, h=h, **style)
         else:
             node = self.main_box(name, slot.label, op.fact_label, h, **style)
         self.rows[name] = op.fact_label
@@ -199,7 +211,9 @@ class _Frame:
             if not callout or callout in said or drawn:
                 continue
             said.add(callout)
-            if op.role == "channel" and op.panel_key():  # its panel is drawn as part of another (the MoE's)
+            if node.name in self.beside:  # a branch fills its right side
+                self.left.append(Item(f"{node.name}.callout", callout, node, op.fact_label))
+            elif op.role == "channel" and op.panel_key():  # its panel is drawn as part of another (the MoE's)
                 label = self.block_labels[node.name.split(".", 1)[0]]
                 label.text += "\n" + callout.replace("\n", " ")
             else:
@@ -229,32 +243,77 @@ class _Frame:
         """
         subs = first_kind.sublayers
         types = [sub.op.type for sub in subs]
-        slots = [t if types.count(t) == 1 else f"{t}{types[:i].count(t) + 1}" for i, t in enumerate(types)]
+        slots = [
+            f"{block.key}.{t if types.count(t) == 1 else t + str(types[:i].count(t) + 1)}" for i, t in enumerate(types)
+        ]
         index = 0
         while index < len(subs):
-            sub = subs[index]
-            branch = index + 1 < len(subs) and subs[index + 1].parallel
-            name = f"{block.key}.{slots[index]}"
-            start = self.junction(f"{name}.split")
-            if sub.norm in ("pre", "sandwich"):
-                self._norm_box(f"{name}.prenorm", sub.op, "Pre", shared=branch)
-            fork = self.junction(f"{name}.fork") if branch else None
-            self._op_box(name, block, index)
-            if branch and fork is not None:
-                # one row up and to the right, so the first box's callout leader passes under it
-                twin = self._op_box(f"{block.key}.{slots[index + 1]}", block, index + 1, x=self.branch_x)
-                self.y = twin.top
-                corner = self.canvas.point(f"{twin.name}.in", self.branch_x, fork.y)
-                self.canvas.edge(fork.name, corner.name, arrow=False)
-                self.canvas.edge(corner.name, twin.name)
-                index += 1
-            if sub.norm in ("post", "sandwich"):
-                self._norm_box(f"{name}.postnorm", sub.op, "Post")
-            end = self.add(f"{name}.add")
-            if branch:  # straight into the ⊕, apart from the residual line
-                self.canvas.edge(twin.name, end.name, tailport="n")
+            twin = subs[index + 1] if index + 1 < len(subs) and subs[index + 1].parallel else None
+            start = self.junction(f"{slots[index]}.split")
+            if twin is not None and twin.own_input_norm:
+                end = self._branches(subs[index], twin, block, index, slots[index : index + 2])
+            else:
+                end = self._sublayer(subs[index], block, index, slots[index], slots[index + 1] if twin else None)
             self.residual(start, end)
-            index += 1
+            index += 1 + (twin is not None)
+
+    def _sublayer(self, sub: Sublayer, block: Block, index: int, name: str, twin: str | None) -> Node:
+        """One sublayer, or a parallel pair on one input norm (Cohere's); returns its ⊕."""
+        if sub.norm in ("pre", "sandwich"):
+            self._norm_box(f"{name}.prenorm", sub.op, "Pre", shared=twin is not None)
+        fork = self.junction(f"{name}.fork") if twin else None
+        self._op_box(name, block, index)
+        box = None
+        if twin and fork:
+            # one row up and to the right, so the first box's callout leader passes under it
+            box = self._op_box(twin, block, index + 1, x=self.branch_x)
+            self.y = box.top
+            self._fork_to(fork, box)
+        if sub.norm in ("post", "sandwich"):
+            self._norm_box(f"{name}.postnorm", sub.op, "Post")
+        end = self.add(f"{name}.add")
+        if box is not None:  # straight into the ⊕, apart from the residual line
+            self.canvas.edge(box.name, end.name, tailport="n")
+        return end
+
+    def _branches(self, sub: Sublayer, twin: Sublayer, block: Block, index: int, names: list[str]) -> Node:
+        """Two branches side by side, each in its own norms, their outputs summed (and
+        the sum normed) before the residual ⊕, which it returns. The second branch
+        stacks level with the first in the branch column; the first one's callout
+        goes left."""
+        name, other = names
+        fork = self.junction(f"{name}.fork")
+        if sub.norm in ("pre", "sandwich"):
+            self._norm_box(f"{name}.prenorm", sub.op, "Pre", branch=True)
+        self._op_box(name, block, index)
+        self.beside.add(name)
+        if sub.norm in ("post", "sandwich"):
+            self._norm_box(f"{name}.postnorm", sub.op, "Post", branch=True)
+        bottom = fork.top + GAP
+        boxes = [self._norm_box(f"{other}.prenorm", twin.op, "Pre", branch=True, bottom=bottom)]
+        boxes.append(self._op_box(other, block, index + 1, x=self.branch_x, bottom=boxes[-1].top + GAP))
+        if twin.norm == "sandwich":
+            boxes.append(self._norm_box(f"{other}.postnorm", twin.op, "Post", branch=True, bottom=boxes[-1].top + GAP))
+        self._fork_to(fork, boxes[0])
+        for low, high in pairwise(boxes):
+            self.canvas.edge(low.name, high.name)
+        self.y = max(self.y, boxes[-1].top)
+        if not twin.sum_norm:
+            end = self.add(f"{name}.add")
+            self.canvas.edge(boxes[-1].name, end.name, tailport="n")
+            return end
+        total = self.add(f"{name}.sum")  # up the branch column, then left into the sum
+        corner = self.canvas.point(f"{other}.out", self.branch_x, total.y)
+        self.canvas.edge(boxes[-1].name, corner.name, arrow=False)
+        self.canvas.edge(corner.name, total.name)
+        self._norm_box(f"{name}.sumnorm", sub.op, "Post")
+        return self.add(f"{name}.add")
+
+    def _fork_to(self, fork: Node, first: Node) -> None:
+        """A branch's input: right from the fork, then up into its first box."""
+        corner = self.canvas.point(f"{first.name}.in", self.branch_x, fork.y)
+        self.canvas.edge(fork.name, corner.name, arrow=False)
+        self.canvas.edge(corner.name, first.name)
 
     def _block(self, block: Block, first: bool) -> None:
         c = self.canvas

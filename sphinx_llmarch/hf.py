@@ -37,6 +37,10 @@ class Recipe:
     mixer: str = "attention"  # attention | mla | mlstm
     linear: str | None = None  # the op of "linear_attention" layers
     moe: bool = True
+    moe_flag: str | None = None  # config key that must be true for MoE layers to exist
+    #: Gemma 4 26B-A4B: the MoE runs beside the dense MLP, each with its own norms and one more
+    #: on their sum; its router scales its own normed input and each expert's weight.
+    moe_beside_mlp: bool = False
     shared_key: str | None = None
     shared_flag: str | None = None  # config key that must be true for the shared expert to exist
     num_shared_experts: int = 0
@@ -88,6 +92,7 @@ _QWEN3_NEXT = Recipe(
     shared_key="shared_expert_intermediate_size",
     shared_expert_gate=True,
 )
+_GEMMA4 = replace(_GEMMA3, sliding_pattern=0, defaults={}, moe_flag="enable_moe_block", moe_beside_mlp=True)
 _DEEPSEEK = Recipe(mixer="mla", mtp_copies=2, score_correction_bias=True)
 _GLM = Recipe(qk_norm="per-head", qk_norm_key="use_qk_norm", qkv_bias=True, o_bias=False, score_correction_bias=True)
 RECIPES: dict[str, Recipe] = {
@@ -117,8 +122,8 @@ RECIPES: dict[str, Recipe] = {
     "olmo3": Recipe(norm="post", qk_norm="full"),
     "gemma3": _GEMMA3,
     "gemma3_text": _GEMMA3,
-    "gemma4": replace(_GEMMA3, sliding_pattern=0, defaults={}),
-    "gemma4_text": replace(_GEMMA3, sliding_pattern=0, defaults={}),
+    "gemma4": _GEMMA4,
+    "gemma4_text": _GEMMA4,
     "gpt_oss": Recipe(qkv_bias=True, sinks=True, router_bias=True, expert_bias=True),
     "deepseek_v3": _DEEPSEEK,
     "kimi_k2": _DEEPSEEK,
@@ -257,6 +262,7 @@ def _moe(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
         options["shared_key"] = None
     options["num_shared_experts"] = recipe.num_shared_experts
     options["score_correction_bias"] = recipe.score_correction_bias
+    options["router_input_scale"] = options["per_expert_scale"] = recipe.moe_beside_mlp
     return KINDS["moe"].from_hf(config, gated=recipe.gated_mlp, **options)
 
 
@@ -283,10 +289,16 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
     if layer.channel:
         wide = layer.channel == "mlp" and layer.kv_shared and bool(config.get("use_double_wide_mlp"))
         channel = "mlp-wide" if wide else layer.channel
+        beside = channel == "moe" and recipe.moe_beside_mlp
+        if beside:
+            ops.setdefault("mlp", _mlp(config, recipe))
+            subs.append({"op": "mlp", "norm": norm})
         ops.setdefault(channel, _moe(config, recipe) if channel == "moe" else _mlp(config, recipe, wide))
         sub: dict[str, Any] = {"op": channel, "norm": norm}
         if recipe.parallel:
             sub.update(norm="none", parallel=True)
+        if beside:
+            sub.update(parallel=True, sum_norm=True)
         subs.append(sub)
     if config.get("hidden_size_per_layer_input"):
         ops.setdefault("ple", KINDS["per_layer_input"].from_hf(config))

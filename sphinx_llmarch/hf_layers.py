@@ -116,7 +116,7 @@ def _channels(config: HFConfig, count: int, recipe: Recipe) -> list[str]:
     if types:
         return ["moe" if t == "sparse" else "mlp" for t in types]
     experts = config.first("num_experts", "n_routed_experts", "num_local_experts")
-    if not experts or not recipe.moe:
+    if not experts or not recipe.moe or (recipe.moe_flag and not config.get(recipe.moe_flag)):
         return ["mlp"] * count
     if isinstance(config.get("moe_layer_freq"), list):  # MiMo: one 0/1 flag per layer
         return ["moe" if flag else "mlp" for flag in _listed(config, "moe_layer_freq", count)]

@@ -98,10 +98,18 @@ class Sublayer:
     #: Reads the same input as the previous sublayer and adds into the same residual
     #: (Cohere's and GPT-J's parallel attention and MLP).
     parallel: bool = False
+    #: On a parallel sublayer: one more norm on the sum of the two branches, before the
+    #: residual add (Gemma 4 26B-A4B's post_feedforward_layernorm over its MLP and MoE).
+    sum_norm: bool = False
 
     @property
     def norm_count(self) -> int:
-        return {"pre": 1, "post": 1, "sandwich": 2, "none": 0}[self.norm]
+        return {"pre": 1, "post": 1, "sandwich": 2, "none": 0}[self.norm] + int(self.sum_norm)
+
+    @property
+    def own_input_norm(self) -> bool:
+        """A parallel sublayer with a pre-norm of its own: the branches do not share one."""
+        return self.parallel and self.norm in ("pre", "sandwich")
 
 
 @dataclass(frozen=True)
@@ -115,10 +123,10 @@ class LayerKind:
         return tuple(sub.op for sub in self.sublayers)
 
     @property
-    def structure(self) -> tuple[tuple[str, str, bool], ...]:
+    def structure(self) -> tuple[tuple[str, str, bool, bool], ...]:
         """What the diagram draws: op kinds and norms, not their sizes. Kinds with
         the same structure share one block (sliding and global attention, say)."""
-        return tuple((sub.op.type, sub.norm, sub.parallel) for sub in self.sublayers)
+        return tuple((sub.op.type, sub.norm, sub.parallel, sub.sum_norm) for sub in self.sublayers)
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def spec_schema() -> dict[str, Any]:
         )
     }
     conventions = ("total_includes", "active_convention", "non_embedding_convention", "total_with_mtp_convention")
-    sublayer = _object({"op": _STR, "norm": {"enum": list(PLACEMENTS)}, "parallel": _BOOL}, ("op",))
+    sublayer = _object({"op": _STR, "norm": {"enum": list(PLACEMENTS)}, "parallel": _BOOL, "sum_norm": _BOOL}, ("op",))
     step = {
         "type": "object",
         "properties": {"step": {"enum": ["linear", "norm", "pool", "pixel_shuffle", "conv", "activation"]}},

@@ -92,7 +92,11 @@ def _read_kind(key: str, table: SpecTable, ops: dict[str, Op], used: set[str]) -
         parallel = sub.bool("parallel")
         if parallel and index == 0:
             raise sub.fail("parallel", "the first sublayer has nothing to run beside")
-        sublayers.append(Sublayer(ops[name], name, sub.choice("norm", PLACEMENTS, default_norm), parallel))
+        norm = sub.choice("norm", PLACEMENTS, default_norm)
+        sublayer = Sublayer(ops[name], name, norm, parallel, sub.bool("sum_norm"))
+        if sublayer.sum_norm and not sublayer.own_input_norm:
+            raise sub.fail("sum_norm", "needs a parallel sublayer with a pre-norm of its own, a branch to sum with")
+        sublayers.append(sublayer)
         sub.check_unknown()
         used.add(name)
     label = table.str("label", longest=SHORT_TEXT) or ""

@@ -10,7 +10,7 @@ from docutils import nodes
 from . import stats
 from .diagram import compact
 from .kinds import KINDS
-from .model import Architecture, OfficialFigure, per_model
+from .model import Architecture, OfficialFigure, Sublayer, per_model
 from .vision import describe_projector, tokens_per_image
 
 _SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}
@@ -167,13 +167,15 @@ def counted_as(figure: OfficialFigure) -> str:
 def normalization(arch: Architecture) -> str:
     """The norm kind, and where the norms sit around each kind of sublayer."""
     places: dict[str, list[str]] = {}
-    parallel = False
+    pairs: list[str] = []
     for kind, _ in arch.kind_counts():
-        for sub in kind.sublayers:
+        for index, sub in enumerate(kind.sublayers):
             places.setdefault(sub.norm, [])
             if sub.op.short not in places[sub.norm]:
                 places[sub.norm].append(sub.op.short)
-            parallel = parallel or sub.parallel
+            words = _parallel_words(kind.sublayers[index - 1], sub) if sub.parallel else ""
+            if words and words not in pairs:
+                pairs.append(words)
     text = arch.norm.name + ("" if arch.norm.kind == "rmsnorm" or arch.norm.bias else " without bias")
     if len(places) == 1:
         text += f", {_PLACEMENT_WORDS[next(iter(places))]}"
@@ -181,9 +183,15 @@ def normalization(arch: Architecture) -> str:
         text += "; " + "; ".join(
             f"{_PLACEMENT_WORDS[p].split(' (')[0]} around {', '.join(ops)}" for p, ops in places.items()
         )
-    if parallel:
-        text += "; parallel blocks: attention and feed-forward read one normalized input and add into one residual"
-    return text
+    return text + "".join(f"; {words}" for words in pairs)
+
+
+def _parallel_words(first: Sublayer, twin: Sublayer) -> str:
+    """How a parallel pair shares its input norm and its residual add."""
+    if not twin.own_input_norm:
+        return "parallel blocks: attention and feed-forward read one normalized input and add into one residual"
+    text = f"{first.op.short} and {twin.op.short} side by side on the same input, each with its own norms"
+    return text + (", and one more norm on their sum before the residual add" if twin.sum_norm else "")
 
 
 def cache_rows(arch: Architecture, context: int) -> list[Row]:

@@ -155,6 +155,22 @@ def test_parallel_block_draws_both_ops_from_one_norm() -> None:
     assert ("sliding.mlp", "sliding.attention.add") in [(tail, head) for tail, head, _ in drawn.edges]
 
 
+def test_parallel_branches_with_their_own_norms_sit_side_by_side() -> None:
+    drawn = canvas("gemma-4-26b-a4b")
+    nodes = drawn.nodes
+    for slot in ("prenorm", "", "postnorm"):
+        mlp, moe = nodes[f"sliding.mlp.{slot}".rstrip(".")], nodes[f"sliding.moe.{slot}".rstrip(".")]
+        assert moe.left > mlp.right and moe.y == mlp.y, f"{slot or 'op'}: level with the MLP's, right of it"
+    assert "Pre-MoE RMSNorm" in nodes["sliding.moe.prenorm"].attrs["label"]
+    assert "Post-FFN RMSNorm" in nodes["sliding.mlp.sumnorm"].attrs["label"]
+    edges = [(tail, head) for tail, head, _ in drawn.edges]
+    assert ("sliding.mlp.postnorm", "sliding.mlp.sum") in edges and ("sliding.moe.out", "sliding.mlp.sum") in edges
+    assert ("sliding.mlp.sumnorm", "sliding.mlp.add") in edges
+    assert nodes["sliding.mlp.callout"].right < nodes["sliding.mlp"].left, "left of the MLP, clear of the branch"
+    info = nodes["panel.moe-128-8-0.info"].attrs["label"]
+    assert "router reads the residual" in info and "per-expert scale" in info
+
+
 def test_image_path_and_mtp_modules_are_drawn() -> None:
     step = canvas("step3-vl-10b")
     assert {"image", "vision", "projector", "image_merge"} <= set(step.nodes)

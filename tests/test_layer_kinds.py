@@ -116,6 +116,11 @@ def test_explicit_form_counts_each_kind_times_its_layers(tmp_path: Path) -> None
             '[{ op = "attention", parallel = true }, { op = "ffn" }]',
             "hybrid-toy.toml: layer_kinds.attention.sublayers[0].parallel: the first sublayer has nothing to run",
         ),
+        (
+            '[{ op = "attention" }, { op = "ffn" }]',
+            '[{ op = "attention" }, { op = "ffn", sum_norm = true }]',
+            "hybrid-toy.toml: layer_kinds.attention.sublayers[1].sum_norm: needs a parallel sublayer with a pre-norm",
+        ),
     ],
 )
 def test_explicit_form_errors_name_file_key_and_problem(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -230,6 +235,8 @@ NEW_SHAPES = {
     "xlstm-7b": (6_865_424_896, 6_865_424_896, 0, 32 * 8 * (256 * 512 + 256 + 1) * 2),
     "gemma-4-e4b": (7_463_013_376, 7_463_013_376, (20 * 2 * 2 * 256 + 4 * 2 * 2 * 512) * 2, 0),
     "command-a": (111_057_580_032, 111_057_580_032, 64 * 2 * 8 * 128 * 2, 0),
+    # global layers cache only K (keys double as values), as for gemma-4-31b
+    "gemma-4-26b-a4b": (25_233_141_760, 3_822_530_560, (25 * 2 * 8 * 256 + 5 * 2 * 512) * 2, 0),
 }
 
 
@@ -273,6 +280,24 @@ def test_parallel_blocks_share_one_norm() -> None:
     assert (attention.norm, ffn.norm, ffn.parallel) == ("pre", "none", True)
     per_layer = stats.kind_params(kind, 12288, REGISTRY.get("command-a").norm)
     assert per_layer["norms"] == 12288  # one LayerNorm without bias
+
+
+def test_parallel_branches_with_their_own_norms_and_router_scales() -> None:
+    """Gemma 4 26B-A4B: a dense MLP beside the MoE, each with its own sandwich norms, one more
+    norm on their sum, and a router with a d-wide input scale and a scale per expert."""
+    arch = REGISTRY.get("gemma-4-26b-a4b")
+    d = arch.hidden_size
+    kind = arch.kinds["sliding"]
+    _, mlp, moe = kind.sublayers
+    assert (mlp.parallel, moe.parallel, moe.sum_norm, moe.norm_count) == (False, True, True, 3)
+    per_layer = stats.kind_params(kind, d, arch.norm)
+    assert per_layer["norms"] == 7 * d  # attention 2, MLP 2, experts 2, their sum 1
+    assert per_layer["router"] == 128 * d + d + 128  # proj, scale, per_expert_scale
+    assert per_layer["dense_ffn"] == 3 * 2112 * d and per_layer["routed_experts"] == 128 * 3 * 704 * d
+    assert sum(per_layer.values()) == 814_094_976  # transformers' sliding layer
+    active = stats.kind_params(kind, d, arch.norm, active=True)
+    assert per_layer - active == {"routed_experts": 120 * 3 * 704 * d}  # only unchosen experts drop out
+    assert stats.params(arch).active - stats.params(arch)["embedding"] == 3_084_333_056
 
 
 def test_per_layer_embeddings_are_their_own_bucket() -> None:

@@ -161,6 +161,7 @@ GALLERY_KV = {
     "nemotron-3-nano-4b": "16 KiB",
     "minimax-m2.7": "248 KiB",
     "gemma-4-31b": "840 KiB",
+    "gemma-4-26b-a4b": "210 KiB",
     "gemma-4-e2b": "35 KiB",
     "gemma-4-e4b": "84 KiB",
     "glm-5.1": "87.8 KiB",

@@ -41,6 +41,11 @@ class MoE(Op):
     #: Latent MoE (Nemotron 3 Super): the routed experts work at this width, between a
     #: projection down from the residual stream and one back up, both always active.
     latent_size: int | None = None
+    #: Gemma 4: the router normalises the residual stream itself (an RMSNorm without
+    #: weight) and multiplies it by a learned ``d``-wide scale before projecting.
+    router_input_scale: bool = False
+    #: Gemma 4: a learned factor per expert on the chosen experts' routing weights.
+    per_expert_scale: bool = False
 
     @classmethod
     def read(cls, table: SpecTable, hidden_size: int) -> MoE:
@@ -61,17 +66,20 @@ class MoE(Op):
             expert_bias=table.bool("expert_bias"),
             score_correction_bias=table.bool("score_correction_bias"),
             latent_size=table.int("moe_latent_size"),
+            router_input_scale=table.bool("router_input_scale"),
+            per_expert_scale=table.bool("per_expert_scale"),
         )
 
     @staticmethod
     def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
         """``recipe``: ``shared_key`` (the config key of the shared-expert width),
-        ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``gated``."""
+        ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``router_input_scale``,
+        ``per_expert_scale``, ``gated``."""
         table: dict[str, Any] = {
             "type": "moe",
             "num_experts": config.require("num_experts", "n_routed_experts", "num_local_experts"),
             "experts_per_token": config.require(
-                "num_experts_per_tok", "num_experts_per_token", "experts_per_token", "moe_topk"
+                "num_experts_per_tok", "num_experts_per_token", "experts_per_token", "moe_topk", "top_k_experts"
             ),
             "kind": kind_from_hf(config, recipe.get("gated", True)),
             "moe_intermediate_size": config.require(
@@ -88,7 +96,7 @@ class MoE(Op):
                 table["shared_expert_intermediate_size"] = shared_size
         if config.get("topk_method") == "noaux_tc" or recipe.get("score_correction_bias"):
             table["score_correction_bias"] = True
-        for key in ("shared_expert_gate", "router_bias", "expert_bias"):
+        for key in ("shared_expert_gate", "router_bias", "expert_bias", "router_input_scale", "per_expert_scale"):
             if recipe.get(key):
                 table[key] = True
         if config.get("moe_latent_size"):
@@ -105,8 +113,9 @@ class MoE(Op):
         return self.num_shared_experts * mlp_params(self.kind, hidden_size, size, False) + gate
 
     def _router(self, hidden_size: int) -> int:
-        biases = int(self.router_bias) + int(self.score_correction_bias)
-        return linear(hidden_size, self.num_experts) + self.num_experts * biases
+        per_expert = int(self.router_bias) + int(self.score_correction_bias) + int(self.per_expert_scale)
+        scale = hidden_size if self.router_input_scale else 0
+        return linear(hidden_size, self.num_experts) + self.num_experts * per_expert + scale
 
     def detail_width(self, hidden_size: int) -> int:
         return self.latent_size or hidden_size
@@ -152,6 +161,10 @@ class MoE(Op):
         if self.latent_size:
             text += f"; the routed experts work in a {self.latent_size:,}-wide latent space"
             text += ", projected down from and back up to the residual stream"
+        if self.router_input_scale:
+            text += "; the router normalizes the residual stream itself and scales it by a learned vector"
+        if self.per_expert_scale:
+            text += "; a learned factor per expert scales the chosen experts' weights"
         return text
 
     def callout(self, hidden_size: int) -> str:
@@ -193,5 +206,9 @@ class MoE(Op):
             text += f", {{{self.num_shared_experts:,}}} shared expert" + ("s" if self.num_shared_experts > 1 else "")
         if self.latent_size:
             text += f"\nrouted experts in a {{{self.latent_size:,}}}-wide latent space"
+        if self.router_input_scale:
+            text += f"\nrouter reads the residual: RMSNorm × learned scale ({{{ctx.hidden_size:,}}})"
+        if self.per_expert_scale:
+            text += f"\nrouting weights × learned per-expert scale ({{{self.num_experts:,}}})"
         g.info("info", text, ctx.accent)
         return g.nodes
