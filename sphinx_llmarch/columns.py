@@ -26,6 +26,7 @@ GAP = 22.0  # vertical space between consecutive main-column boxes
 PAD = 14.0  # inner padding of clusters
 COLUMN_GAP = 26.0
 STRIP_CELLS = 32  # layer-strip cells per row
+LEGEND_WIDTH = 400.0  # the layer legend and pattern caption wrap beyond this
 
 
 @dataclass
@@ -276,17 +277,19 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
     swatch = (
         '<td bgcolor="{}" border="1" fixedsize="true" width="12" height="12"></td><td align="left"> {} ×{:,}  </td>'
     )
-    legend = "".join(
-        swatch.format(fills[kind.key], html.escape(kind.label), count) for kind, count in arch.kind_counts()
-    )
-    rows.append(
-        '<tr><td align="left"><table border="0" cellborder="0" cellspacing="1" cellpadding="1">'
-        f"<tr>{legend}</tr></table></td></tr>"
-    )
+    items = [
+        (swatch.format(fills[kind.key], html.escape(kind.label), count), f" {kind.label} ×{count:,}  ")
+        for kind, count in arch.kind_counts()
+    ]
+    lines = _wrap([(markup, rich_size(text, SMALL_SIZE + 2, False)[0] + 16) for markup, text in items], LEGEND_WIDTH)
+    rows += [  # a table per line, so that the lines' columns do not line up with each other
+        f'<tr><td align="left"><table align="left" fixedsize="true" width="{sum(w for _, w in line):.0f}" '
+        f'height="16" border="0" cellborder="0" cellspacing="1" cellpadding="1">'
+        f'<tr>{"".join(m for m, _ in line)}</tr></table></td></tr>'
+        for line in lines
+    ]
     label = f'<<table border="0" cellspacing="0" cellpadding="0">{"".join(rows)}</table>>'
-    legend_width = sum(
-        rich_size(f" {kind.label} ×{count:,}  ", SMALL_SIZE + 2, False)[0] + 16 for kind, count in arch.kind_counts()
-    )
+    legend_width = max(sum(width for _, width in line) for line in lines)
     cells_width = min(len(cells), STRIP_CELLS) * 14 + 4 + (text_width if inline else 0)
     width = max(cells_width, legend_width)
     height = 18 * (len(rows) - 2) + 36 + (18 if inline else 0)
@@ -302,9 +305,24 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
         **{"class": "lm-strip"},
     )
     frame.rows[strip.name] = "Layers"
-    caption = c.text("layer_mix", f"Layer pattern: {layer_mix(arch)}", x0, 0, MUTED, size=SMALL_SIZE + 1, align="left")
+    parts = [
+        (part, rich_size(part + " + ", SMALL_SIZE + 1, True)[0])
+        for part in f"Layer pattern: {layer_mix(arch)}".split(" + ")
+    ]
+    text = "\n+ ".join(" + ".join(part for part, _ in line) for line in _wrap(parts, LEGEND_WIDTH))
+    caption = c.text("layer_mix", text, x0, 0, MUTED, size=SMALL_SIZE + 1, align="left")
     caption.y = strip.top + 2 + caption.h / 2
     return [caption, strip]
+
+
+def _wrap(items: list[tuple[str, float]], limit: float) -> list[list[tuple[str, float]]]:
+    """(thing, width) items in lines no wider than ``limit`` (a wider item gets a line of its own)."""
+    lines: list[list[tuple[str, float]]] = [[]]
+    for item in items:
+        if lines[-1] and sum(width for _, width in lines[-1]) + item[1] > limit:
+            lines.append([])
+        lines[-1].append(item)
+    return lines
 
 
 #: Cell colours of a block's second, third, ... kind (its first kind has the block's fill).

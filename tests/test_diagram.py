@@ -188,3 +188,11 @@ def test_layer_strip_colours_each_kind_and_counts_it() -> None:
     label = canvas("nemotron-3-nano-30b-a3b").nodes["layer_strip"].attrs["label"]
     assert "all 52 layers" in label and "Mamba-2 ×23" in label and "attention ×6" in label
     assert label.count('width="12" height="14"') >= 52
+
+
+def test_a_long_layer_pattern_wraps() -> None:
+    nodes = canvas("gemma-4-e2b").nodes
+    caption, strip = nodes["layer_mix"], nodes["layer_strip"]
+    assert caption.attrs["label"].count("<br") >= 2, "one line per few kinds, not one long line"
+    assert max(caption.w, strip.w) <= 420
+    assert strip.attrs["label"].count("<table align=\"left\" fixedsize") >= 3, "the legend wraps too"
