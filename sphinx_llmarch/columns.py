@@ -285,7 +285,7 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
     rows += [  # a table per line, so that the lines' columns do not line up with each other
         f'<tr><td align="left"><table align="left" fixedsize="true" width="{sum(w for _, w in line):.0f}" '
         f'height="16" border="0" cellborder="0" cellspacing="1" cellpadding="1">'
-        f'<tr>{"".join(m for m, _ in line)}</tr></table></td></tr>'
+        f"<tr>{''.join(m for m, _ in line)}</tr></table></td></tr>"
         for line in lines
     ]
     label = f'<<table border="0" cellspacing="0" cellpadding="0">{"".join(rows)}</table>>'

@@ -196,3 +196,16 @@ def test_a_long_layer_pattern_wraps() -> None:
     assert caption.attrs["label"].count("<br") >= 2, "one line per few kinds, not one long line"
     assert max(caption.w, strip.w) <= 420
     assert strip.attrs["label"].count("<table align=\"left\" fixedsize") >= 3, "the legend wraps too"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "slot", "words"),
+    [
+        ("llama-3.1-8b", "layer.attention.rope", "llama3-style ×8 scaling"),
+        ("deepseek-v3", "dense.mla.rope", "YaRN ×40 scaling"),
+        ("qwen3-8b", "layer.attention.rope", "RoPE, base 1M"),  # no scaling in the config: none named
+    ],
+)
+def test_the_rope_box_names_the_scaling_method(model_id: str, slot: str, words: str) -> None:
+    label = canvas(model_id).nodes[slot].attrs["label"]
+    assert words in label and (model_id != "qwen3-8b" or "scaling" not in label)

@@ -313,6 +313,8 @@ def _side_inputs(variants: list[tuple[Attention, int]]) -> list[tuple[str, str]]
     if roped:
         bases = list(dict.fromkeys(rope.theta for rope in roped if rope.theta))
         text = roped[0].name + (", base " + " / ".join(short_number(b) for b in bases) if bases else "")
+        scalings = [scaling for scaling in dict.fromkeys(rope.scaling_short for rope in roped) if scaling]
+        text += f"\n{' / '.join(scalings)} scaling" if scalings else ""
         nope = sum(n for op, n in variants if op.position == "nope")
         if nope:
             text += f"\n(none in {plural(nope, 'NoPE layer')})"

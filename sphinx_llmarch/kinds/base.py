@@ -10,6 +10,7 @@ tables and the diagram only iterate over ops.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -38,6 +39,20 @@ class Rope:
         """The fact-sheet wording: exact base and the scaling method."""
         text = self.name + (f", base {self.theta:,.0f}" if self.theta else "")
         return text + (f"; {self.scaling}" if self.scaling else "")
+
+    @property
+    def scaling_short(self) -> str:
+        """The scaling method as a diagram says it: ``YaRN ×40``, ``llama3 ×8``."""
+        if not self.scaling:
+            return ""
+        head = re.split(r" \(| on | with ", self.scaling, maxsplit=1)[0]
+        method, _, factor = head.partition(" x")
+        method = _SCALING_NAMES.get(method.lower(), method)
+        return f"{method} ×{factor}" if factor else method
+
+
+#: How diagrams name the RoPE scaling methods that configs spell in lower case.
+_SCALING_NAMES = {"yarn": "YaRN", "llama3": "llama3-style", "linear": "linear", "dynamic": "dynamic NTK"}
 
 
 #: RoPE with the model's defaults, for ops whose spec gives no base.

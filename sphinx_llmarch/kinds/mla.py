@@ -177,7 +177,8 @@ class MLA(Op):
         side: tuple[tuple[str, str], ...] = ()
         if first.rope:
             base = f", base {short_number(first.rope.theta)}" if first.rope.theta else ""
-            side = (("rope", f"{first.rope.name}{base}\non {first.qk_rope_head_dim} dims per head"),)
+            scaling = f"\n{first.rope.scaling_short} scaling" if first.rope.scaling else ""
+            side = (("rope", f"{first.rope.name}{base}\non {first.qk_rope_head_dim} dims per head{scaling}"),)
         elif first.position == "nope":
             side = (("rope", "No positional encoding"),)
         if first.index_heads:
