@@ -98,18 +98,17 @@ def load_registry(confdir: Path, files: list[Path], file_stamp: Stamp) -> tuple[
     kept under its file name, so a directive asking for that model repeats the
     real problem instead of "unknown model".
     """
-    from .registry import Registry, bundled_registry
+    from .registry import bundled_registry, with_bundled
 
-    bundled = bundled_registry()
-    registry = Registry(bundled, bundled.raw)
-    messages: list[tuple[Literal["warning", "info"], str]] = []
+    registry, problems = with_bundled()
+    messages: list[tuple[Literal["warning", "info"], str]] = [("warning", problem) for problem in problems]
 
     def failed(path: Path, error: SpecError) -> None:
         messages.append(("warning", str(error)))
         registry.failed[path.stem] = error
 
     for arch in registry.add_files([(path, _display(path, confdir)) for path in files], failed):
-        if bundled.is_bundled(arch.id):
+        if bundled_registry().is_bundled(arch.id):
             where = _display(Path(arch.source_path), confdir)
             messages.append(("info", f"llmarch: {where} overrides the bundled spec {arch.id!r}"))
     messages += [("warning", message) for message in registry.conflicts]

@@ -23,7 +23,7 @@ from .loader import (
 )
 from .model import Architecture
 from .problems import spec_problems
-from .registry import Registry, bundled_registry
+from .registry import Registry, bundled_registry, with_bundled
 from .render import FORMATS, RenderError, render_bytes
 from .schema import spec_schema
 from .vision import vision_json
@@ -197,8 +197,9 @@ def _positive(text: str) -> int:
 
 
 def _registry(paths: list[str]) -> Registry:
-    bundled = bundled_registry()
-    registry = Registry(bundled, bundled.raw)
+    registry, problems = with_bundled()
+    for problem in problems:
+        print(f"llmarch: warning: {problem}", file=sys.stderr)
     registry.add_files((file, str(file)) for entry in paths for file in files_in(Path(entry)))
     return registry
 

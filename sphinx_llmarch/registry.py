@@ -134,11 +134,24 @@ def _raise(path: Path, error: SpecError) -> None:
 
 @functools.cache
 def bundled_registry() -> Registry:
-    """The specs shipped with the package (parsed once per process); a broken
-    bundled spec is a bug in the package, so it raises."""
+    """The specs shipped with the package (parsed once per process). A broken one, a
+    bug in the package, is left out and kept in :attr:`Registry.failed` (a clash in
+    :attr:`Registry.conflicts`), so that a build warns and shows every other model."""
     registry = Registry()
-    for arch in registry.add_files((path, path.name) for path in bundled_spec_files()):
+
+    def failed(path: Path, error: SpecError) -> None:
+        registry.failed[path.stem] = error
+
+    for arch in registry.add_files(((path, path.name) for path in bundled_spec_files()), failed):
         registry._bundled.add(arch.id)
-    if registry.conflicts:
-        raise SpecError("bundled specs", "", "; ".join(registry.conflicts))
     return registry
+
+
+def with_bundled() -> tuple[Registry, list[str]]:
+    """A registry of the bundled models for user specs to join, and what is wrong
+    with the package's own specs (nothing, unless it is broken)."""
+    bundled = bundled_registry()
+    registry = Registry(bundled, bundled.raw)
+    registry.failed.update(bundled.failed)
+    problems = [f"bundled spec {error}" for error in bundled.failed.values()]
+    return registry, problems + [f"bundled specs: {conflict}" for conflict in bundled.conflicts]

@@ -195,7 +195,7 @@ def test_a_long_layer_pattern_wraps() -> None:
     caption, strip = nodes["layer_mix"], nodes["layer_strip"]
     assert caption.attrs["label"].count("<br") >= 2, "one line per few kinds, not one long line"
     assert max(caption.w, strip.w) <= 420
-    assert strip.attrs["label"].count("<table align=\"left\" fixedsize") >= 3, "the legend wraps too"
+    assert strip.attrs["label"].count('<table align="left" fixedsize') >= 3, "the legend wraps too"
 
 
 @pytest.mark.parametrize(

@@ -164,3 +164,11 @@ def test_every_data_file_of_the_package_ships_in_the_wheel() -> None:
     assert data
     missing = [name for name in data if not any(fnmatch.fnmatch(name, p) for p in patterns["sphinx_llmarch"])]
     assert missing == []
+
+
+def test_every_bundled_spec_file_loads() -> None:
+    from sphinx_llmarch.files import bundled_spec_files
+    from sphinx_llmarch.registry import bundled_registry, with_bundled
+
+    assert with_bundled()[1] == [], "a broken bundled spec is only a warning in builds: fail here"
+    assert sorted(path.stem for path in bundled_spec_files()) == sorted(arch.id for arch in bundled_registry())

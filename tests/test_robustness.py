@@ -347,3 +347,33 @@ def test_an_incremental_build_equals_a_clean_one(make_app: MakeApp, rootdir: Pat
     clean.build()
     for page in ("views.html", "qwen3-8b.html", "llama-3-8b.html", "llm-modelindex.html", "genindex.html"):
         assert (Path(incremental.outdir) / page).read_bytes() == (Path(clean.outdir) / page).read_bytes(), page
+
+
+def test_a_broken_bundled_spec_warns_and_every_other_model_builds(
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sphinx_llmarch import registry
+
+    broken = tmp_path / "specs" / "broken-model.toml"
+    broken.parent.mkdir()
+    broken.write_text('id = "broken-model"\nname = "Broken"\n')
+    real = registry.bundled_spec_files()
+    monkeypatch.setattr(registry, "bundled_spec_files", lambda: [*real, broken])
+    registry.bundled_registry.cache_clear()
+    try:
+        source = tmp_path / "src"
+        source.mkdir()
+        (source / "conf.py").write_text('extensions = ["sphinx_llmarch"]\n')
+        page = "T\n=\n\n.. llm-arch:: qwen3-8b\n   :show: facts\n\n.. llm-arch:: broken-model\n"
+        (source / "index.rst").write_text(page)
+        app = make_app("html", srcdir=source)
+        app.build()
+        warnings = app.warning.getvalue()
+        assert "Traceback" not in warnings
+        assert "bundled spec broken-model.toml: sources: missing required table" in warnings
+        assert re.search(r"index\.rst:\d+: WARNING: .*broken-model\.toml: sources", warnings), "the page says why"
+        assert "8.19B (8,190,735,360)" in (Path(app.outdir) / "index.html").read_text()
+        assert main(["list"]) == 0
+        assert "llmarch: warning: bundled spec broken-model.toml" in capsys.readouterr().err
+    finally:
+        registry.bundled_registry.cache_clear()
