@@ -352,6 +352,7 @@ def spec_from_config(
     modules = text.first("num_nextn_predict_layers", "mtp_num_hidden_layers", default=0)
     if len(str(text.get("mtp_hybrid_override_pattern") or "*")) > 1:
         modules = 0  # Nemotron 3 Super: an MTP step of several layers, which [mtp] cannot express yet
+    if modules:
         spec["mtp"] = {"num_modules": modules, "layer_kind": layers[-1].key, "embedding_copies": recipe.mtp_copies}
     if model_type in WRAPPERS:
         from .hf_vision import vision_from_hf
