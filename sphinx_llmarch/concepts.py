@@ -152,7 +152,7 @@ def concepts_of(arch: Architecture) -> list[str]:
     schedule = arch.schedule
     if schedule.prefix and schedule.cycle and set(schedule.prefix) <= dense and not set(schedule.cycle) & dense:
         found.add("dense-prefix")  # dense layers first, then only MoE layers (DeepSeek V3)
-    if any(op.kv_values_per_token() for kind, _ in arch.kind_counts() for op in kind.ops):
+    if any(op.cache_parts() for kind, _ in arch.kind_counts() for op in kind.ops):
         found.add("kv-cache")
     if arch.embeddings.learned_positions:
         found.add("learned-positions")

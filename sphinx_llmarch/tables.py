@@ -164,6 +164,15 @@ def counted_as(figure: OfficialFigure) -> str:
     return ", ".join(parts) if parts else "counted the same way"
 
 
+def residual_words(streams: int) -> str:
+    """Hyper-connections, in words."""
+    return (
+        f"{streams} copies of the hidden state (hyper-connections): each sublayer reads a learned mix of them, "
+        "its output is written back into all of them, and they are mixed among themselves; "
+        "one more mix merges them before the final norm"
+    )
+
+
 def normalization(arch: Architecture) -> str:
     """The norm kind, and where the norms sit around each kind of sublayer."""
     places: dict[str, list[str]] = {}
@@ -288,6 +297,8 @@ def fact_rows(
     rows += parameter_rows(arch)
     rows.append(("Layers", f"{arch.num_layers:,} ({stats.layer_mix(arch)})"))
     rows.append(("Hidden size", f"{arch.hidden_size:,}"))
+    if arch.hyper_connections:
+        rows.append(("Residual stream", residual_words(arch.hyper_connections)))
     rows.append(("Vocabulary", f"{arch.vocab_size:,}"))
     context_text = f"{arch.context_length:,} tokens ({compact(arch.context_length)})"
     if arch.extended_context:
