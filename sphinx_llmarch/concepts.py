@@ -103,6 +103,10 @@ def _op_concepts(op: object) -> set[str]:
             "qk-norm": op.qk_norm != "none",  # type: ignore[attr-defined]
         }
         found |= {name for name, on in flags.items() if on} | _positions(op)
+    elif kind == "compressed_attention":  # DeepSeek V4: one latent KV head, a window, sinks
+        found |= {"mqa", "sliding-window-attention", *_positions(op)}
+        found |= {"attention-sinks"} if op.sinks else set()  # type: ignore[attr-defined]
+        found |= {"sparse-attention-dsa"} if op.index_heads else set()  # type: ignore[attr-defined]
     elif kind == "mla":
         found |= {"mla", *_positions(op)}
         if op.index_heads:  # type: ignore[attr-defined]
@@ -158,6 +162,7 @@ def concepts_of(arch: Architecture) -> list[str]:
         found.add("learned-positions")
     flags = {
         "mtp": arch.mtp,
+        "hyper-connections": arch.hyper_connections,
         "tied-embeddings": arch.embeddings.tied,
         "per-layer-embeddings": arch.embeddings.per_layer_width,
         "vision-encoder": arch.vision,

@@ -8,6 +8,7 @@ what one layer holds. The counting rules are written out in
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .kinds import CachePart
@@ -208,12 +209,23 @@ def state_bytes(arch: Architecture, bytes_per_value: int = BYTES_BF16) -> int:
 
 
 def capped_layers(arch: Architecture) -> list[tuple[int, int]]:
-    """(layers, window) for every caching op whose cache is capped, for explanations."""
+    """(layers, window) for every window that caps a cache, for explanations."""
+    return _layers_by(arch, lambda part: part.window)
+
+
+def pooled_layers(arch: Architecture) -> list[tuple[int, int]]:
+    """(layers, tokens per entry) for every compressed cache, for explanations."""
+    return _layers_by(arch, lambda part: part.every if part.every > 1 else None)
+
+
+def _layers_by(arch: Architecture, value: Callable[[CachePart], int | None]) -> list[tuple[int, int]]:
+    """How many layers keep a cache part with each ``value`` (a layer counts once per value)."""
     out: dict[int, int] = {}
     for kind, count in arch.kind_counts():
-        for window in dict.fromkeys(part.window for part in _cache_parts(kind) if part.window):
-            out[window] = out.get(window, 0) + count
-    return [(layers, window) for window, layers in out.items()]
+        for key in dict.fromkeys(value(part) for part in _cache_parts(kind)):
+            if key:
+                out[key] = out.get(key, 0) + count
+    return [(layers, key) for key, layers in out.items()]
 
 
 # -- words ------------------------------------------------------------------------------

@@ -212,10 +212,14 @@ def cache_rows(arch: Architecture, context: int) -> list[Row]:
         text += f"{stats.human_bytes(stats.kv_cache_bytes(arch, context))} at {tokens(context)}"
         if context > arch.context_length:
             text += f", beyond the model's context length of {tokens(arch.context_length)}"
-        capped = stats.capped_layers(arch)
-        if capped:
-            caps = ", ".join(f"{layers:,} layers keep at most {window:,} tokens" for layers, window in capped)
-            text += f" ({caps})"
+        pooled = stats.pooled_layers(arch)  # caches that grow, slowly, beside a window
+        whole = " whole" if pooled else ""
+        caps = [
+            f"{layers:,} layers keep at most {window:,} tokens{whole}" for layers, window in stats.capped_layers(arch)
+        ]
+        caps += [f"{layers:,} also one pooled entry per {every:,} tokens" for layers, every in pooled]
+        if caps:
+            text += f" ({', '.join(caps)})"
         rows.append(("KV cache (bf16)", text))
     state = stats.state_bytes(arch)
     if state:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch import stats
+from sphinx_llmarch import stats, tables
+from sphinx_llmarch.kinds import CompressedAttention
 from sphinx_llmarch.loader import SpecError, load_spec
 
 _SHAPE = """
@@ -170,3 +171,17 @@ def test_errors_name_the_key(tmp_path: Path, old: str, new: str, message: str) -
     assert old in TOY
     with pytest.raises(SpecError, match=message):
         load_spec(write(tmp_path, TOY.replace(old, new, 1)))
+
+
+def test_fact_sheet_says_each_kinds_compression_and_what_the_window_caps(tmp_path: Path) -> None:
+    arch = load_spec(write(tmp_path))
+    kv = dict(tables.cache_rows(arch, 100))["KV cache (bf16)"]
+    assert kv.endswith(
+        "(4 layers keep at most 16 tokens whole, 2 also one pooled entry per 4 tokens, "
+        "1 also one pooled entry per 8 tokens)"
+    )
+    (_, attention), (_, positions) = CompressedAttention.fact_rows(arch.op_variants()["compressed_attention"], D)
+    assert attention.count("4 query heads over one shared key/value latent of 32") == 1
+    assert "the window alone (1 layer); older tokens pooled 4 to one with overlapping windows, an indexer" in attention
+    assert attention.endswith("older tokens pooled 8 to one (1 layer)")
+    assert positions.endswith("on 8 of each head's 32 dimensions")

@@ -167,28 +167,37 @@ class CompressedAttention(Op):
         return f"compressed ×{self.compress_ratio}" + (" + indexer" if self.index_heads else "")
 
     def summary(self, hidden_size: int) -> str:
+        return f"{self._shared_words()}; {self._compression_words()}"
+
+    def _shared_words(self) -> str:
+        """What every layer kind of a model has in common."""
         text = (
             f"{self.title}: {self.num_heads} query heads over one shared key/value latent of {self.head_dim} "
             f"(query latent {self.q_lora_rank:,}); the last {self.sliding_window:,} latents kept whole"
         )
-        if self.compress_ratio:
-            text += f", older ones pooled {self.compress_ratio} tokens to one"
-            text += " with overlapping windows" if self.compress_overlap else ""
-        if self.index_heads:
-            text += (
-                f"; an indexer ({self.index_heads} heads of {self.index_head_dim}) picks the "
-                f"{self.index_topk:,} compressed entries each query attends to"
-            )
         text += "; learned attention sinks" if self.sinks else ""
         return text + f"; output through {self.o_groups} groups of rank {self.o_lora_rank:,}"
 
+    def _compression_words(self) -> str:
+        if not self.compress_ratio:
+            return "the window alone"
+        text = f"older tokens pooled {self.compress_ratio} to one"
+        text += " with overlapping windows" if self.compress_overlap else ""
+        if self.index_heads:
+            text += (
+                f", an indexer ({self.index_heads} heads of {self.index_head_dim}) picking the "
+                f"{self.index_topk:,} pooled entries each query attends to"
+            )
+        return text
+
     @classmethod
     def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
-        rows = super().fact_rows(variants, hidden_size)
-        first = variants[0][0]
-        assert isinstance(first, CompressedAttention)
+        """One sentence for what the layers share, then each kind's compression and layers."""
+        typed = [(op, n) for op, n in variants if isinstance(op, CompressedAttention)]
+        first = typed[0][0]
+        kinds = "; ".join(f"{op._compression_words()} ({plural(n, 'layer')})" for op, n in typed)
         where = f"on {first.qk_rope_head_dim} of each head's {first.head_dim} dimensions"
-        return [*rows, positions_row(first.position, first.rope, where)]
+        return [("Attention", f"{first._shared_words()}; {kinds}"), positions_row(first.position, first.rope, where)]
 
     @classmethod
     def slot(cls, variants: Variants, hidden_size: int) -> Slot:
