@@ -103,6 +103,10 @@ def _op_concepts(op: object) -> set[str]:
             "qk-norm": op.qk_norm != "none",  # type: ignore[attr-defined]
         }
         found |= {name for name, on in flags.items() if on} | _positions(op)
+    elif kind == "compressed_attention":  # DeepSeek V4: one latent KV head, a window, sinks
+        found |= {"mqa", "sliding-window-attention", *_positions(op)}
+        found |= {"attention-sinks"} if op.sinks else set()  # type: ignore[attr-defined]
+        found |= {"sparse-attention-dsa"} if op.index_heads else set()  # type: ignore[attr-defined]
     elif kind == "mla":
         found |= {"mla", *_positions(op)}
         if op.index_heads:  # type: ignore[attr-defined]
@@ -152,12 +156,13 @@ def concepts_of(arch: Architecture) -> list[str]:
     schedule = arch.schedule
     if schedule.prefix and schedule.cycle and set(schedule.prefix) <= dense and not set(schedule.cycle) & dense:
         found.add("dense-prefix")  # dense layers first, then only MoE layers (DeepSeek V3)
-    if any(op.kv_values_per_token() for kind, _ in arch.kind_counts() for op in kind.ops):
+    if any(op.cache_parts() for kind, _ in arch.kind_counts() for op in kind.ops):
         found.add("kv-cache")
     if arch.embeddings.learned_positions:
         found.add("learned-positions")
     flags = {
         "mtp": arch.mtp,
+        "hyper-connections": arch.hyper_connections,
         "tied-embeddings": arch.embeddings.tied,
         "per-layer-embeddings": arch.embeddings.per_layer_width,
         "vision-encoder": arch.vision,

@@ -98,6 +98,7 @@ class _Frame:
         norm = arch.norm.name
         labels = ["Tokenized text", "Token embedding layer", f"Final {norm}", f"Post-attention {norm}"]
         labels += [sub.op.title for kind in arch.kinds.values() for sub in kind.sublayers if sub.op.role != "token"]
+        labels += [self.hc_label] if arch.hyper_connections else []
         self.width = max(150.0, max(rich_size(label, bold=False)[0] for label in labels) + 26)
         parallel = any(sub.parallel for kind in arch.kinds.values() for sub in kind.sublayers)
         #: Parallel sublayers put their second op right of the column, and the residual beyond it.
@@ -146,13 +147,29 @@ class _Frame:
         return self._link(self.canvas.circle(name, "+", 0, self._advance(20)))
 
     def residual(self, start: Node, end: Node) -> None:
-        """The skip connection along the right side, from junction to ⊕."""
+        """The skip connection along the right side, from junction to ⊕ (drawn heavy when
+        it carries several streams)."""
         c = self.canvas
         low = c.point(f"{start.name}.r", self.residual_x, start.y)
         high = c.point(f"{end.name}.r", self.residual_x, end.y)
-        c.edge(start.name, low.name, arrow=False)
-        c.edge(low.name, high.name, arrow=False)
-        c.edge(high.name, end.name)
+        heavy = {"penwidth": "3.2"} if self.arch.hyper_connections else {}
+        c.edge(start.name, low.name, arrow=False, **heavy)
+        c.edge(low.name, high.name, arrow=False, **heavy)
+        c.edge(high.name, end.name, **heavy)
+
+    @property
+    def hc_label(self) -> str:
+        return f"Hyper-connection: {self.arch.hyper_connections} streams → 1"
+
+    def hc_mix(self, name: str) -> Node:
+        """Hyper-connections: the learned mix that reads the streams into one input. The first
+        one drawn says what the streams are."""
+        node = self.main_box(name, self.hc_label, "Residual stream", cls="lm-box lm-norm")
+        if "hc" not in {item.name for item in self.right}:
+            streams = self.arch.hyper_connections
+            text = f"{{{streams}}} residual streams (hyper-connections)\nmixed around every sublayer"
+            self.right.append(Item("hc", text, node, "Residual stream"))
+        return node
 
     # -- blocks ------------------------------------------------------------------
 
@@ -250,6 +267,8 @@ class _Frame:
         while index < len(subs):
             twin = subs[index + 1] if index + 1 < len(subs) and subs[index + 1].parallel else None
             start = self.junction(f"{slots[index]}.split")
+            if self.arch.hyper_connections:
+                self.hc_mix(f"{slots[index]}.hc")
             if twin is not None and twin.own_input_norm:
                 end = self._branches(subs[index], twin, block, index, slots[index : index + 2])
             else:
@@ -368,6 +387,8 @@ class _Frame:
         self.y += 8
         if arch.mtp:
             draw_mtp(self)
+        if arch.hyper_connections:
+            self.hc_mix("hc_head")
         self.main_box("final_norm", f"Final {arch.norm.name}", "Normalization")
         head = self.main_box("head", "Linear output layer", "Vocabulary")
         out = c.point("output", 0, head.top + GAP + 6)

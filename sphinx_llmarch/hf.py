@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import SpecError
 from .hf_config import HFConfig
-from .hf_layers import Layer, compress, read_layers
+from .hf_layers import Layer, compress, mtp_layer, read_layers
 from .kinds import KINDS
 
 
@@ -34,7 +34,7 @@ class Recipe:
     o_bias: bool | None = None  # None: as qkv_bias
     gated_mlp: bool = True
     mlp_bias: bool = False  # when the config has no mlp_bias
-    mixer: str = "attention"  # attention | mla | mlstm
+    mixer: str = "attention"  # attention | mla | compressed_attention | mlstm
     linear: str | None = None  # the op of "linear_attention" layers
     moe: bool = True
     moe_flag: str | None = None  # config key that must be true for MoE layers to exist
@@ -129,6 +129,8 @@ RECIPES: dict[str, Recipe] = {
     "kimi_k2": _DEEPSEEK,
     "sarvam_mla": _DEEPSEEK,
     "deepseek_v32": _DEEPSEEK,  # DeepSeek V3 with the sparse-attention indexer (read by the MLA op)
+    # DeepSeek V4: compressed attention with sinks; compress_ratios, num_hash_layers and hc_mult say the rest
+    "deepseek_v4": Recipe(mixer="compressed_attention", sinks=True, score_correction_bias=True),
     "glm_moe_dsa": replace(_DEEPSEEK, mtp_copies=0),  # GLM-5: the same template; its MTP layer stores no copies
     # Mistral Small 4: MLA and MoE with a shared expert, but plain softmax routing (no correction bias)
     "mistral4": Recipe(mixer="mla"),
@@ -197,6 +199,8 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
         options["position"] = "absolute" if recipe.learned_positions else "nope"
     if recipe.mixer == "mla":
         return KINDS["mla"].from_hf(config, **options) | _rope(rope, layer)
+    if recipe.mixer == "compressed_attention":  # reads its own window and rotary keys
+        return KINDS[recipe.mixer].from_hf(config, compress_ratio=layer.compress_ratio, sinks=recipe.sinks)
     table = KINDS["attention"].from_hf(config, **options)
     if layer.rope:
         table.update(_rope(rope, layer))
@@ -256,8 +260,9 @@ def _mlp(config: HFConfig, recipe: Recipe, wide: bool = False) -> dict[str, Any]
     return KINDS["mlp"].from_hf(config, gated=recipe.gated_mlp, intermediate_size=size, bias=recipe.mlp_bias)
 
 
-def _moe(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+def _moe(config: HFConfig, recipe: Recipe, hash_routing: bool = False) -> dict[str, Any]:
     options = {key: getattr(recipe, key) for key in ("shared_key", "shared_expert_gate", "router_bias", "expert_bias")}
+    options["hash_routing"] = hash_routing
     if recipe.shared_flag and not config.get(recipe.shared_flag):
         options["shared_key"] = None
     options["num_shared_experts"] = recipe.num_shared_experts
@@ -274,7 +279,7 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
     subs: list[dict[str, Any]] = []
     norm = recipe.norm
     if layer.mixer == "attention":
-        name = "attention" + "".join(f"-{p}" for p in layer.key.split("-")[1:] if p not in ("mlp", "moe"))
+        name = "attention" + "".join(f"-{p}" for p in layer.key.split("-")[1:] if p not in ("mlp", "moe", "hash"))
         ops.setdefault(name, _attention(config, recipe, layer, config))
         subs.append({"op": name, "norm": norm})
     elif layer.mixer:
@@ -288,12 +293,13 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
         subs.append({"op": layer.mixer, "norm": norm})
     if layer.channel:
         wide = layer.channel == "mlp" and layer.kv_shared and bool(config.get("use_double_wide_mlp"))
-        channel = "mlp-wide" if wide else layer.channel
-        beside = channel == "moe" and recipe.moe_beside_mlp
+        channel = "mlp-wide" if wide else layer.channel + ("-hash" if layer.hash_routing else "")
+        beside = layer.channel == "moe" and recipe.moe_beside_mlp
         if beside:
             ops.setdefault("mlp", _mlp(config, recipe))
             subs.append({"op": "mlp", "norm": norm})
-        ops.setdefault(channel, _moe(config, recipe) if channel == "moe" else _mlp(config, recipe, wide))
+        moe = layer.channel == "moe"
+        ops.setdefault(channel, _moe(config, recipe, layer.hash_routing) if moe else _mlp(config, recipe, wide))
         sub: dict[str, Any] = {"op": channel, "norm": norm}
         if recipe.parallel:
             sub.update(norm="none", parallel=True)
@@ -341,7 +347,8 @@ def spec_from_config(
         "text": _text(text, recipe),
         "norm": _norm(text, recipe),
     }
-    layers = read_layers(text, replace(recipe, mixer=recipe.mixer if recipe.mixer != "mla" else "attention"))
+    mixer = "attention" if recipe.mixer in ("mla", "compressed_attention") else recipe.mixer
+    layers = read_layers(text, replace(recipe, mixer=mixer))
     spec["text"]["num_hidden_layers"] = len(layers)
     ops: dict[str, dict[str, Any]] = {}
     kinds: dict[str, dict[str, Any]] = {}
@@ -352,7 +359,11 @@ def spec_from_config(
     modules = text.first("num_nextn_predict_layers", "mtp_num_hidden_layers", default=0)
     if len(str(text.get("mtp_hybrid_override_pattern") or "*")) > 1:
         modules = 0  # Nemotron 3 Super: an MTP step of several layers, which [mtp] cannot express yet
-        spec["mtp"] = {"num_modules": modules, "layer_kind": layers[-1].key, "embedding_copies": recipe.mtp_copies}
+    if modules:
+        block = mtp_layer(text, layers)
+        if block.key not in kinds:
+            kinds[block.key] = {"sublayers": _ops_for(block, text, recipe, ops)}
+        spec["mtp"] = {"num_modules": modules, "layer_kind": block.key, "embedding_copies": recipe.mtp_copies}
     if model_type in WRAPPERS:
         from .hf_vision import vision_from_hf
 
@@ -377,6 +388,8 @@ def _text(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
     table["tie_word_embeddings"] = bool(config.get("tie_word_embeddings", recipe.tied))
     if recipe.learned_positions:
         table["learned_positions"] = True
+    if config.get("hc_mult", 1) > 1:  # DeepSeek V4's hyper-connections
+        table["hyper_connections"] = config.get("hc_mult")
     if config.get("hidden_size_per_layer_input"):
         table["hidden_size_per_layer_input"] = config.get("hidden_size_per_layer_input")
         table["vocab_size_per_layer_input"] = config.get("vocab_size_per_layer_input", table["vocab_size"])

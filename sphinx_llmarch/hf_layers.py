@@ -5,15 +5,16 @@ Configs say it in many ways: ``layer_types`` lists, ``sliding_window_pattern``,
 (``first_k_dense_replace``), MoE steps (``decoder_sparse_step``,
 ``moe_layer_freq``, ``interleave_moe_layer_step``, ``mlp_only_layers``),
 hybrid patterns (``hybrid_override_pattern``, ``full_attention_interval``,
-``linear_attn_config``, ``full_attn_idxs``) and shared KV caches
-(``num_kv_shared_layers``). Each rule here follows the transformers
+``linear_attn_config``, ``full_attn_idxs``), shared KV caches
+(``num_kv_shared_layers``), and DeepSeek V4's ``compress_ratios`` and
+``num_hash_layers``. Each rule here follows the transformers
 configuration class that reads the key; the model type only picks defaults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import SpecError
@@ -49,12 +50,21 @@ class Layer:
     kv_shared: bool = False
     #: A head size this layer's attention has apart from the config's head_dim (Gemma 4's global layers).
     head_dim: int | None = None
+    #: DeepSeek V4: tokens pooled into one cached latent (0: the window alone); None: no such key.
+    compress_ratio: int | None = None
+    #: DeepSeek V4's first layers: experts picked from a table of token ids.
+    hash_routing: bool = False
 
     @property
     def key(self) -> str:
         parts = [self.mixer or "", self.window if self.window != "full" else "", "" if self.rope else "nope"]
-        parts += [f"hd{self.head_dim}" if self.head_dim else "", self.channel or "", "shared" if self.kv_shared else ""]
+        parts += [f"hd{self.head_dim}" if self.head_dim else "", self.compression, self.channel or ""]
+        parts += ["hash" if self.hash_routing else "", "shared" if self.kv_shared else ""]
         return "-".join(part for part in parts if part)
+
+    @property
+    def compression(self) -> str:
+        return "" if self.compress_ratio is None else f"c{self.compress_ratio}"
 
 
 def _listed(config: HFConfig, key: str, count: int, known: Mapping[Any, Any] | None = None) -> list[Any]:
@@ -179,6 +189,8 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
     )
     shared_from = count - config.get("num_kv_shared_layers", 0)
     head_dims = _head_dims(config, count, [window for _, window in mixers])
+    ratios = _listed(config, "compress_ratios", count) or [None] * count
+    hashed = config.get("num_hash_layers", 0)
     layers = []
     for i, ((mixer, window), rope, channel) in enumerate(zip(mixers, ropes, channels, strict=True)):
         if recipe.nope_on_full and window == "full":
@@ -186,10 +198,18 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
         if recipe.chunked_rope_layers and window == "full" and rope and config.get("attention_chunk_size"):
             window = "chunked"  # Llama 4: the RoPE layers attend within chunks
         rope = rope if mixer == "attention" else True
-        layers.append(
-            Layer(mixer, window, rope, channel, i >= shared_from, head_dims[i] if mixer == "attention" else None)
-        )
+        head_dim = head_dims[i] if mixer == "attention" else None
+        layers.append(Layer(mixer, window, rope, channel, i >= shared_from, head_dim, ratios[i], i < hashed))
     return layers
+
+
+def mtp_layer(config: HFConfig, layers: list[Layer]) -> Layer:
+    """The block of the MTP modules: the last layer's, or with ``compress_ratios`` one
+    entry longer than the stack (DeepSeek V4), a block with that last ratio and a learned router."""
+    ratios = config.get("compress_ratios") or []
+    if len(ratios) > len(layers):
+        return replace(layers[-1], compress_ratio=ratios[len(layers)], hash_routing=False)
+    return layers[-1]
 
 
 def compress(keys: list[str], longest_cycle: int = 16) -> dict[str, list[str]]:

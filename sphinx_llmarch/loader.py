@@ -121,6 +121,8 @@ def _embeddings(text: SpecTable, learned: bool, num_layers: int) -> Embeddings:
 
 
 def _mtp(root: SpecTable, kinds: Iterable[str], default_kind: str) -> MTP | None:
+    """The MTP modules; their layer kind may be one no main layer has (DeepSeek V4's
+    module is a sliding-window block with a learned router, unlike any of Pro's layers)."""
     table = root.table("mtp")
     if table is None:
         return None
@@ -151,7 +153,9 @@ def architecture_from_dict(
         tables, learned = legacy.translate(root, num_layers)
     else:
         tables, learned = explicit_tables(root), text.bool("learned_positions")
-    kinds, schedule = read_stack(tables, hidden, num_layers)
+    mtp_table = root.data.get("mtp")
+    mtp_kind = mtp_table.get("layer_kind") if isinstance(mtp_table, Mapping) else None
+    kinds, schedule = read_stack(tables, hidden, num_layers, unscheduled=mtp_kind)
     arch = Architecture(
         id=_slug(root, "id", root.str("id", REQUIRED)),
         name=root.str("name", REQUIRED, longest=SHORT_TEXT),
@@ -174,6 +178,7 @@ def architecture_from_dict(
         schedule=schedule,
         mtp=_mtp(root, kinds, schedule.order()[-1]),
         vision=read_vision(root),
+        hyper_connections=text.int("hyper_connections", minimum=2) or 0,
         colour=root.choice("colour", tuple(PALETTE)),
         base=root.str("extends"),
         files=files,

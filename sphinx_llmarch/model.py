@@ -260,6 +260,10 @@ class Architecture:
     schedule: Schedule
     mtp: MTP | None = None
     vision: VisionTower | None = None
+    #: Hyper-connections (DeepSeek V4): the residual stream is this many copies of the hidden
+    #: state, which every sublayer reads from and writes back to through learned mixes; 0: a
+    #: plain residual.
+    hyper_connections: int = 0
     #: A palette colour name for the diagram (see ``style.PALETTE``); None picks one.
     colour: str | None = None
     #: The id of the spec this one extends, if any.

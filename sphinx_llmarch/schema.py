@@ -125,6 +125,7 @@ def spec_schema() -> dict[str, Any]:
                     "extended_context_method": _STR,
                     "hidden_size_per_layer_input": _INT,
                     "vocab_size_per_layer_input": _INT,
+                    "hyper_connections": {"type": "integer", "minimum": 2},
                 }
             ),
             "norm": _object({"kind": {"enum": ["rmsnorm", "layernorm"]}, "bias": _BOOL, "eps": _NUM}, ("kind",)),

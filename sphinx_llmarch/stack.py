@@ -50,7 +50,10 @@ def _subtable(parent: SpecTable, name: str) -> SpecTable:
     return table
 
 
-def read_stack(tables: StackTables, hidden_size: int, num_layers: int) -> tuple[dict[str, LayerKind], Schedule]:
+def read_stack(
+    tables: StackTables, hidden_size: int, num_layers: int, unscheduled: object = None
+) -> tuple[dict[str, LayerKind], Schedule]:
+    """The layer kinds and schedule; ``unscheduled`` names a kind only the MTP modules use."""
     ops = {name: _read_op(table, hidden_size) for name, table in tables.ops.items()}
     used_ops: set[str] = set()
     kinds = {}
@@ -61,7 +64,7 @@ def read_stack(tables: StackTables, hidden_size: int, num_layers: int) -> tuple[
         if name not in used_ops:
             raise table.fail("type", f"op {name!r} is defined but no layer kind uses it")
     schedule = _read_schedule(tables.schedule, kinds, num_layers)
-    unused = [key for key in kinds if key not in schedule.order()]
+    unused = [key for key in kinds if key not in schedule.order() and key != unscheduled]
     if unused:
         raise tables.kinds[unused[0]].fail("sublayers", f"layer kind {unused[0]!r} is defined but never scheduled")
     return kinds, schedule

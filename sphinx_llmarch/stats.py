@@ -8,8 +8,10 @@ what one layer holds. The counting rules are written out in
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from .kinds import CachePart
 from .model import Architecture, LayerKind, Norm, per_model
 from .vision import vision_params
 
@@ -29,6 +31,9 @@ COMPONENT_NAMES = {
     "router": "routers",
     "latent_projections": "latent projections",
     "per_layer_input": "per-layer inputs",
+    "kv_compressor": "KV compressors",
+    "indexer": "sparse-attention indexers",
+    "hyper_connections": "hyper-connections",
     "norms": "norms",
     "embedding": "input embedding",
     "position_embedding": "position embedding",
@@ -37,13 +42,33 @@ COMPONENT_NAMES = {
 }
 
 
-def kind_params(kind: LayerKind, hidden_size: int, norm: Norm, *, active: bool = False) -> Counter[str]:
-    """One layer of ``kind``: its ops plus the norms their placements add."""
+def kind_params(
+    kind: LayerKind, hidden_size: int, norm: Norm, *, active: bool = False, streams: int = 0
+) -> Counter[str]:
+    """One layer of ``kind``: its ops, the norms their placements add, and with ``streams``
+    residual copies (hyper-connections) the mix around each residual add."""
     counts: Counter[str] = Counter()
     for sub in kind.sublayers:
         counts += sub.op.active_params(hidden_size) if active else sub.op.params(hidden_size)
         counts["norms"] += sub.norm_count * norm.params(hidden_size)
+        if streams and not sub.parallel:  # a parallel pair shares one residual add
+            counts["hyper_connections"] += sublayer_mix_params(hidden_size, streams)
     return counts
+
+
+def sublayer_mix_params(hidden_size: int, streams: int) -> int:
+    """DeepSeek V4's hyper-connection around one sublayer: a linear map from all streams
+    (``streams × d``) to ``(2 + streams) × streams`` mixing logits (the weights that read
+    the streams into the sublayer, write its output back, and mix the streams among
+    themselves), a bias for each logit, and one scale for each of the three groups."""
+    logits = (2 + streams) * streams
+    return logits * streams * hidden_size + logits + 3
+
+
+def head_mix_params(hidden_size: int, streams: int) -> int:
+    """The mix of the streams into one before the final norm: ``streams`` weights from
+    ``streams × d`` inputs, a bias each and one scale."""
+    return streams * streams * hidden_size + streams + 1
 
 
 def _times(counts: Counter[str], factor: int) -> Counter[str]:
@@ -105,24 +130,28 @@ def _embedding_params(arch: Architecture) -> Counter[str]:
         # the projection of the token embedding that is added to every layer's slice, and its norm
         counts["per_layer_input"] = d * width + arch.norm.params(emb.per_layer_width)
     counts["norms"] = arch.norm.params(d)  # the final norm
+    if arch.hyper_connections:
+        counts["hyper_connections"] = head_mix_params(d, arch.hyper_connections)
     return counts
 
 
 @per_model
 def params(arch: Architecture) -> Params:
     """Exact parameter counts, component by component."""
-    d = arch.hidden_size
+    d, streams = arch.hidden_size, arch.hyper_connections
     total, active = _embedding_params(arch), _embedding_params(arch)
     for kind, count in arch.kind_counts():
-        total += _times(kind_params(kind, d, arch.norm), count)
-        active += _times(kind_params(kind, d, arch.norm, active=True), count)
+        total += _times(kind_params(kind, d, arch.norm, streams=streams), count)
+        active += _times(kind_params(kind, d, arch.norm, active=True, streams=streams), count)
     mtp = 0
     if arch.mtp:
         # per module: two input norms, a 2d -> d projection, one block, an output norm,
-        # and any copies of the embedding and head the checkpoint stores
-        block = sum(kind_params(arch.kinds[arch.mtp.kind], d, arch.norm).values())
+        # any copies of the embedding and head the checkpoint stores, and with
+        # hyper-connections a head mix of its own
+        block = sum(kind_params(arch.kinds[arch.mtp.kind], d, arch.norm, streams=streams).values())
         copies = arch.mtp.embedding_copies * arch.vocab_size * d
-        mtp = arch.mtp.num_modules * (block + 3 * arch.norm.params(d) + 2 * d * d + copies)
+        head = head_mix_params(d, streams) if streams else 0
+        mtp = arch.mtp.num_modules * (block + 3 * arch.norm.params(d) + 2 * d * d + copies + head)
     encoder, projector = vision_params(arch.vision) if arch.vision else (0, 0)
     keep = {key: value for key, value in total.items() if value}
     return Params(keep, {k: v for k, v in active.items() if v}, mtp, encoder, projector)
@@ -156,19 +185,20 @@ def counted_like_official(arch: Architecture, figure: str) -> int:
 
 
 def kv_cache_bytes_per_token(arch: Architecture, bytes_per_value: int = BYTES_BF16) -> int:
-    """Cache growth per token with every caching layer counted in full (bf16 by default)."""
-    values = sum(count * sum(op.kv_values_per_token() for op in kind.ops) for kind, count in arch.kind_counts())
-    return values * bytes_per_value
+    """Cache growth per token with every caching layer counted in full (bf16 by default);
+    a compressed cache grows by its entry's width over the tokens it compresses."""
+    values = sum(count * part.per_token for kind, count in arch.kind_counts() for part in _cache_parts(kind))
+    return round(values * bytes_per_value)
 
 
 def kv_cache_bytes(arch: Architecture, context: int, bytes_per_value: int = BYTES_BF16) -> int:
     """Cache at ``context`` tokens; sliding-window and chunked layers keep at most their window."""
-    values = 0
-    for kind, count in arch.kind_counts():
-        for op in kind.ops:
-            window = op.cache_window()
-            values += count * op.kv_values_per_token() * (min(context, window) if window else context)
+    values = sum(count * part.at(context) for kind, count in arch.kind_counts() for part in _cache_parts(kind))
     return values * bytes_per_value
+
+
+def _cache_parts(kind: LayerKind) -> list[CachePart]:
+    return [part for op in kind.ops for part in op.cache_parts()]
 
 
 def state_bytes(arch: Architecture, bytes_per_value: int = BYTES_BF16) -> int:
@@ -179,14 +209,23 @@ def state_bytes(arch: Architecture, bytes_per_value: int = BYTES_BF16) -> int:
 
 
 def capped_layers(arch: Architecture) -> list[tuple[int, int]]:
-    """(layers, window) for every caching op whose cache is capped, for explanations."""
+    """(layers, window) for every window that caps a cache, for explanations."""
+    return _layers_by(arch, lambda part: part.window)
+
+
+def pooled_layers(arch: Architecture) -> list[tuple[int, int]]:
+    """(layers, tokens per entry) for every compressed cache, for explanations."""
+    return _layers_by(arch, lambda part: part.every if part.every > 1 else None)
+
+
+def _layers_by(arch: Architecture, value: Callable[[CachePart], int | None]) -> list[tuple[int, int]]:
+    """How many layers keep a cache part with each ``value`` (a layer counts once per value)."""
     out: dict[int, int] = {}
     for kind, count in arch.kind_counts():
-        for op in kind.ops:
-            window = op.cache_window()
-            if window and op.kv_values_per_token():
-                out[window] = out.get(window, 0) + count
-    return [(layers, window) for window, layers in out.items()]
+        for key in dict.fromkeys(value(part) for part in _cache_parts(kind)):
+            if key:
+                out[key] = out.get(key, 0) + count
+    return [(layers, key) for key, layers in out.items()]
 
 
 # -- words ------------------------------------------------------------------------------

@@ -164,6 +164,15 @@ def counted_as(figure: OfficialFigure) -> str:
     return ", ".join(parts) if parts else "counted the same way"
 
 
+def residual_words(streams: int) -> str:
+    """Hyper-connections, in words."""
+    return (
+        f"{streams} copies of the hidden state (hyper-connections): each sublayer reads a learned mix of them, "
+        "its output is written back into all of them, and they are mixed among themselves; "
+        "one more mix merges them before the final norm"
+    )
+
+
 def normalization(arch: Architecture) -> str:
     """The norm kind, and where the norms sit around each kind of sublayer."""
     places: dict[str, list[str]] = {}
@@ -203,10 +212,14 @@ def cache_rows(arch: Architecture, context: int) -> list[Row]:
         text += f"{stats.human_bytes(stats.kv_cache_bytes(arch, context))} at {tokens(context)}"
         if context > arch.context_length:
             text += f", beyond the model's context length of {tokens(arch.context_length)}"
-        capped = stats.capped_layers(arch)
-        if capped:
-            caps = ", ".join(f"{layers:,} layers keep at most {window:,} tokens" for layers, window in capped)
-            text += f" ({caps})"
+        pooled = stats.pooled_layers(arch)  # caches that grow, slowly, beside a window
+        whole = " whole" if pooled else ""
+        caps = [
+            f"{layers:,} layers keep at most {window:,} tokens{whole}" for layers, window in stats.capped_layers(arch)
+        ]
+        caps += [f"{layers:,} also one pooled entry per {every:,} tokens" for layers, every in pooled]
+        if caps:
+            text += f" ({', '.join(caps)})"
         rows.append(("KV cache (bf16)", text))
     state = stats.state_bytes(arch)
     if state:
@@ -288,6 +301,8 @@ def fact_rows(
     rows += parameter_rows(arch)
     rows.append(("Layers", f"{arch.num_layers:,} ({stats.layer_mix(arch)})"))
     rows.append(("Hidden size", f"{arch.hidden_size:,}"))
+    if arch.hyper_connections:
+        rows.append(("Residual stream", residual_words(arch.hyper_connections)))
     rows.append(("Vocabulary", f"{arch.vocab_size:,}"))
     context_text = f"{arch.context_length:,} tokens ({compact(arch.context_length)})"
     if arch.extended_context:

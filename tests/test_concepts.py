@@ -46,6 +46,11 @@ def test_concepts_are_found_by_id_alias_or_title() -> None:
         ("nemotron-3-nano-30b-a3b", {"mamba2", "squared-relu", "moe"}, {"dense-prefix", "rope"}),
         ("command-a", {"parallel-block", "sliding-window-attention"}, {"moe"}),
         ("glm-5", {"sparse-attention-dsa", "mla"}, set()),
+        (
+            "deepseek-v4-flash",
+            {"mqa", "sliding-window-attention", "attention-sinks", "sparse-attention-dsa", "hyper-connections", "yarn"},
+            {"mla", "dense-prefix", "gqa"},
+        ),
     ],
 )
 def test_concepts_of_a_model_are_read_off_its_spec(model_id: str, present: set[str], absent: set[str]) -> None:

@@ -123,6 +123,8 @@ def canvas(model_id: str) -> diagram.Canvas:
         ("deepseek-v3", ["block.dense", "block.moe"], ["{3 ×}", "{58 ×}"]),
         ("gemma-3-27b", ["block.sliding-window"], ["{62 ×}"]),  # sliding and global layers share a structure
         ("llama-4-maverick", ["block.dense", "block.moe"], ["{24 ×}", "{24 ×}"]),
+        # window-only, ratio-4 and ratio-128 layers, hash-routed or not: one structure
+        ("deepseek-v4-flash", ["block.window-hash"], ["{43 ×}"]),
     ],
 )
 def test_one_block_per_layer_structure_each_with_its_count(model_id: str, blocks: list[str], counts: list[str]) -> None:
@@ -141,6 +143,7 @@ def test_one_block_per_layer_structure_each_with_its_count(model_id: str, blocks
         ("nemotron-3-nano-30b-a3b", {"panel.mamba2", "panel.moe-128-6-1", "panel.ffn-relu2"}),
         ("kimi-linear-48b-a3b", {"panel.kda", "panel.mla", "panel.moe-256-8-1"}),
         ("qwen3-8b", {"panel.ffn-swiglu"}),
+        ("deepseek-v4-pro", {"panel.compressed-attention", "panel.moe-384-6-1", "panel.ffn-swiglu"}),
     ],
 )
 def test_each_mixer_kind_with_a_panel_gets_one(model_id: str, panels: set[str]) -> None:
@@ -176,6 +179,30 @@ def test_image_path_and_mtp_modules_are_drawn() -> None:
     assert {"image", "vision", "projector", "image_merge"} <= set(step.nodes)
     assert "2 conv, 1 linear" in step.nodes["projector"].attrs["label"]
     assert "MTP module" in canvas("deepseek-v3").nodes["mtp"].attrs["label"]
+
+
+@pytest.mark.parametrize(("model_id", "layers"), [("deepseek-v4-flash", 43), ("deepseek-v4-pro", 61)])
+def test_deepseek_v4_draws_its_streams_compression_and_hash_routing(model_id: str, layers: int) -> None:
+    """A hyper-connection mix before each sublayer and before the final norm, with a callout
+    naming the streams and a heavy residual line; the compression of each layer kind, the
+    indexer and the hash-routed layers beside their boxes; the MTP block's own kind."""
+    drawn = canvas(model_id)
+    nodes, label = drawn.nodes, lambda name: drawn.nodes[name].attrs["label"]
+    block = "window-hash" if model_id.endswith("flash") else "c128-hash"
+    attention, moe = f"{block}.compressed_attention", f"{block}.moe"
+    for box in (f"{attention}.hc", f"{moe}.hc", "hc_head"):
+        assert "Hyper-connection: 4 streams → 1" in label(box)
+    assert nodes[f"{attention}.hc"].top < nodes[f"{attention}.prenorm"].bottom
+    assert nodes["hc_head"].top < nodes["final_norm"].bottom and nodes["hc_head"].bottom > nodes["mtp_split"].y
+    assert "residual streams (hyper-connections)" in label("hc") and nodes["hc"].left > nodes[f"{attention}.hc"].right
+    heavy = [attrs for tail, head, attrs in drawn.edges if tail.endswith(".split") and head.endswith(".split.r")]
+    assert heavy and all(attrs.get("penwidth") == "3.2" for attrs in heavy)
+    ratio4 = 21 if layers == 43 else 30
+    assert f"KV pooled ×4 in {ratio4} layers + indexer" in label(f"{attention}.compress")
+    assert "Sliding window of 128 tokens" in label(f"{attention}.window")
+    assert f"3 of {layers} layers" in label(f"{moe}.hash")
+    assert "one window-only block" in label("mtp")
+    assert "output: " in label("panel.compressed-attention.info")
 
 
 def test_slot_keys_are_stable_across_models() -> None:

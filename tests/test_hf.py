@@ -64,6 +64,13 @@ def test_real_config_imports_to_the_bundled_spec(path: Path) -> None:
     assert facts(imported) == facts(bundled_registry().get(path.stem))
 
 
+@pytest.mark.parametrize("model_id", ["deepseek-v3", "deepseek-v3.2", "glm-5", "deepseek-v4-flash", "deepseek-v4-pro"])
+def test_mtp_modules_are_imported(model_id: str) -> None:
+    """num_nextn_predict_layers gives the MTP module, with the copies the recipe says."""
+    imported, _ = load_config(DATA / "configs" / f"{model_id}.json", model_id=model_id)
+    assert stats.params(imported).mtp == stats.params(bundled_registry().get(model_id)).mtp > 0
+
+
 # transformers 5.24 on PyTorch's meta device, each model type's default config (the dict
 # its configuration class saves), plus the router correction biases the checkpoints store
 # as buffers, which transformers does not count as parameters; nemotron.json is a

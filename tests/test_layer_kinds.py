@@ -237,6 +237,20 @@ NEW_SHAPES = {
     "command-a": (111_057_580_032, 111_057_580_032, 64 * 2 * 8 * 128 * 2, 0),
     # global layers cache only K (keys double as values), as for gemma-4-31b
     "gemma-4-26b-a4b": (25_233_141_760, 3_822_530_560, (25 * 2 * 8 * 256 + 5 * 2 * 512) * 2, 0),
+    # every layer's 512-wide window latent counted in full, then 512 + 128 (index key) per 4 tokens on
+    # the ratio-4 layers and 512 per 128 tokens on the ratio-128 ones
+    "deepseek-v4-flash": (
+        284_332_230_231 + 40 * 256,
+        13_799_622_231 + 40 * 256,
+        (43 * 512 + 21 * (512 + 128) // 4 + 20 * 512 // 128) * 2,
+        0,
+    ),
+    "deepseek-v4-pro": (
+        1_572_997_179_491 + 58 * 384,
+        49_779_058_787 + 58 * 384,
+        (61 * 512 + 30 * (512 + 128) // 4 + 31 * 512 // 128) * 2,
+        0,
+    ),
 }
 
 
@@ -259,6 +273,30 @@ def test_mtp_modules_are_counted_apart() -> None:
     p = stats.params(REGISTRY.get("qwen3-next-80b-a3b"))
     assert p.mtp == 1_650_471_424  # the checkpoint's mtp.* tensors
     assert p.total_with_mtp == 81_324_862_720  # the checkpoint's whole tensor count
+
+
+@pytest.mark.parametrize(
+    ("model_id", "mtp", "with_mtp", "experts"),
+    [
+        ("deepseek-v4-flash", 6_610_048_635, 290_942_278_866, 256),
+        ("deepseek-v4-pro", 25_840_145_595, 1_598_837_325_086, 384),
+    ],
+)
+def test_deepseek_v4_mtp_block_and_caches(model_id: str, mtp: int, with_mtp: int, experts: int) -> None:
+    """The MTP module (a window-only block with a learned router, e_proj, h_proj, three norms and
+    a head mix, sharing embedding and head) as DeepSeek's code shapes it; the gate biases added as
+    for DeepSeek V3 (none in the three hash-routed layers)."""
+    arch = REGISTRY.get(model_id)
+    p = stats.params(arch)
+    biases = (arch.num_layers - 3) * experts
+    assert (p.mtp, p.total_with_mtp) == (mtp + experts, with_mtp + biases + experts)
+    kinds = dict(arch.schedule.counts())
+    assert sum(n for key, n in kinds.items() if "hash" in key) == 3
+    # at a million tokens each layer holds its 128 whole latents, and the compressed entries
+    ratio4, ratio128 = (21, 20) if model_id.endswith("flash") else (30, 31)
+    context = 1_048_576
+    values = arch.num_layers * 128 * 512 + ratio4 * context // 4 * (512 + 128) + ratio128 * context // 128 * 512
+    assert stats.kv_cache_bytes(arch, context) == values * 2
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ listing it here; nothing else in the package names a kind.
 from __future__ import annotations
 
 from .attention import Attention
-from .base import Op, PanelContext, Rope, Slot, Variants
+from .base import CachePart, Op, PanelContext, Rope, Slot, Variants
+from .compressed_attention import CompressedAttention
 from .gated_deltanet import GatedDeltaNet
 from .kda import KimiDeltaAttention
 from .lightning import Lightning
@@ -24,6 +25,7 @@ KINDS: dict[str, type[Op]] = {
     for kind in (
         Attention,
         MLA,
+        CompressedAttention,
         GatedDeltaNet,
         KimiDeltaAttention,
         Lightning,
@@ -42,6 +44,8 @@ __all__ = [
     "MLP",
     "MLSTM",
     "Attention",
+    "CachePart",
+    "CompressedAttention",
     "GatedDeltaNet",
     "KimiDeltaAttention",
     "Lightning",

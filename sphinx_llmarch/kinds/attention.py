@@ -54,6 +54,19 @@ def position_text(position: str, rope: Rope | None) -> str:
     return "learned absolute positions, added to the token embeddings" if position == "absolute" else "none (NoPE)"
 
 
+def positions_row(position: str, rope: Rope | None, where: str) -> tuple[str, str]:
+    """The fact sheet's positions row for attention that rotates only some dimensions
+    (MLA, compressed attention); ``where`` says which."""
+    return ("Positions", position_text(position, rope) + (f", {where}" if rope else ""))
+
+
+def rope_side(rope: Rope, dims: str) -> str:
+    """The RoPE side box of attention that rotates only ``dims``: base and scaling."""
+    base = f", base {short_number(rope.theta)}" if rope.theta else ""
+    scaling = f"\n{rope.scaling_short} scaling" if rope.scaling else ""
+    return f"{rope.name}{base}\n{dims}{scaling}"
+
+
 def rope_from_hf(config: HFConfig) -> dict[str, Any]:
     """``rope_theta``, ``partial_rotary_factor`` and a readable ``rope_scaling``."""
     params = config.nested("rope_parameters") or HFConfig({}, config.file)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
@@ -109,6 +110,12 @@ class Op:
         """Tokens the per-token cache is capped at (sliding or chunked attention)."""
         return None
 
+    def cache_parts(self) -> list[CachePart]:
+        """Everything the op caches per token, part by part: one part by default (the
+        values above, capped at the window); DeepSeek V4's attention keeps three."""
+        values = self.kv_values_per_token()
+        return [CachePart(values, window=self.cache_window())] if values else []
+
     def state_values(self, hidden_size: int) -> int:
         """Numbers of constant recurrent state per sequence (linear and state-space ops)."""
         return 0
@@ -173,6 +180,26 @@ class Op:
     def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
         """Draw the detail panel with its bottom-left corner at (x0, 0)."""
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class CachePart:
+    """One cache an op keeps: ``values`` numbers for every ``every`` tokens (a compressed
+    cache stores one entry per block of tokens), holding at most ``window`` tokens."""
+
+    values: int
+    every: int = 1
+    window: int | None = None
+
+    @property
+    def per_token(self) -> Fraction:
+        """Growth per token with no window applied (the per-token rule counts windows in full)."""
+        return Fraction(self.values, self.every)
+
+    def at(self, context: int) -> int:
+        """Values held after ``context`` tokens: a window caps them, a compressed cache
+        holds one entry per complete block."""
+        return self.values * (min(context, self.window) if self.window else context // self.every)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
-from .attention import position_text, read_position, rope_from_hf
-from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, short_number
+from .attention import positions_row, read_position, rope_from_hf, rope_side
+from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -165,10 +165,8 @@ class MLA(Op):
         rows = super().fact_rows(variants, hidden_size)
         first = variants[0][0]
         assert isinstance(first, MLA)
-        text = position_text(first.position, first.rope)
-        if first.rope:
-            text += f", on the {first.qk_rope_head_dim}-dim decoupled part of queries and keys"
-        return [*rows, ("Positions", text)]
+        where = f"on the {first.qk_rope_head_dim}-dim decoupled part of queries and keys"
+        return [*rows, positions_row(first.position, first.rope, where)]
 
     @classmethod
     def slot(cls, variants: Variants, hidden_size: int) -> Slot:
@@ -176,9 +174,7 @@ class MLA(Op):
         assert isinstance(first, MLA)
         side: tuple[tuple[str, str], ...] = ()
         if first.rope:
-            base = f", base {short_number(first.rope.theta)}" if first.rope.theta else ""
-            scaling = f"\n{first.rope.scaling_short} scaling" if first.rope.scaling else ""
-            side = (("rope", f"{first.rope.name}{base}\non {first.qk_rope_head_dim} dims per head{scaling}"),)
+            side = (("rope", rope_side(first.rope, f"on {first.qk_rope_head_dim} dims per head")),)
         elif first.position == "nope":
             side = (("rope", "No positional encoding"),)
         if first.index_heads:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..layout import Grid, rich_size
 from ..spec_table import REQUIRED
 from ..style import INK
-from .base import Op, PanelContext, linear
+from .base import Op, PanelContext, Slot, Variants, linear
 from .mlp import KINDS, MLP, kind_from_hf, mlp_params
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ class MoE(Op):
     router_input_scale: bool = False
     #: Gemma 4: a learned factor per expert on the chosen experts' routing weights.
     per_expert_scale: bool = False
+    #: DeepSeek V4's first layers: a fixed table from token id to experts picks them (an
+    #: integer buffer, not a parameter), so there is no bias to balance the choice.
+    hash_routing: bool = False
 
     @classmethod
     def read(cls, table: SpecTable, hidden_size: int) -> MoE:
@@ -54,6 +57,9 @@ class MoE(Op):
         if active > experts:
             raise table.fail("experts_per_token", f"{active} is more than num_experts {experts}")
         shared = table.int("num_shared_experts", 0, minimum=0)
+        hashed = table.bool("hash_routing")
+        if hashed and table.bool("score_correction_bias"):
+            raise table.fail("score_correction_bias", "a hash-routed layer's table picks its experts: no such bias")
         return cls(
             num_experts=experts,
             experts_per_token=active,
@@ -68,13 +74,14 @@ class MoE(Op):
             latent_size=table.int("moe_latent_size"),
             router_input_scale=table.bool("router_input_scale"),
             per_expert_scale=table.bool("per_expert_scale"),
+            hash_routing=hashed,
         )
 
     @staticmethod
     def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
         """``recipe``: ``shared_key`` (the config key of the shared-expert width),
         ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``router_input_scale``,
-        ``per_expert_scale``, ``gated``."""
+        ``per_expert_scale``, ``gated``, ``hash_routing``."""
         table: dict[str, Any] = {
             "type": "moe",
             "num_experts": config.require("num_experts", "n_routed_experts", "num_local_experts"),
@@ -94,7 +101,9 @@ class MoE(Op):
             table["num_shared_experts"] = shared
             if shared_size and shared_size != table["moe_intermediate_size"]:
                 table["shared_expert_intermediate_size"] = shared_size
-        if config.get("topk_method") == "noaux_tc" or recipe.get("score_correction_bias"):
+        if recipe.get("hash_routing"):
+            table["hash_routing"] = True
+        elif config.get("topk_method") == "noaux_tc" or recipe.get("score_correction_bias"):
             table["score_correction_bias"] = True
         for key in ("shared_expert_gate", "router_bias", "expert_bias", "router_input_scale", "per_expert_scale"):
             if recipe.get(key):
@@ -165,10 +174,23 @@ class MoE(Op):
             text += "; the router normalizes the residual stream itself and scales it by a learned vector"
         if self.per_expert_scale:
             text += "; a learned factor per expert scales the chosen experts' weights"
+        if self.hash_routing:
+            text += "; a fixed table from token id to experts picks them"
         return text
 
     def callout(self, hidden_size: int) -> str:
         return f"{{{self.num_experts:,}}} experts, {{{self.experts_per_token:,}}} active per token"
+
+    @classmethod
+    def slot(cls, variants: Variants, hidden_size: int) -> Slot:
+        """With hash-routed layers in the block, a side box says how many."""
+        slot = super().slot(variants, hidden_size)
+        hashed = sum(n for op, n in variants if isinstance(op, MoE) and op.hash_routing)
+        if not hashed:
+            return slot
+        total = sum(n for _, n in variants)
+        text = f"Experts picked by a token-id\nhash table in {hashed} of {total} layers"
+        return replace(slot, side=(("hash", text),))
 
     def panel_key(self) -> str | None:
         return f"moe-{self.num_experts}-{self.experts_per_token}-{self.num_shared_experts}"
