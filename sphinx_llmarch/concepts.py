@@ -11,8 +11,12 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import Architecture, per_model
+from .memo import per_model
+
+if TYPE_CHECKING:
+    from .model import Architecture
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -69,14 +69,14 @@ class LLMConceptsDirective(SphinxDirective):
         return chosen
 
     def run(self) -> list[nodes.Node]:
-        from .concepts import GLOSSARY, concepts_of, glossary
+        from .concepts import GLOSSARY, glossary
         from .domain import LLMDomain, llm_links
 
         self.env.note_dependency(str(GLOSSARY))
         users: dict[str, list[tuple[str, str]]] = {}
-        for arch in note_every_model(self.env, "concepts"):
-            for concept_id in concepts_of(arch):
-                users.setdefault(concept_id, []).append((arch.name, arch.id))
+        for model_id, (name, *concepts) in note_every_model(self.env, "concepts").items():
+            for concept_id in concepts:
+                users.setdefault(concept_id, []).append((name, model_id))
         domain = self.env.get_domain("llm")
         assert isinstance(domain, LLMDomain)
         container = nodes.container(classes=["llmarch-concepts", *self.options.get("class", [])])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .files import write_if_changed
 from .render import cached_name, render_key
@@ -24,8 +24,6 @@ from .runtime import state
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
-
-    from .registry import Registry
 
 
 def _diagrams(env: BuildEnvironment) -> dict[str, dict[str, str]]:
@@ -39,9 +37,10 @@ def note_use(env: BuildEnvironment) -> None:
 
 
 #: Aspect -> (module, function): what the pages of that aspect show of one model, as
-#: JSON. Pages that show every model (a grid, a table, the glossary) depend on one file
-#: per aspect instead of on every spec file, so that a spec edit re-reads them only when
-#: what they show of that model changed (see :func:`write_every_model_files`).
+#: JSON. Pages that show every model (a grid, a table, the glossary) are built from one
+#: file per aspect, and depend on it instead of on every spec file: a spec edit re-reads
+#: them only when what they show of that model changed, and reading them needs neither
+#: the specs nor the model code (see :func:`write_every_model_files`).
 ASPECTS = {"models": ("views", "shown_in_views"), "concepts": ("glossary", "shown_in_glossary")}
 
 
@@ -49,11 +48,16 @@ def every_model_file(env: BuildEnvironment, aspect: str) -> Path:
     return Path(env.doctreedir, f"llmarch-every-{aspect}.json")
 
 
-def note_every_model(env: BuildEnvironment, aspect: str) -> Registry:
-    """The page being read shows ``aspect`` of every model: re-read it when that changes."""
+def note_every_model(env: BuildEnvironment, aspect: str) -> dict[str, Any]:
+    """What the page being read shows of every model (model id -> ``aspect``'s summary);
+    the page is re-read when that changes."""
     note_use(env)
-    env.note_dependency(str(every_model_file(env, aspect)))
-    return state(env).registry
+    file = every_model_file(env, aspect)
+    env.note_dependency(str(file))
+    build = state(env)
+    if aspect not in build.every_model:
+        build.every_model[aspect] = json.loads(file.read_text(encoding="utf-8"))
+    return build.every_model[aspect]
 
 
 def write_every_model_files(app: Sphinx) -> None:

@@ -10,12 +10,12 @@ here knows about Sphinx.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import wraps
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from .kinds import Op
+from .memo import per_model
 
 NormKind = Literal["rmsnorm", "layernorm"]
 Placement = Literal["pre", "post", "sandwich", "none"]
@@ -50,26 +50,6 @@ class Official:
     non_embedding: OfficialFigure | None = None
     total_with_mtp: OfficialFigure | None = None
     note: str | None = None
-
-
-T = TypeVar("T")
-
-
-def per_model(function: Callable[[Any], T]) -> Callable[[Any], T]:
-    """Compute once per :class:`Architecture` (a spec is immutable once loaded). Pages
-    ask the same questions of every model over and over (tables, grids, related
-    models), and the answers are kept in the instance, so they go when it goes.
-    Callers must not change what they get back."""
-    name = f"_per_model_{function.__module__}.{function.__qualname__}"
-
-    @wraps(function)
-    def cached(arch: Any) -> T:
-        memo = arch.__dict__
-        if name not in memo:
-            memo[name] = function(arch)
-        return memo[name]  # type: ignore[no-any-return]
-
-    return cached
 
 
 @dataclass(frozen=True)

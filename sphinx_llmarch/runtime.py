@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog, load_registry, spec_files, stamp
 from .config import LLMArchConfig, read_config
@@ -38,6 +38,8 @@ class BuildState:
         self.image_format: str | None = {"html": config.html_format, "latex": "pdf"}.get(app.builder.format)
         #: Problems of the whole build already reported (a missing dot), said once, counted once.
         self.reported: set[str] = set()
+        #: The summaries of every model that grids, tables and the glossary are built from.
+        self.every_model: dict[str, dict[str, Any]] = {}
         self._confdir = Path(app.confdir)
         self.spec_files = spec_files(self._confdir, config.spec_paths)
         file_stamp = stamp(self.spec_files)

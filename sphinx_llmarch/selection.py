@@ -18,9 +18,12 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import Architecture, per_model
+from .memo import per_model
+
+if TYPE_CHECKING:
+    from .model import Architecture
 
 
 class FilterError(ValueError):
@@ -245,11 +248,36 @@ def select(
     models: Iterable[Architecture], expression: str = "", sort: str = "date", limit: int = 0
 ) -> list[Architecture]:
     """The models an expression keeps, sorted, at most ``limit`` (0: all)."""
+    by_id = {arch.id: arch for arch in models}
+    return [by_id[r["id"]] for r in select_records([record(arch) for arch in by_id.values()], expression, sort, limit)]
+
+
+def select_records(
+    records: Iterable[dict[str, Any]], expression: str = "", sort: str = "date", limit: int = 0
+) -> list[dict[str, Any]]:
+    """:func:`select` over records (see :func:`record`), which a build keeps without the models."""
     predicate = compile_filter(expression) if expression.strip() else None
-    rows = [(arch, record(arch)) for arch in models]
-    kept = [(arch, r) for arch, r in rows if predicate is None or predicate(r)]
+    kept = [r for r in records if predicate is None or predicate(r)]
     key = {"date": "released"}.get(sort.lstrip("-"), sort.lstrip("-"))
-    kept.sort(
-        key=lambda pair: (_fold(pair[1][key]), pair[1]["params"], pair[1]["name"].lower()), reverse=sort.startswith("-")
-    )
-    return [arch for arch, _ in kept][: limit or None]
+    kept.sort(key=lambda r: (_fold(r[key]), r["params"], r["name"].lower()), reverse=sort.startswith("-"))
+    return kept[: limit or None]
+
+
+def record_to_json(fields: dict[str, Any]) -> dict[str, Any]:
+    """A record as JSON can hold it (sets as sorted lists, dates as text)."""
+    return {
+        key: sorted(value) if isinstance(value, frozenset) else value.isoformat() if key == "released" else value
+        for key, value in fields.items()
+    }
+
+
+def record_from_json(fields: dict[str, Any]) -> dict[str, Any]:
+    """The record :func:`record_to_json` wrote."""
+    return {
+        key: frozenset(value)
+        if isinstance(value, list)
+        else datetime.date.fromisoformat(value)
+        if key == "released"
+        else value
+        for key, value in fields.items()
+    }

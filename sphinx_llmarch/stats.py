@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .kinds import CachePart
-from .model import Architecture, LayerKind, Norm, per_model
+from .memo import per_model
+from .model import Architecture, LayerKind, Norm
 from .vision import vision_params
 
 BYTES_BF16 = 2

@@ -10,7 +10,8 @@ from docutils import nodes
 from . import stats
 from .diagram import compact
 from .kinds import KINDS
-from .model import Architecture, OfficialFigure, Sublayer, per_model
+from .memo import per_model
+from .model import Architecture, OfficialFigure, Sublayer
 from .vision import describe_projector, tokens_per_image
 
 _SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}

@@ -8,7 +8,7 @@ to grids and sortable columns to tables; other builders get the plain list.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -45,14 +45,16 @@ class _ModelsDirective(SphinxDirective):
         "class": directives.class_option,
     }
 
-    def models(self) -> list[Architecture] | None:
-        """The models to show, or None when the filter is malformed (warned at the directive)."""
-        from .selection import FilterError, select
+    def models(self) -> list[dict[str, Any]] | None:
+        """What is shown of each model to show (see :func:`shown_in_views`), or None when
+        the filter is malformed (warned at the directive)."""
+        from .selection import FilterError, record_from_json, select_records
 
-        registry = note_every_model(self.env, "models")
+        shown = note_every_model(self.env, "models")
+        records = [record_from_json(model["record"]) for model in shown.values()]
         expression = self.options.get("filter", "")
         try:
-            return select(registry, expression, self.options.get("sort", "date"), self.options.get("limit", 0))
+            chosen = select_records(records, expression, self.options.get("sort", "date"), self.options.get("limit", 0))
         except FilterError as error:
             pointer = " " * error.position + "^"
             warn(
@@ -61,6 +63,7 @@ class _ModelsDirective(SphinxDirective):
                 location=self.get_location(),
             )
             return None
+        return [shown[fields["id"]] for fields in chosen]
 
     def failed(self) -> list[nodes.Node]:
         return [nodes.paragraph("", f"{self.name}: the :filter: expression could not be read.")]
@@ -76,12 +79,11 @@ def card_meta(arch: Architecture) -> str:
     return f"{scale} · {when} · {stats.decoder_type(arch)}"
 
 
-def shown_in_views(arch: Architecture) -> list[object]:
+def shown_in_views(arch: Architecture) -> dict[str, Any]:
     """What grids and tables show of a model, and what their filters and sorts read."""
-    from .selection import record
+    from .selection import record, record_to_json
 
-    fields = {key: sorted(value) if isinstance(value, frozenset) else value for key, value in record(arch).items()}
-    return [fields, card_meta(arch), table_cells(arch)]
+    return {"record": record_to_json(record(arch)), "card": card_meta(arch), "cells": list(table_cells(arch))}
 
 
 #: The columns of ``llm-arch-table`` and their relative widths (the text builder wraps by them).
@@ -114,24 +116,21 @@ class LLMArchGalleryDirective(_ModelsDirective):
 
     def run(self) -> list[nodes.Node]:
         from .domain import llm_xref
-        from .selection import record
 
         models = self.models()
         if models is None:
             return self.failed()
         grid = nodes.container(classes=["llmarch-grid", *self.options.get("class", [])])
-        for arch in models:
-            facts = record(arch)
+        for model in models:
+            facts = model["record"]
+            model_id, name = facts["id"], facts["name"]
             card = nodes.container(
                 classes=["llmarch-card", f"llmarch-decoder-{facts['decoder']}", f"llmarch-mixing-{facts['mixing']}"]
             )
-            thumbnail = llmarch_thumbnail("", model=arch.id, alt=arch.name)
-            card += nodes.paragraph(
-                "", "", llm_xref(arch.id, arch.name, content=thumbnail), classes=["llmarch-card-thumb"]
-            )
-            card += nodes.paragraph("", "", llm_xref(arch.id, arch.name), classes=["llmarch-card-name"])
-            meta = card_meta(arch)
-            card += nodes.paragraph(meta, meta, classes=["llmarch-card-meta"])
+            thumbnail = llmarch_thumbnail("", model=model_id, alt=name)
+            card += nodes.paragraph("", "", llm_xref(model_id, name, content=thumbnail), classes=["llmarch-card-thumb"])
+            card += nodes.paragraph("", "", llm_xref(model_id, name), classes=["llmarch-card-name"])
+            card += nodes.paragraph(model["card"], model["card"], classes=["llmarch-card-meta"])
             grid += card
         return [grid]
 
@@ -153,9 +152,10 @@ class LLMArchTableDirective(_ModelsDirective):
         head += nodes.row("", *(nodes.entry("", nodes.paragraph(text, text)) for text, _ in TABLE_COLUMNS))
         group += head
         body = nodes.tbody()
-        for arch in models:
-            cells: list[nodes.Node] = [nodes.paragraph("", "", llm_xref(arch.id, arch.name))]
-            cells += [nodes.paragraph(text, text) for text in table_cells(arch)]
+        for model in models:
+            facts = model["record"]
+            cells: list[nodes.Node] = [nodes.paragraph("", "", llm_xref(facts["id"], facts["name"]))]
+            cells += [nodes.paragraph(text, text) for text in model["cells"]]
             body += nodes.row("", *(nodes.entry("", cell) for cell in cells))
         group += body
         return [table]
