@@ -52,6 +52,9 @@ class Recipe:
     sliding_sinks: bool = False
     sliding_kv_factor: int = 1
     output_gate: str = "none"
+    gate_function: str = "sigmoid"  # sigmoid | softplus: what the output gate applies to its projection
+    #: Config key that turns the output gate on and says its width (Laguna's ``gating``).
+    gate_key: str | None = None
     sliding_pattern: int = 0  # every N-th layer global (when the config gives no layer_types)
     uses_max_window_layers: bool = False
     ignores_sliding_window: bool = False
@@ -139,6 +142,16 @@ RECIPES: dict[str, Recipe] = {
     "sarvam_moe": replace(_GLM, qkv_bias=False),
     "minimax_m2": Recipe(qk_norm="full", score_correction_bias=True),
     "hy_v3": Recipe(qk_norm="per-head", score_correction_bias=True),
+    # Laguna (poolside): a softplus output gate per head (``gating``), head counts per layer
+    # (num_attention_heads_per_layer), a sigmoid router with a correction bias, one shared expert
+    "laguna": Recipe(
+        qk_norm="per-head",
+        output_gate="headwise",
+        gate_function="softplus",
+        gate_key="gating",
+        shared_key="shared_expert_intermediate_size",
+        score_correction_bias=True,
+    ),
     "minimax": Recipe(linear="lightning"),
     "mimo_v2_flash": Recipe(sliding_sinks=True, sliding_kv_factor=2, score_correction_bias=True),
     # MiMo's own (Hub) layout: swa_* keys give the sliding layers' shapes, flags their sinks
@@ -184,7 +197,14 @@ WRAPPERS = {
 def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -> dict[str, Any]:
     qk_norm = recipe.qk_norm if not recipe.qk_norm_key or config.get(recipe.qk_norm_key) else "none"
     sliding = layer.window == "sliding"
-    options: dict[str, Any] = {"qk_norm": qk_norm, "output_gate": recipe.output_gate, "qkv_bias": recipe.qkv_bias}
+    gate = recipe.output_gate
+    if recipe.gate_key:
+        value = config.get(recipe.gate_key, True)
+        if not isinstance(value, (bool, str)) or value not in _GATING:
+            raise SpecError(config.file, config.key(recipe.gate_key), f"unknown gating {value!r}")
+        gate = _GATING[value]
+    options: dict[str, Any] = {"qk_norm": qk_norm, "output_gate": gate, "qkv_bias": recipe.qkv_bias}
+    options["gate_function"] = recipe.gate_function
     options["sinks"] = recipe.sinks or (recipe.sliding_sinks and sliding)
     sink_flag = config.get("add_swa_attention_sink_bias" if sliding else "add_full_attention_sink_bias")
     if sink_flag is not None:
@@ -203,11 +223,16 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
         return KINDS[recipe.mixer].from_hf(config, compress_ratio=layer.compress_ratio, sinks=recipe.sinks)
     table = KINDS["attention"].from_hf(config, **options)
     if layer.rope:
+        if _rope_for_type(rope, layer) is not None:  # the layer type's own settings replace the top level's
+            for key in ("rope_theta", "partial_rotary_factor", "rope_scaling"):
+                table.pop(key, None)
         table.update(_rope(rope, layer))
     if sliding and recipe.sliding_kv_factor > 1:
         table["num_key_value_heads"] *= recipe.sliding_kv_factor
     if layer.head_dim:
         table["head_dim"] = layer.head_dim
+    if layer.num_heads:
+        table["num_attention_heads"] = layer.num_heads
     if config.get("v_head_dim"):
         table["v_head_dim"] = config.get("v_head_dim")
     if layer.kv_shared:
@@ -223,16 +248,30 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
     return table
 
 
+#: Laguna's ``gating``: true means one gate per head (as transformers, vLLM and mlx-lm read it).
+_GATING: dict[Any, str] = {True: "headwise", "per-head": "headwise", "per-element": "elementwise", False: "none"}
+
+
+def _rope_for_type(config: HFConfig, layer: Layer) -> dict[str, Any] | None:
+    """The ``rope_parameters`` entry of the layer's type, when the config gives one per type;
+    a top-level ``partial_rotary_factor`` is its default (transformers' Laguna config)."""
+    per_type = config.get("rope_parameters") or {}
+    own = per_type.get("sliding_attention" if layer.window == "sliding" else "full_attention")
+    if not isinstance(own, Mapping):
+        return None
+    fraction = config.get("partial_rotary_factor")
+    return {"partial_rotary_factor": fraction, **own} if fraction is not None else dict(own)
+
+
 def _rope(config: HFConfig, layer: Layer) -> dict[str, Any]:
     """RoPE settings, per layer type where the config gives them so (Gemma, MiMo)."""
     if not layer.rope:
         return {}
     from .kinds.attention import rope_from_hf
 
-    per_type = config.get("rope_parameters") or {}
-    kind = "sliding_attention" if layer.window == "sliding" else "full_attention"
-    if isinstance(per_type.get(kind), Mapping):
-        return rope_from_hf(HFConfig({"rope_parameters": per_type[kind]}))
+    own = _rope_for_type(config, layer)
+    if own is not None:
+        return rope_from_hf(HFConfig({"rope_parameters": own}))
     table = rope_from_hf(config)
     if layer.window == "sliding" and config.get("rope_local_base_freq"):
         table = {"rope_theta": float(config.get("rope_local_base_freq"))}  # Gemma 3: local layers, no scaling

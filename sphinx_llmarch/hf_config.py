@@ -75,7 +75,7 @@ BOOKKEEPING = frozenset(
 _NAME_LISTS = frozenset({"layer_types", "mlp_layer_types", "layers_block_type", "architectures"})
 _NUMBER_LISTS = frozenset(
     {"no_rope_layers", "full_attn_idxs", "full_attn_layers", "mlp_only_layers", "hybrid_layer_pattern"}
-    | {"compress_ratios"}
+    | {"compress_ratios", "num_attention_heads_per_layer"}
 )
 #: A period, or one 0/1 flag per layer (MiMo's Hub configs).
 _PERIOD_OR_FLAGS = frozenset({"moe_layer_freq"})

@@ -6,8 +6,9 @@ Configs say it in many ways: ``layer_types`` lists, ``sliding_window_pattern``,
 ``moe_layer_freq``, ``interleave_moe_layer_step``, ``mlp_only_layers``),
 hybrid patterns (``hybrid_override_pattern``, ``full_attention_interval``,
 ``linear_attn_config``, ``full_attn_idxs``), shared KV caches
-(``num_kv_shared_layers``), and DeepSeek V4's ``compress_ratios`` and
-``num_hash_layers``. Each rule here follows the transformers
+(``num_kv_shared_layers``), per-layer head counts and sizes
+(``num_attention_heads_per_layer``, ``per_layer_config``, ``global_head_dim``), and
+DeepSeek V4's ``compress_ratios`` and ``num_hash_layers``. Each rule here follows the transformers
 configuration class that reads the key; the model type only picks defaults.
 """
 
@@ -50,6 +51,8 @@ class Layer:
     kv_shared: bool = False
     #: A head size this layer's attention has apart from the config's head_dim (Gemma 4's global layers).
     head_dim: int | None = None
+    #: Query heads this layer has apart from the config's num_attention_heads (Laguna's sliding layers).
+    num_heads: int | None = None
     #: DeepSeek V4: tokens pooled into one cached latent (0: the window alone); None: no such key.
     compress_ratio: int | None = None
     #: DeepSeek V4's first layers: experts picked from a table of token ids.
@@ -58,7 +61,8 @@ class Layer:
     @property
     def key(self) -> str:
         parts = [self.mixer or "", self.window if self.window != "full" else "", "" if self.rope else "nope"]
-        parts += [f"hd{self.head_dim}" if self.head_dim else "", self.compression, self.channel or ""]
+        parts += [f"h{self.num_heads}" if self.num_heads else "", f"hd{self.head_dim}" if self.head_dim else ""]
+        parts += [self.compression, self.channel or ""]
         parts += ["hash" if self.hash_routing else "", "shared" if self.kv_shared else ""]
         return "-".join(part for part in parts if part)
 
@@ -173,6 +177,14 @@ def _head_dims(config: HFConfig, count: int, windows: list[str]) -> list[int | N
     return dims
 
 
+def _head_counts(config: HFConfig, count: int) -> list[int | None]:
+    """Per-layer query head counts that differ from num_attention_heads (Laguna:
+    ``num_attention_heads_per_layer``, 48 in global and 64 in sliding-window layers)."""
+    listed = _listed(config, "num_attention_heads_per_layer", count)
+    base = config.get("num_attention_heads")
+    return [heads if heads != base else None for heads in listed] or [None] * count
+
+
 def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
     """One :class:`Layer` per layer of the text stack."""
     if recipe.single_mixer:
@@ -189,6 +201,7 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
     )
     shared_from = count - config.get("num_kv_shared_layers", 0)
     head_dims = _head_dims(config, count, [window for _, window in mixers])
+    head_counts = _head_counts(config, count)
     ratios = _listed(config, "compress_ratios", count) or [None] * count
     hashed = config.get("num_hash_layers", 0)
     layers = []
@@ -198,8 +211,8 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
         if recipe.chunked_rope_layers and window == "full" and rope and config.get("attention_chunk_size"):
             window = "chunked"  # Llama 4: the RoPE layers attend within chunks
         rope = rope if mixer == "attention" else True
-        head_dim = head_dims[i] if mixer == "attention" else None
-        layers.append(Layer(mixer, window, rope, channel, i >= shared_from, head_dim, ratios[i], i < hashed))
+        head_dim, heads = (head_dims[i], head_counts[i]) if mixer == "attention" else (None, None)
+        layers.append(Layer(mixer, window, rope, channel, i >= shared_from, head_dim, heads, ratios[i], i < hashed))
     return layers
 
 

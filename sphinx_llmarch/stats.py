@@ -266,9 +266,12 @@ def describe(arch: Architecture) -> str:
     mixers = token_mixers(arch)
     if len(mixers) == 1:
         layers = f"{arch.num_layers:,} layers of {mixers[0][0].lower()}{mixers[0][1:]}"
-        heads = [op for op, _ in arch.op_variants().get("attention", [])]
-        if heads:
-            layers += f" ({heads[0].num_heads} heads, {heads[0].num_kv_heads} KV heads)"  # type: ignore[attr-defined]
+        ops = [op for op, _ in arch.op_variants().get("attention", [])]
+        if ops:  # each count once: Laguna's global and sliding-window layers have 48 and 64 heads
+            heads, kv = (
+                " / ".join(dict.fromkeys(str(getattr(op, key)) for op in ops)) for key in ("num_heads", "num_kv_heads")
+            )
+            layers += f" ({heads} heads, {kv} KV heads)"
     else:
         layers = f"{arch.num_layers:,} layers ({layer_mix(arch)})"
     ops = [op for kind, _ in arch.kind_counts() for op in kind.ops if op.role != "token"]

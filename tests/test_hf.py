@@ -234,3 +234,42 @@ def test_cli_schema_is_json_schema_of_every_op_kind(capsys: pytest.CaptureFixtur
     assert {"attention", "mla", "gated_deltanet", "kda", "mamba2", "short_conv", "mlstm", "mlp", "moe"} <= set(kinds)
     assert "num_attention_heads" in kinds["attention"]["required"]
     assert kinds["attention"]["properties"]["qk_norm"]["enum"] == ["none", "per-head", "full"]
+
+
+LAGUNA = json.loads((DATA / "configs" / "laguna-xs.2.json").read_text())
+
+
+def test_laguna_heads_per_layer_gate_and_rope_per_layer_type() -> None:
+    """num_attention_heads_per_layer gives the sliding-window layers their 64 heads; gating
+    true is one softplus gate per head; each layer type's rope_parameters replace the top
+    level's partial_rotary_factor (the sliding layers rotate every dimension)."""
+    spec, warnings = spec_from_config(LAGUNA, "config.json", "laguna-xs.2")
+    assert warnings == []
+    ops = spec["ops"]
+    full, sliding = ops["attention"], ops["attention-sliding-h64"]
+    assert (full["num_attention_heads"], sliding["num_attention_heads"]) == (48, 64)
+    for op in (full, sliding):
+        assert (op["output_gate"], op["gate_function"], op["qk_norm"]) == ("headwise", "softplus", "per-head")
+    assert (full["partial_rotary_factor"], full["rope_theta"], full["rope_scaling"]) == (0.5, 500000.0, "yarn x64")
+    assert "partial_rotary_factor" not in sliding and sliding["rope_theta"] == 10000.0
+    assert spec["schedule"]["prefix"] == ["attention-mlp"] and len(spec["schedule"]["cycle"]) == 4
+
+
+@pytest.mark.parametrize(("gating", "gate"), [("per-element", "elementwise"), ("per-head", "headwise"), (False, None)])
+def test_laguna_gating_says_the_gate_width(gating: object, gate: str | None) -> None:
+    spec, _ = spec_from_config(LAGUNA | {"gating": gating}, "config.json")
+    assert spec["ops"]["attention"].get("output_gate") == gate
+    assert ("gate_function" in spec["ops"]["attention"]) == (gate is not None)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"gating": "sometimes"}, "gating: unknown gating 'sometimes'"),
+        ({"num_attention_heads_per_layer": [48] * 39}, "num_attention_heads_per_layer: lists 39 layers, but the model"),
+        ({"num_attention_heads_per_layer": ["48"] * 40}, "num_attention_heads_per_layer: .* should be a list of whole"),
+    ],
+)
+def test_laguna_bad_keys_name_their_key(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=rf"^config\.json: {message}"):
+        spec_from_config(LAGUNA | change, "config.json")

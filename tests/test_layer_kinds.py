@@ -251,6 +251,9 @@ NEW_SHAPES = {
         (61 * 512 + 30 * (512 + 128) // 4 + 31 * 512 // 128) * 2,
         0,
     ),
+    # not built in transformers here (no torch): worked from modular_laguna.py's shapes in
+    # test_laguna_counts_layer_by_layer below; 40 layers of 8 KV heads of 128, sliding ones counted in full
+    "laguna-xs.2": (33_442_617_088, 3_017_135_872, 40 * 2 * 8 * 128 * 2, 0),
 }
 
 
@@ -342,3 +345,45 @@ def test_per_layer_embeddings_are_their_own_bucket() -> None:
     p = stats.params(REGISTRY.get("gemma-4-e4b"))
     assert p["per_layer_embedding"] == 262_144 * 42 * 256
     assert p.non_embedding == 7_463_013_376 - 671_088_640 - 2_818_572_288
+
+
+def test_laguna_counts_layer_by_layer() -> None:
+    """Laguna XS.2 as transformers' modular_laguna.py shapes it: q/k/v/o without biases, a
+    per-head q_norm and k_norm, g_proj with one output per head (48 global, 64 sliding-window),
+    a dense first layer, then a sigmoid router with a correction bias per expert, 256 SwiGLU
+    experts of 512 (8 active) and one shared expert of 512."""
+    arch = REGISTRY.get("laguna-xs.2")
+    d, kv, hd = 2048, 8, 128
+
+    def attention(heads: int) -> int:
+        return 2 * d * heads * hd + 2 * d * kv * hd + 2 * hd + d * heads  # q, o; k, v; q_norm, k_norm; g_proj
+
+    expert, norms = 3 * d * 512, 2 * d
+    moe = 256 * expert + expert + d * 256 + 256  # routed, shared, router weight and correction bias
+    first = attention(48) + 3 * d * 8192 + norms
+    layers = first + 9 * (attention(48) + moe + norms) + 30 * (attention(64) + moe + norms)
+    total = 2 * 100_352 * d + layers + d
+    p = stats.params(arch)
+    assert p.total == total == 33_442_617_088
+    assert p.total - p.active == 39 * (256 - 8) * expert
+    assert dict(arch.schedule.counts()) == {"first": 1, "sliding": 30, "global": 9}
+    assert stats.layer_mix(arch) == "1 dense, global + 30 MoE, sliding-window + 9 MoE, global"
+
+
+def test_softplus_head_gate(tmp_path: Path) -> None:
+    """A headwise gate adds d × heads whatever its function; the function is read, said and
+    checked: it needs a gate, and is sigmoid or softplus."""
+    toy = HYBRID.replace("num_key_value_heads = 2\n", "num_key_value_heads = 2\noutput_gate = \"headwise\"\n")
+    sigmoid = load_spec(write(tmp_path, toy))
+    softplus = load_spec(write(tmp_path, toy.replace('"headwise"', '"headwise"\ngate_function = "softplus"')))
+    plain = load_spec(write(tmp_path, HYBRID))
+    assert stats.params(softplus).total == stats.params(sigmoid).total == stats.params(plain).total + 2 * 64 * 4
+    op = softplus.kinds["attention"].sublayers[0].op
+    assert (op.output_gate, op.gate_function) == ("headwise", "softplus")  # type: ignore[attr-defined]
+    assert "headwise softplus output gate (one per head)" in op.summary(64)
+    assert "headwise sigmoid output gate" in sigmoid.kinds["attention"].sublayers[0].op.summary(64)
+    ungated = HYBRID.replace("num_key_value_heads = 2\n", 'num_key_value_heads = 2\ngate_function = "softplus"\n')
+    with pytest.raises(SpecError, match=r"gate_function: given for attention without an output gate"):
+        load_spec(write(tmp_path, ungated))
+    with pytest.raises(SpecError, match=r"gate_function: 'tanh' is not one of sigmoid, softplus"):
+        load_spec(write(tmp_path, toy.replace('"headwise"', '"headwise"\ngate_function = "tanh"')))

@@ -2,7 +2,8 @@
 
 One op holds one layer's settings: its window (full, sliding or chunked), its
 positions (RoPE with its own base, or none), QK-Norm, biases, sinks, an output
-gate, and whether it reuses another layer's cache.
+gate (a sigmoid or a softplus of a projection of the layer's input, per element or
+per head), and whether it reuses another layer's cache.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 QKNorm = Literal["none", "per-head", "full"]
 Gate = Literal["none", "elementwise", "headwise"]
+#: What the output gate applies to its projection: Qwen3-Next's sigmoid (0..1) or
+#: Laguna's softplus (positive and unbounded, so it can also amplify a head).
+GateFunction = Literal["sigmoid", "softplus"]
+GATE_FUNCTIONS = ("sigmoid", "softplus")
 NAMES = {"mha": "Multi-head attention", "gqa": "Grouped-query attention", "mqa": "Multi-query attention"}
 
 
@@ -106,6 +111,7 @@ class Attention(Op):
     o_bias: bool = False
     sinks: bool = False
     output_gate: Gate = "none"
+    gate_function: GateFunction = "sigmoid"
     #: Reads the keys and values an earlier layer cached (no K/V projections or cache).
     kv_shared: bool = False
     #: Keys double as values (no V projection; only keys are cached).
@@ -128,6 +134,9 @@ class Attention(Op):
         if sliding and chunk:
             raise table.fail("attention_chunk_size", "a layer has a sliding window or chunks, not both")
         position, rope = read_position(table)
+        output_gate = table.choice("output_gate", ("none", "elementwise", "headwise"), "none")
+        if table.has("gate_function") and output_gate == "none":
+            raise table.fail("gate_function", "given for attention without an output gate (output_gate = 'none')")
         return cls(
             num_heads=heads,
             num_kv_heads=kv_heads,
@@ -141,7 +150,8 @@ class Attention(Op):
             qkv_bias=table.bool("qkv_bias"),
             o_bias=table.bool("o_bias"),
             sinks=table.bool("sinks"),
-            output_gate=table.choice("output_gate", ("none", "elementwise", "headwise"), "none"),
+            output_gate=output_gate,
+            gate_function=table.choice("gate_function", GATE_FUNCTIONS, "sigmoid"),
             kv_shared=table.bool("kv_shared"),
             k_eq_v=table.bool("k_eq_v"),
         )
@@ -149,7 +159,8 @@ class Attention(Op):
     @staticmethod
     def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
         """``recipe`` holds what the family's modeling code fixes: ``qk_norm``,
-        ``o_bias``, ``output_gate``, ``sinks`` and the layer's ``sliding_window``."""
+        ``o_bias``, ``output_gate`` and its ``gate_function``, ``sinks`` and the layer's
+        ``sliding_window``."""
         heads = config.require("num_attention_heads", "n_head", "num_heads")
         table: dict[str, Any] = {"type": "attention", "num_attention_heads": heads}
         table["num_key_value_heads"] = config.first("num_key_value_heads", "num_kv_heads", default=heads)
@@ -162,6 +173,8 @@ class Attention(Op):
         for key in ("qk_norm", "output_gate", "sinks", "sliding_window", "attention_chunk_size", "position"):
             if recipe.get(key) not in (None, "none", False):
                 table[key] = recipe[key]
+        if "output_gate" in table and recipe.get("gate_function") not in (None, "sigmoid"):
+            table["gate_function"] = recipe["gate_function"]
         if table.get("position", "rope") == "rope":
             table.update(rope_from_hf(config))
         return table
@@ -231,7 +244,7 @@ class Attention(Op):
                 (self.qkv_bias, "QKV bias"),
                 (self.o_bias, "output bias"),
                 (self.sinks, "learned attention sinks"),
-                (self.output_gate != "none", f"{self.output_gate} sigmoid output gate"),
+                (self.output_gate != "none", self.gate_text),
                 (bool(self.sliding_window), f"sliding window of {self.sliding_window or 0:,} tokens"),
                 (bool(self.chunk_size), f"chunks of {self.chunk_size or 0:,} tokens"),
                 (self.kv_shared, "reuses an earlier layer's keys and values"),
@@ -265,17 +278,25 @@ class Attention(Op):
             name += f"\n({' or '.join(spans)})"
         return Slot(name, tuple(_side_inputs(typed)), _callout(typed, hidden_size))
 
+    @property
+    def gate_text(self) -> str:
+        """The output gate in words: ``headwise softplus output gate (one per head)``."""
+        width = "one per head" if self.output_gate == "headwise" else "one per element"
+        return f"{self.output_gate} {self.gate_function} output gate ({width})"
+
     def panel_key(self) -> str | None:
         return "gated-attention" if self.output_gate != "none" else None
 
     def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
         """Q, K (with their norms) and V into scaled dot-product attention, whose
-        output a sigmoid gate from a fourth projection scales (Qwen3-Next)."""
+        output a gate from a fourth projection scales: a sigmoid per element
+        (Qwen3-Next) or a softplus per head (Laguna)."""
         g = Grid(canvas, ctx.prefix, x0, col=104)
         g.fan_in(0, 1, 2, 3)
         for col, slot in enumerate(("q", "k", "v")):
             g.box(slot, f"Linear ({slot.upper()})", col, 1)
-        g.box("gate", "Linear (gate)", 3, 1)
+        per_head = self.output_gate == "headwise"
+        g.box("gate", "Linear (gate)\none per head" if per_head else "Linear (gate)", 3, 1)
         tails = ["q", "k", "v"]
         if self.qk_norm != "none":
             for col, slot in enumerate(("q", "k")):
@@ -283,7 +304,10 @@ class Attention(Op):
                 g.edge(slot, f"{slot}_norm")
                 tails[col] = f"{slot}_norm"
         g.wide("sdpa", "Scaled dot-product attention", 0, 2, 3)
-        g.circle("sigma", "σ", 3, 3)
+        if self.gate_function == "sigmoid":
+            g.circle("sigma", "σ", 3, 3)
+        else:
+            g.box("sigma", self.gate_function.capitalize(), 3, 3)
         g.circle("mul", "×", 1, 4)
         g.point("gate_corner", 3, 4)
         g.box("proj", "Linear layer", 1, 5)
@@ -297,21 +321,31 @@ class Attention(Op):
         g.output("proj", 1)
         g.caption("title", self.title, INK)
         width = "per element" if self.output_gate == "elementwise" else "per head"
-        text = f"{{{self.num_heads:,}}} heads, {{{self.num_kv_heads:,}}} KV heads, head dimension {{{self.head_dim:,}}}"
-        g.info("info", f"{text}\nsigmoid output gate {width}", ctx.accent)
+        ops = [(op, 1) for op in ctx.variants or (self,) if isinstance(op, Attention)]
+        pairs = list(dict.fromkeys((op.span, op.num_heads) for op, _ in ops))
+        if len({n for _, n in pairs}) > 1 and len({span for span, _ in pairs}) == len(pairs):
+            # one head count per kind of layer (Laguna: 48 global, 64 sliding-window)
+            heads = ", ".join(f"{{{n:,}}} heads in {span} layers" for span, n in pairs)
+            text = f"{heads}\n{{{_values(ops, 'num_kv_heads')}}} KV heads, "
+        else:
+            text = f"{{{_values(ops, 'num_heads')}}} heads, {{{_values(ops, 'num_kv_heads')}}} KV heads, "
+        text += f"head dimension {{{_values(ops, 'head_dim')}}}"
+        g.info("info", f"{text}\n{self.gate_function} output gate {width}", ctx.accent)
         return g.nodes
 
 
 def _callout(variants: list[tuple[Attention, int]], hidden_size: int) -> str:
     """Heads, KV heads and head size, each value listed once (``256 / 512``)."""
-
-    def values(field: str) -> str:
-        return " / ".join(f"{v:,}" for v in dict.fromkeys(getattr(op, field) for op, _ in variants))
-
-    text = f"{{{values('num_heads')}}} attention heads\n{{{values('num_kv_heads')}}} key & value heads"
+    text = f"{{{_values(variants, 'num_heads')}}} attention heads\n"
+    text += f"{{{_values(variants, 'num_kv_heads')}}} key & value heads"
     if any(op.head_dim * op.num_heads != hidden_size for op, _ in variants):
-        text += f"\nhead dimension {{{values('head_dim')}}}"
+        text += f"\nhead dimension {{{_values(variants, 'head_dim')}}}"
     return text
+
+
+def _values(variants: list[tuple[Attention, int]], field: str) -> str:
+    """One setting over the variants, each value listed once (``48 / 64``)."""
+    return " / ".join(f"{v:,}" for v in dict.fromkeys(getattr(op, field) for op, _ in variants))
 
 
 def _typed(variants: Variants) -> list[tuple[Attention, int]]:
@@ -326,6 +360,10 @@ def _side_inputs(variants: list[tuple[Attention, int]]) -> list[tuple[str, str]]
     if roped:
         bases = list(dict.fromkeys(rope.theta for rope in roped if rope.theta))
         text = roped[0].name + (", base " + " / ".join(short_number(b) for b in bases) if bases else "")
+        fractions = list(dict.fromkeys(rope.fraction for rope in roped))
+        if len(fractions) > 1:  # Laguna: all of each head in sliding-window layers, half in global ones
+            text = "RoPE" + text[len(roped[0].name) :]
+            text += "\non " + " / ".join(f"{f:.0%}" for f in fractions) + " of head dims"
         scalings = [scaling for scaling in dict.fromkeys(rope.scaling_short for rope in roped) if scaling]
         text += f"\n{' / '.join(scalings)} scaling" if scalings else ""
         nope = sum(n for op, n in variants if op.position == "nope")
