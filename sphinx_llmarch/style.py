@@ -49,7 +49,7 @@ PALETTE = {
     "lime": FamilyColour("#d8f5a2", "#5c940d"),
     "brown": FamilyColour("#e6d5c3", "#8a5a2b"),
     "rose": FamilyColour("#ffdeeb", "#a61e4d"),
-    "steel": FamilyColour("#b8c8d8", "#34506b"),  # a blue-grey, added when every other colour had two organizations
+    "steel": FamilyColour("#b8c8d8", "#52789b"),  # a blue-grey, added when every other colour had two organizations
 }
 
 
