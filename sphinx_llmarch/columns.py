@@ -126,9 +126,10 @@ def _parts_above_frame(group: _Group, box: Cluster) -> bool:
     first_top = max(n.top for n in group.panels[0][1]) + PAD
     if width > box.x1 - box.x0 or first_top + 2 * PAD < box.y1:
         return False  # no room, or the panel ends below the frame's top anyway
-    # right-aligned with the frame, clear of the output arrow and of the panel it details
+    # left-aligned with the frame, above the output arrow and the panel it details: a page
+    # too narrow for the whole diagram shows its left part first, and the panel fills it
     bottom = max(box.y1 + GAP + 20, first_top + 24)
-    _move(parts, box.x1 - PAD - max(n.right for n in parts), bottom + PAD - min(n.bottom for n in parts))
+    _move(parts, box.x0 + PAD - min(n.left for n in parts), bottom + PAD - min(n.bottom for n in parts))
     return True
 
 
