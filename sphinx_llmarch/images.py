@@ -70,7 +70,7 @@ def write_every_model_files(app: Sphinx) -> None:
     for aspect, (module, function) in ASPECTS.items():
         shown = getattr(import_module(f".{module}", __package__), function)
         summary = {arch.id: shown(arch) for arch in build.registry}
-        write_if_changed(files[aspect], json.dumps(summary, sort_keys=True, default=str))
+        write_if_changed(files[aspect], json.dumps(summary, sort_keys=True))
 
 
 def pages_with_diagrams(env: BuildEnvironment) -> list[str]:

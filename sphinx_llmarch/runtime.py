@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog, load_registry, spec_files, stamp
+from .catalog import Catalog, Stamp, load_registry, spec_files, stamp
 from .config import LLMArchConfig, read_config
 from .errors import UnknownModelError
 from .files import bundled_spec_files, load_parsed, save_parsed
@@ -46,17 +46,26 @@ class BuildState:
         #: The catalog of the last successful build (None: the first), and this build's.
         self.catalog_file = Path(app.doctreedir, CATALOG_FILE)
         self.parsed_file = Path(app.doctreedir, PARSED_FILE)
-        load_parsed(self.parsed_file)
         self.previous = Catalog.read(self.catalog_file)
         if self.previous is not None and self.previous.stamp == file_stamp:
             self.catalog = self.previous  # no spec file changed: read none until a page needs one
         else:
-            self.registry, self.catalog = load_registry(self._confdir, self.spec_files, file_stamp)
+            self.registry, self.catalog = self._load(file_stamp)
 
     @cached_property
     def registry(self) -> Registry:
         """Every model this build can show (loaded on first use when the catalog was kept)."""
-        return load_registry(self._confdir, self.spec_files, self.catalog.stamp)[0]
+        return self._load(self.catalog.stamp)[0]
+
+    @property
+    def loaded_specs(self) -> bool:
+        """Whether this build loaded the specs (a no-op build does not)."""
+        return "registry" in vars(self)
+
+    def _load(self, file_stamp: Stamp) -> tuple[Registry, Catalog]:
+        """Load every spec, parsing only the files the last build did not keep parsed."""
+        load_parsed(self.parsed_file)
+        return load_registry(self._confdir, self.spec_files, file_stamp)
 
 
 # Keyed by the build environment, which directives (self.env) and translators
@@ -107,4 +116,5 @@ def finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is None:
         if build.catalog is not build.previous:
             build.catalog.write(build.catalog_file)
-        save_parsed(build.parsed_file, [*build.spec_files, *bundled_spec_files()])
+        if build.loaded_specs:
+            save_parsed(build.parsed_file, [*build.spec_files, *bundled_spec_files()])

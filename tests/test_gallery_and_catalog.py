@@ -152,3 +152,34 @@ def test_pages_showing_every_model_are_reread_only_when_what_they_show_changes(
     assert reread_after("num_hidden_layers = 4", "num_hidden_layers = 5") == {*pages_of_toy, "grid"}
     # which concepts a model uses is also a filter field of the grid
     assert reread_after('placement = "pre"', 'placement = "post"') == {*pages_of_toy, "grid", "glossary"}
+
+
+def test_parsed_specs_are_kept_for_the_next_build_and_a_no_op_build_leaves_them(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    from sphinx_llmarch import files
+
+    source = project(rootdir, tmp_path, "user-spec")
+    app = make_app("html", srcdir=source)
+    app.build()
+    kept = Path(app.doctreedir) / runtime.PARSED_FILE
+    parsed = pickle.loads(kept.read_bytes())
+    toy = str((source / "specs" / "toy-lm.toml").resolve())
+    assert toy in parsed and len(parsed) > 80, "every bundled and user spec, parsed"
+    before = kept.stat().st_mtime_ns
+    loads: list[Path] = []
+    monkeypatch.setattr(runtime, "load_parsed", lambda path: loads.append(path))
+    make_app("html", srcdir=source).build()
+    assert loads == [] and kept.stat().st_mtime_ns == before, "a build that loads no spec reads and writes nothing"
+    monkeypatch.undo()
+    files.PARSED.clear()  # a new process: only the kept file knows the parsed specs
+    reads: list[str] = []
+    original = files.read_text
+    monkeypatch.setattr(files, "read_text", lambda path, display: reads.append(display) or original(path, display))
+    spec = source / "specs" / "toy-lm.toml"
+    spec.write_text(spec.read_text().replace("vocab_size = 1000", "vocab_size = 1001"))
+    make_app("html", srcdir=source).build()
+    # the edited spec, and the spec index.rst names by path as that page is read again
+    assert reads == ["specs/toy-lm.toml", "local-model.toml"], "no other spec is read and parsed again"

@@ -373,7 +373,7 @@ def test_laguna_counts_layer_by_layer() -> None:
 def test_softplus_head_gate(tmp_path: Path) -> None:
     """A headwise gate adds d × heads whatever its function; the function is read, said and
     checked: it needs a gate, and is sigmoid or softplus."""
-    toy = HYBRID.replace("num_key_value_heads = 2\n", "num_key_value_heads = 2\noutput_gate = \"headwise\"\n")
+    toy = HYBRID.replace("num_key_value_heads = 2\n", 'num_key_value_heads = 2\noutput_gate = "headwise"\n')
     sigmoid = load_spec(write(tmp_path, toy))
     softplus = load_spec(write(tmp_path, toy.replace('"headwise"', '"headwise"\ngate_function = "softplus"')))
     plain = load_spec(write(tmp_path, HYBRID))
