@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import combinations, pairwise
 from typing import TYPE_CHECKING
 
 from .kinds import Op, PanelContext
@@ -133,27 +133,29 @@ def _parts_above_frame(group: _Group, box: Cluster) -> bool:
     return True
 
 
-def _link_parts(c: Canvas, group: _Group, moved: bool) -> list[tuple[float, float]]:
+def _connector_y(nodes: list[Node]) -> float:
+    """Height of the connector's level run into a part's panel moved above the frame."""
+    bottom = min(n.bottom for n in nodes) - PAD
+    return bottom + min(40.0, (max(n.top for n in nodes) - bottom) / 2)
+
+
+def _link_parts(c: Canvas, group: _Group, moved: bool) -> None:
     """Dotted connectors from a part's node in the panel (``Expert 1``) to the part's
     panel: straight up when stacked; up, then left to its right edge when moved above
-    the frame. Returns the vertical bands the connectors take in the column."""
-    bands = []
+    the frame."""
     for source, part_key in group.links:
         nodes = next(nodes for key, nodes in group.panels if key == part_key)
         start = c.nodes[source]
-        bottom = min(n.bottom for n in nodes) - PAD
         if moved:
-            y = bottom + min(40.0, (max(n.top for n in nodes) - bottom) / 2)
+            y = _connector_y(nodes)
             corner = c.point(f"panel.{part_key}.corner", start.x, y)
             end = c.point(f"panel.{part_key}.link", max(n.right for n in nodes) + PAD, y)
             route = [source, corner.name, end.name]
-            bands.append((y - 6, y + 6))
         else:
-            end = c.point(f"panel.{part_key}.link", start.x, bottom)
+            end = c.point(f"panel.{part_key}.link", start.x, min(n.bottom for n in nodes) - PAD)
             route = [source, end.name]
         for tail, head in pairwise(route):
             c.edge(tail, head, arrow=False, style="dotted", penwidth="1.6", **{"class": "lm-connector"})
-    return bands
 
 
 def fit(wanted: float, height: float, taken: list[tuple[float, float]], floor: float, gap: float = 16) -> float:
@@ -171,15 +173,67 @@ def fit(wanted: float, height: float, taken: list[tuple[float, float]], floor: f
     return min(free, key=lambda y: (abs(y - wanted), y))
 
 
+@dataclass
+class _Placed:
+    """A panel group where the column put it: whether its parts went above the frame, and
+    the vertical bands it takes in the column (its own first, then its connectors')."""
+
+    group: _Group
+    moved: bool
+    bands: list[tuple[float, float]]
+
+    @property
+    def attach(self) -> float:
+        """Where the leader meets the panel's near edge: level with its box if it can be."""
+        first = self.group.panels[0][1]
+        low, high = min(n.bottom for n in first) - PAD, max(n.top for n in first) + PAD
+        return min(max(self.group.anchor.y, low + 12), high - 12)
+
+
+def _place_panels(
+    frame: _Frame, groups: list[tuple[_Group, list[str]]], taken: list[tuple[float, float]], box: Cluster, ordered: bool
+) -> list[_Placed]:
+    """Put each panel group as near one of its boxes as the free room allows.
+
+    With ``ordered``, groups go up the column in the order of their boxes, each above
+    the one before, so no two panel leaders cross (at the cost of a taller column).
+    """
+    c, taken, floor = frame.canvas, list(taken), box.y0
+    placed = []
+    for group, names in groups:
+        height = group.top - group.bottom
+        # each box the panel could hang from, with where the panel would go for it
+        options = [(fit(c.nodes[n].y + height / 2 - 40, height, taken, floor), c.nodes[n]) for n in names]
+        y, group.anchor = min(options, key=lambda o: abs(o[0] - (o[1].y + height / 2 - 40)))
+        _move(group.nodes, 0, y - (group.bottom + group.top) / 2)
+        moved = _parts_above_frame(group, box)
+        column = group.panels[0][1] if moved else group.nodes
+        bands = [(min(n.bottom for n in column) - PAD, max(n.top for n in column) + PAD)]
+        if moved:
+            bands += [(y - 6, y + 6) for y in (_connector_y(nodes) for _, nodes in group.panels[1:])]
+        taken += bands
+        placed.append(_Placed(group, moved, bands))
+        if ordered:
+            floor = bands[0][1] + 16
+    return placed
+
+
+def _leaders_cross(placed: list[_Placed]) -> bool:
+    """Whether two panel leaders cross: their boxes and their panels are in opposite orders."""
+    return any((a.group.anchor.y - b.group.anchor.y) * (a.attach - b.attach) < 0 for a, b in combinations(placed, 2))
+
+
 def _right_column(frame: _Frame, box: Cluster) -> None:
     """Callouts level with their boxes; detail panels in the room left, each as near
     one of its boxes as it can be; the layer strip on top.
 
     Callouts come first because their leaders must stay short; a panel's dotted
-    leader may run at a slant, as in the hand-drawn panels.
+    leader may run at a slant, as in the hand-drawn panels, but not across another
+    panel's leader: when the nearest places would make two cross, the panels are
+    placed again in the order of their boxes.
     """
     c = frame.canvas
-    left, floor = box.x1 + COLUMN_GAP, box.y0
+    left = box.x1 + COLUMN_GAP
     callouts = [_callout(frame, item, left, "left") for item in frame.right]
     wanted = [(item.anchor.y, node.h) for item, node in zip(frame.right, callouts, strict=True)]
     for node, y in zip(callouts, pack(wanted, 16), strict=True):
@@ -189,20 +243,23 @@ def _right_column(frame: _Frame, box: Cluster) -> None:
     taken = [(node.bottom, node.top) for node in callouts]
     # parts' panels (an MoE's expert FFN) only while the column stays about as tall as the model
     details = len(frame.panel_anchors) < 3
-    for op, names in frame.panel_anchors.values():
-        group = _panel_group(frame, op, c.nodes[names[0]], left + PAD, details)
-        height = group.top - group.bottom
-        # each box the panel could hang from, with where the panel would go for it
-        options = [(fit(c.nodes[n].y + height / 2 - 40, height, taken, floor), c.nodes[n]) for n in names]
-        y, group.anchor = min(options, key=lambda o: abs(o[0] - (o[1].y + height / 2 - 40)))
-        _move(group.nodes, 0, y - (group.bottom + group.top) / 2)
-        moved = _parts_above_frame(group, box)
-        column = group.panels[0][1] if moved else group.nodes
-        taken.append((min(n.bottom for n in column) - PAD, max(n.top for n in column) + PAD))
-        taken += _link_parts(c, group, moved)
+    groups = [
+        (_panel_group(frame, op, c.nodes[names[0]], left + PAD, details), names)
+        for op, names in frame.panel_anchors.values()
+    ]
+    drawn = {node.name: (node.x, node.y) for group, _ in groups for node in group.nodes}
+    placed = _place_panels(frame, groups, taken, box, ordered=False)
+    if _leaders_cross(placed):
+        for name, (x, y) in drawn.items():
+            c.nodes[name].x, c.nodes[name].y = x, y
+        # each hangs from the box it chose before
+        order = sorted((group for group, _ in groups), key=lambda group: group.anchor.y)
+        placed = _place_panels(frame, [(group, [group.anchor.name]) for group in order], taken, box, ordered=True)
+    for panel in placed:
+        group = panel.group
+        _link_parts(c, group, panel.moved)
         first, *_ = [_panel_cluster(c, key, nodes) for key, nodes in group.panels]
-        at = min(max(group.anchor.y, first.y0 + 12), first.y1 - 12)
-        point = c.point(f"panel.{group.panels[0][0]}.anchor", first.x0, at)
+        point = c.point(f"panel.{group.panels[0][0]}.anchor", first.x0, panel.attach)
         c.edge(
             group.anchor.name,
             point.name,
@@ -214,7 +271,8 @@ def _right_column(frame: _Frame, box: Cluster) -> None:
         )
     strip = _strip(frame, left + PAD)
     if strip:  # above everything else in the column
-        lift = max((top for _, top in taken), default=floor) + 24 - min(n.bottom for n in strip)
+        tops = [top for _, top in taken] + [top for panel in placed for _, top in panel.bands]
+        lift = max(tops, default=box.y0) + 24 - min(n.bottom for n in strip)
         for node in strip:
             node.y += lift
 

@@ -68,6 +68,19 @@ def _samples(points: list[tuple[float, float]], steps: int = 40) -> list[tuple[f
     return out
 
 
+def _cross(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> bool:
+    """Whether two polylines properly cross (touching ends do not count)."""
+
+    def side(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    return any(
+        side(p3, p4, p1) * side(p3, p4, p2) < 0 and side(p1, p2, p3) * side(p1, p2, p4) < 0
+        for p1, p2 in itertools.pairwise(a)
+        for p3, p4 in itertools.pairwise(b)
+    )
+
+
 def problems(result: Layout) -> list[str]:
     """Every violation of the clean-diagram rules, as readable strings."""
     found = []
@@ -103,6 +116,12 @@ def problems(result: Layout) -> list[str]:
             (x0, y0), (x1, y1) = points[0], points[-1]
             if abs(x1 - x0) > 420 or abs(y1 - y0) > 90:
                 found.append(f"callout {head} is far from {tail}: dx={x1 - x0:.0f} dy={y1 - y0:.0f}")
+    # a panel leader may have to cross a callout's (which stays level with its box) when the
+    # room between that callout and the next is too small for the panel; never another panel's
+    leaders = [(t, h, cls, points) for t, h, cls, points in result.edges if "lm-leader" in cls and points]
+    for (t1, h1, c1, p1), (t2, h2, c2, p2) in itertools.combinations(leaders, 2):
+        if ("lm-panel-leader" in c1) == ("lm-panel-leader" in c2) and _cross(p1, p2):
+            found.append(f"leaders cross: {t1} -> {h1} and {t2} -> {h2}")
     bx0, _by0, bx1, by1 = result.bb
     for box in visible:
         if box.x - box.w / 2 < bx0 - 0.5 or box.x + box.w / 2 > bx1 + 0.5 or box.y + box.h / 2 > by1 + 0.5:
