@@ -31,25 +31,27 @@ DIFFERS = "#e8590c"
 class FamilyColour:
     block: str  # fill of the repeated block
     accent: str  # numbers in callouts, the title
+    dark: str  # the accent on dark pages: llmarch.css swaps it in (a test keeps the two in step)
 
 
 #: Named so a spec can pick its family's colour (``colour = "blue"``).
 PALETTE = {
-    "blue": FamilyColour("#a5d8ff", "#1971c2"),
-    "red": FamilyColour("#ffc9c9", "#e03131"),
-    "green": FamilyColour("#b2f2bb", "#2b8a3e"),
-    "orange": FamilyColour("#ffd8a8", "#d9480f"),
-    "violet": FamilyColour("#d0bfff", "#6741d9"),
-    "cyan": FamilyColour("#99e9f2", "#0c8599"),
-    "yellow": FamilyColour("#ffec99", "#b35c00"),
-    "pink": FamilyColour("#fcc2d7", "#c2255c"),
-    "grape": FamilyColour("#eebefa", "#9c36b5"),
-    "indigo": FamilyColour("#bac8ff", "#3b5bdb"),
-    "teal": FamilyColour("#96f2d7", "#087f5b"),
-    "lime": FamilyColour("#d8f5a2", "#5c940d"),
-    "brown": FamilyColour("#e6d5c3", "#8a5a2b"),
-    "rose": FamilyColour("#ffdeeb", "#a61e4d"),
-    "steel": FamilyColour("#b8c8d8", "#52789b"),  # a blue-grey, added when every other colour had two organizations
+    "blue": FamilyColour("#a5d8ff", "#1971c2", "#4dabf7"),
+    "red": FamilyColour("#ffc9c9", "#e03131", "#ff6b6b"),
+    "green": FamilyColour("#b2f2bb", "#2b8a3e", "#51cf66"),
+    "orange": FamilyColour("#ffd8a8", "#d9480f", "#ff922b"),
+    "violet": FamilyColour("#d0bfff", "#6741d9", "#9775fa"),
+    "cyan": FamilyColour("#99e9f2", "#0c8599", "#3bc9db"),
+    "yellow": FamilyColour("#ffec99", "#b35c00", "#fcc419"),
+    "pink": FamilyColour("#fcc2d7", "#c2255c", "#f06595"),
+    "grape": FamilyColour("#eebefa", "#9c36b5", "#cc5de8"),
+    "indigo": FamilyColour("#bac8ff", "#3b5bdb", "#748ffc"),
+    "teal": FamilyColour("#96f2d7", "#087f5b", "#38d9a9"),
+    "lime": FamilyColour("#d8f5a2", "#5c940d", "#94d82d"),
+    "brown": FamilyColour("#e6d5c3", "#8a5a2b", "#c8a27c"),
+    "rose": FamilyColour("#ffdeeb", "#a61e4d", "#f783ac"),
+    # a blue-grey, added when every other colour had two organizations
+    "steel": FamilyColour("#b8c8d8", "#52789b", "#8fb0cc"),
 }
 
 

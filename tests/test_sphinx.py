@@ -14,6 +14,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 
 from sphinx_llmarch import render
+from sphinx_llmarch.style import PALETTE
 
 from .conftest import needs_dot
 
@@ -249,6 +250,30 @@ def test_css_reaches_shapes_inside_links() -> None:
     css = (Path(render.__file__).parent / "static" / "llmarch.css").read_text()
     assert re.search(r"\.lm-box path", css)
     assert not re.search(r"\.lm-(box|op|ffn|mixer|rule|conv|junction) >", css)
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", sorted(PALETTE))
+def test_dark_pages_swap_each_accent_for_a_readable_twin(name: str) -> None:
+    """Callout numbers and titles keep their family's hue on dark pages, lighter."""
+    colour = PALETTE[name]
+    css = (Path(render.__file__).parent / "static" / "llmarch.css").read_text()
+    assert f'text[fill="{colour.accent}"] {{ fill: var(--llmarch-accent-{name}, {colour.accent}); }}' in css
+    # the explicit dark theme and the "auto" theme under a dark OS setting
+    assert css.count(f"--llmarch-accent-{name}: {colour.dark};") == 2
+    # readable on furo's and pydata's dark pages, and on the dark panel fill
+    assert min(_contrast(colour.dark, page) for page in ("#131416", "#14181e", "#1b1d20")) >= 4.5
 
 
 @pytest.mark.sphinx("html", testroot="basic")
