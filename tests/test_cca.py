@@ -13,6 +13,7 @@ from sphinx_llmarch import stats
 from sphinx_llmarch.hf import spec_from_config
 from sphinx_llmarch.kinds import CCA, MoE
 from sphinx_llmarch.loader import SpecError, architecture_from_dict
+from sphinx_llmarch.model import Architecture
 from sphinx_llmarch.registry import bundled_registry
 
 D = 2048
@@ -80,9 +81,14 @@ def test_import_reads_the_layer_types_rope_and_router() -> None:
     assert spec["text"]["residual_scales"] is True
 
 
-def test_a_sliding_layer_type_imports_with_its_window_and_rope() -> None:
+def _sliding() -> Architecture:
+    """The config with every second layer of transformers' other ZAYA layer type."""
     config = CONFIG | {"layer_types": ["hybrid", "hybrid_sliding"] * 20, "sliding_window": 4096}
-    arch = architecture_from_dict(spec_from_config(config, "config.json", "zaya-swa")[0], "config.json")
+    return architecture_from_dict(spec_from_config(config, "config.json", "zaya-swa")[0], "config.json")
+
+
+def test_a_sliding_layer_type_imports_with_its_window_and_rope() -> None:
+    arch = _sliding()
     ops = [op for op, _ in arch.op_variants()["cca"]]
     assert {(op.sliding_window, op.rope.theta if op.rope else None) for op in ops} == {
         (None, 5_000_000.0),
@@ -149,3 +155,8 @@ def test_a_toy_counts_by_hand() -> None:
 def test_bad_values_name_their_key(changes: dict[str, dict[str, object]], message: str) -> None:
     with pytest.raises(SpecError, match=f"^toy.toml: {message}"):
         architecture_from_dict(_toy(changes), "toy.toml")
+
+
+def test_sliding_layers_get_a_window_box_that_counts_them() -> None:
+    slot = CCA.slot(_sliding().op_variants()["cca"], D)
+    assert dict(slot.side)["window"] == "Sliding window of 4,096\ntokens in 20 layers"

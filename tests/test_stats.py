@@ -172,6 +172,7 @@ GALLERY_KV = {
     "mimo-v2.5": "144 KiB",
     "mimo-v2.5-pro": "350 KiB",
     "hy3-preview": "320 KiB",
+    "zaya1-8b": "40 KiB",
 }
 
 #: Where our count differs from the gallery's by design, and why (each must still differ).

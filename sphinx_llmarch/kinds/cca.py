@@ -154,11 +154,11 @@ class CCA(Op):
         if first.rope:
             side.append(("rope", rope_side(first.rope, f"on {first.rotated} of {first.head_dim} dims per head")))
         side.append(("qk_norm", "L2 QK-norm, learned\nkey temperature per KV head"))
-        windows = sum(n for op, n in variants if isinstance(op, CCA) and op.sliding_window)
-        if windows:
-            side.append(
-                ("window", f"Sliding window of {first.sliding_window or 0:,}\ntokens in {plural(windows, 'layer')}")
-            )
+        windowed = [(op.sliding_window, n) for op, n in variants if isinstance(op, CCA) and op.sliding_window]
+        if windowed:
+            sizes = " / ".join(f"{size:,}" for size in dict.fromkeys(size for size, _ in windowed))
+            layers = plural(sum(n for _, n in windowed), "layer")
+            side.append(("window", f"Sliding window of {sizes}\ntokens in {layers}"))
         return Slot("Compressed convolutional\nattention (CCA)", tuple(side))
 
     def panel_key(self) -> str | None:
