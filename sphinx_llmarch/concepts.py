@@ -111,6 +111,9 @@ def _op_concepts(op: object) -> set[str]:
         found |= {"mqa", "sliding-window-attention", *_positions(op)}
         found |= {"attention-sinks"} if op.sinks else set()  # type: ignore[attr-defined]
         found |= {"sparse-attention-dsa"} if op.index_heads else set()  # type: ignore[attr-defined]
+    elif kind == "cca":  # ZAYA1: grouped-query attention in a narrower space, convolved queries and keys
+        found |= {"cca", "gqa" if op.num_kv_heads > 1 else "mqa", "qk-norm", *_positions(op)}  # type: ignore[attr-defined]
+        found |= {"sliding-window-attention"} if op.sliding_window else set()  # type: ignore[attr-defined]
     elif kind == "mla":
         found |= {"mla", *_positions(op)}
         if op.index_heads:  # type: ignore[attr-defined]
@@ -123,12 +126,14 @@ def _op_concepts(op: object) -> set[str]:
         found |= {"moe", _FFN.get(op.kind, "")}  # type: ignore[attr-defined]
         if op.num_shared_experts:  # type: ignore[attr-defined]
             found.add("shared-expert")
+        if op.skip_expert:  # type: ignore[attr-defined]
+            found.add("mixture-of-depths")
     return found - {""}
 
 
 #: Which of an op's concepts names it best, for the title of its detail panel.
 _PRIMARY = (
-    *("mla", "gated-deltanet", "kda", "lightning-attention", "mamba2", "short-convolution", "mlstm"),
+    *("cca", "mla", "gated-deltanet", "kda", "lightning-attention", "mamba2", "short-convolution", "mlstm"),
     *("gated-attention", "moe", "swiglu", "geglu", "gelu", "squared-relu", "mqa", "gqa", "mha"),
 )
 

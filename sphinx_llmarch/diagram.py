@@ -357,6 +357,8 @@ class _Frame:
         else:
             words = _common_label([kind.label for kind, _ in block.kinds]) + " layers"
         text = f"{{{block.count:,} ×}}\n{words}"
+        if self.arch.residual_scales:  # ZAYA1: said by the block, so no leader crosses the panels'
+            text += "\nresidual adds with learned\nscale and bias on both inputs"
         label = Item(
             f"{block.key}.repeat",
             text,

@@ -64,6 +64,12 @@ class Recipe:
     nope_on_full: bool = False
     parallel: bool = False
     single_mixer: bool = False
+    #: ZAYA1's router: one more choice that skips the experts, and from the second layer
+    #: on the previous layer's router state (the router's width is the config's).
+    skip_expert: bool = False
+    router_carry: bool = False
+    #: ZAYA1: a learned scale and bias on both inputs of every residual add, and on the embeddings.
+    residual_scales: bool = False
     learned_positions: bool = False
     tied: bool = False  # default when the config has no tie_word_embeddings
     mtp_copies: int = 0
@@ -171,6 +177,8 @@ RECIPES: dict[str, Recipe] = {
         norm_kind="layernorm", norm_bias=False, sliding_pattern=4, nope_on_full=True, parallel=True, tied=True
     ),
     "xlstm": Recipe(mixer="mlstm"),
+    # ZAYA1: compressed convolutional attention and an MoE with an MLP router in every layer
+    "zaya": Recipe(mixer="cca", skip_expert=True, router_carry=True, residual_scales=True),
     # Grok 2: a dense GeGLU MLP beside the experts on the same input (residual_moe), as a shared expert
     "grok": Recipe(
         norm="sandwich",
@@ -221,6 +229,8 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
         return KINDS["mla"].from_hf(config, **options) | _rope(rope, layer)
     if recipe.mixer == "compressed_attention":  # reads its own window and rotary keys
         return KINDS[recipe.mixer].from_hf(config, compress_ratio=layer.compress_ratio, sinks=recipe.sinks)
+    if recipe.mixer == "cca":
+        return KINDS["cca"].from_hf(config, sliding_window=options.get("sliding_window")) | _rope(rope, layer)
     table = KINDS["attention"].from_hf(config, **options)
     if layer.rope:
         if _rope_for_type(rope, layer) is not None:  # the layer type's own settings replace the top level's
@@ -252,11 +262,15 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
 _GATING: dict[Any, str] = {True: "headwise", "per-head": "headwise", "per-element": "elementwise", False: "none"}
 
 
+#: The ``rope_parameters`` entries of global and sliding-window layers (ZAYA1 names its layer types "hybrid").
+_ROPE_TYPES = {False: ("full_attention", "hybrid"), True: ("sliding_attention", "hybrid_sliding")}
+
+
 def _rope_for_type(config: HFConfig, layer: Layer) -> dict[str, Any] | None:
     """The ``rope_parameters`` entry of the layer's type, when the config gives one per type;
     a top-level ``partial_rotary_factor`` is its default (transformers' Laguna config)."""
     per_type = config.get("rope_parameters") or {}
-    own = per_type.get("sliding_attention" if layer.window == "sliding" else "full_attention")
+    own = next((per_type[name] for name in _ROPE_TYPES[layer.window == "sliding"] if name in per_type), None)
     if not isinstance(own, Mapping):
         return None
     fraction = config.get("partial_rotary_factor")
@@ -299,9 +313,10 @@ def _mlp(config: HFConfig, recipe: Recipe, wide: bool = False) -> dict[str, Any]
     return KINDS["mlp"].from_hf(config, gated=recipe.gated_mlp, intermediate_size=size, bias=recipe.mlp_bias)
 
 
-def _moe(config: HFConfig, recipe: Recipe, hash_routing: bool = False) -> dict[str, Any]:
-    options = {key: getattr(recipe, key) for key in ("shared_key", "shared_expert_gate", "router_bias", "expert_bias")}
-    options["hash_routing"] = hash_routing
+def _moe(config: HFConfig, recipe: Recipe, layer: Layer) -> dict[str, Any]:
+    keys = ("shared_key", "shared_expert_gate", "router_bias", "expert_bias", "skip_expert")
+    options = {key: getattr(recipe, key) for key in keys}
+    options.update(hash_routing=layer.hash_routing, router_carry=layer.router_carry)
     if recipe.shared_flag and not config.get(recipe.shared_flag):
         options["shared_key"] = None
     options["num_shared_experts"] = recipe.num_shared_experts
@@ -310,6 +325,8 @@ def _moe(config: HFConfig, recipe: Recipe, hash_routing: bool = False) -> dict[s
     return KINDS["moe"].from_hf(config, gated=recipe.gated_mlp, **options)
 
 
+#: Parts of a layer's key that describe its channel mixer, not its attention.
+_CHANNEL_PARTS = ("mlp", "moe", "hash", "carry")
 _SIMPLE = {"linear": None, "mamba": "mamba2", "conv": "short_conv", "mlstm": "mlstm"}
 
 
@@ -318,7 +335,7 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
     subs: list[dict[str, Any]] = []
     norm = recipe.norm
     if layer.mixer == "attention":
-        name = "attention" + "".join(f"-{p}" for p in layer.key.split("-")[1:] if p not in ("mlp", "moe", "hash"))
+        name = "attention" + "".join(f"-{p}" for p in layer.key.split("-")[1:] if p not in _CHANNEL_PARTS)
         ops.setdefault(name, _attention(config, recipe, layer, config))
         subs.append({"op": name, "norm": norm})
     elif layer.mixer:
@@ -332,13 +349,13 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
         subs.append({"op": layer.mixer, "norm": norm})
     if layer.channel:
         wide = layer.channel == "mlp" and layer.kv_shared and bool(config.get("use_double_wide_mlp"))
-        channel = "mlp-wide" if wide else layer.channel + ("-hash" if layer.hash_routing else "")
+        channel = "mlp-wide" if wide else "-".join(p for p in (layer.channel, layer.routing) if p)
         beside = layer.channel == "moe" and recipe.moe_beside_mlp
         if beside:
             ops.setdefault("mlp", _mlp(config, recipe))
             subs.append({"op": "mlp", "norm": norm})
         moe = layer.channel == "moe"
-        ops.setdefault(channel, _moe(config, recipe, layer.hash_routing) if moe else _mlp(config, recipe, wide))
+        ops.setdefault(channel, _moe(config, recipe, layer) if moe else _mlp(config, recipe, wide))
         sub: dict[str, Any] = {"op": channel, "norm": norm}
         if recipe.parallel:
             sub.update(norm="none", parallel=True)
@@ -386,7 +403,7 @@ def spec_from_config(
         "text": _text(text, recipe),
         "norm": _norm(text, recipe),
     }
-    mixer = "attention" if recipe.mixer in ("mla", "compressed_attention") else recipe.mixer
+    mixer = "attention" if recipe.mixer in ("mla", "compressed_attention", "cca") else recipe.mixer
     layers = read_layers(text, replace(recipe, mixer=mixer))
     spec["text"]["num_hidden_layers"] = len(layers)
     ops: dict[str, dict[str, Any]] = {}
@@ -429,6 +446,8 @@ def _text(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
         table["learned_positions"] = True
     if config.get("hc_mult", 1) > 1:  # DeepSeek V4's hyper-connections
         table["hyper_connections"] = config.get("hc_mult")
+    if recipe.residual_scales:
+        table["residual_scales"] = True
     if config.get("hidden_size_per_layer_input"):
         table["hidden_size_per_layer_input"] = config.get("hidden_size_per_layer_input")
         table["vocab_size_per_layer_input"] = config.get("vocab_size_per_layer_input", table["vocab_size"])

@@ -35,6 +35,8 @@ _LAYER_TYPES = {
     "linear_attention": ("linear", "full"),
     "conv": ("conv", "full"),
     "mamba": ("mamba", "full"),
+    "hybrid": ("attention", "full"),  # ZAYA1: CCA attention and an MoE in every layer
+    "hybrid_sliding": ("attention", "sliding"),
 }
 #: ``hybrid_override_pattern`` characters (Nemotron-H): one op per layer.
 _PATTERN = {"M": ("mamba", None), "*": ("attention", None), "E": (None, "moe"), "-": (None, "mlp")}
@@ -57,14 +59,20 @@ class Layer:
     compress_ratio: int | None = None
     #: DeepSeek V4's first layers: experts picked from a table of token ids.
     hash_routing: bool = False
+    #: ZAYA1 after its first layer: the router adds the previous layer's router state.
+    router_carry: bool = False
 
     @property
     def key(self) -> str:
         parts = [self.mixer or "", self.window if self.window != "full" else "", "" if self.rope else "nope"]
         parts += [f"h{self.num_heads}" if self.num_heads else "", f"hd{self.head_dim}" if self.head_dim else ""]
-        parts += [self.compression, self.channel or ""]
-        parts += ["hash" if self.hash_routing else "", "shared" if self.kv_shared else ""]
+        parts += [self.compression, self.channel or "", self.routing, "shared" if self.kv_shared else ""]
         return "-".join(part for part in parts if part)
+
+    @property
+    def routing(self) -> str:
+        """How this layer's MoE routes, when it differs from a plain router."""
+        return "hash" if self.hash_routing else "carry" if self.router_carry else ""
 
     @property
     def compression(self) -> str:
@@ -212,7 +220,9 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
             window = "chunked"  # Llama 4: the RoPE layers attend within chunks
         rope = rope if mixer == "attention" else True
         head_dim, heads = (head_dims[i], head_counts[i]) if mixer == "attention" else (None, None)
-        layers.append(Layer(mixer, window, rope, channel, i >= shared_from, head_dim, heads, ratios[i], i < hashed))
+        carried = recipe.router_carry and channel == "moe" and i > 0  # as transformers' ZayaRouter: not in layer 0
+        layer = Layer(mixer, window, rope, channel, i >= shared_from, head_dim, heads, ratios[i], i < hashed, carried)
+        layers.append(layer)
     return layers
 
 

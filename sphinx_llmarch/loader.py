@@ -179,6 +179,7 @@ def architecture_from_dict(
         mtp=_mtp(root, kinds, schedule.order()[-1]),
         vision=read_vision(root),
         hyper_connections=text.int("hyper_connections", minimum=2) or 0,
+        residual_scales=text.bool("residual_scales"),
         colour=root.choice("colour", tuple(PALETTE)),
         base=root.str("extends"),
         files=files,

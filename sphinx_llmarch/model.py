@@ -244,6 +244,9 @@ class Architecture:
     #: state, which every sublayer reads from and writes back to through learned mixes; 0: a
     #: plain residual.
     hyper_connections: int = 0
+    #: ZAYA1: every residual add scales and shifts both the sublayer's output and the stream
+    #: by learned vectors, and the embeddings are scaled and shifted once on the way in.
+    residual_scales: bool = False
     #: A palette colour name for the diagram (see ``style.PALETTE``); None picks one.
     colour: str | None = None
     #: The id of the spec this one extends, if any.

@@ -126,6 +126,7 @@ def spec_schema() -> dict[str, Any]:
                     "hidden_size_per_layer_input": _INT,
                     "vocab_size_per_layer_input": _INT,
                     "hyper_connections": {"type": "integer", "minimum": 2},
+                    "residual_scales": _BOOL,
                 }
             ),
             "norm": _object({"kind": {"enum": ["rmsnorm", "layernorm"]}, "bias": _BOOL, "eps": _NUM}, ("kind",)),

@@ -35,6 +35,7 @@ COMPONENT_NAMES = {
     "kv_compressor": "KV compressors",
     "indexer": "sparse-attention indexers",
     "hyper_connections": "hyper-connections",
+    "residual_scales": "residual scales",
     "norms": "norms",
     "embedding": "input embedding",
     "position_embedding": "position embedding",
@@ -44,16 +45,21 @@ COMPONENT_NAMES = {
 
 
 def kind_params(
-    kind: LayerKind, hidden_size: int, norm: Norm, *, active: bool = False, streams: int = 0
+    kind: LayerKind, hidden_size: int, norm: Norm, *, active: bool = False, streams: int = 0, scales: bool = False
 ) -> Counter[str]:
-    """One layer of ``kind``: its ops, the norms their placements add, and with ``streams``
-    residual copies (hyper-connections) the mix around each residual add."""
+    """One layer of ``kind``: its ops, the norms their placements add, and around each
+    residual add with ``streams`` residual copies (hyper-connections) their mix, with
+    ``scales`` a learned scale and bias for the sublayer's output and for the stream (ZAYA1)."""
     counts: Counter[str] = Counter()
     for sub in kind.sublayers:
         counts += sub.op.active_params(hidden_size) if active else sub.op.params(hidden_size)
         counts["norms"] += sub.norm_count * norm.params(hidden_size)
-        if streams and not sub.parallel:  # a parallel pair shares one residual add
+        if sub.parallel:  # a parallel pair shares one residual add
+            continue
+        if streams:
             counts["hyper_connections"] += sublayer_mix_params(hidden_size, streams)
+        if scales:
+            counts["residual_scales"] += 4 * hidden_size
     return counts
 
 
@@ -133,23 +139,25 @@ def _embedding_params(arch: Architecture) -> Counter[str]:
     counts["norms"] = arch.norm.params(d)  # the final norm
     if arch.hyper_connections:
         counts["hyper_connections"] = head_mix_params(d, arch.hyper_connections)
+    if arch.residual_scales:  # the embeddings' scale and bias
+        counts["residual_scales"] = 2 * d
     return counts
 
 
 @per_model
 def params(arch: Architecture) -> Params:
     """Exact parameter counts, component by component."""
-    d, streams = arch.hidden_size, arch.hyper_connections
+    d, streams, scales = arch.hidden_size, arch.hyper_connections, arch.residual_scales
     total, active = _embedding_params(arch), _embedding_params(arch)
     for kind, count in arch.kind_counts():
-        total += _times(kind_params(kind, d, arch.norm, streams=streams), count)
-        active += _times(kind_params(kind, d, arch.norm, active=True, streams=streams), count)
+        total += _times(kind_params(kind, d, arch.norm, streams=streams, scales=scales), count)
+        active += _times(kind_params(kind, d, arch.norm, active=True, streams=streams, scales=scales), count)
     mtp = 0
     if arch.mtp:
         # per module: two input norms, a 2d -> d projection, one block, an output norm,
         # any copies of the embedding and head the checkpoint stores, and with
         # hyper-connections a head mix of its own
-        block = sum(kind_params(arch.kinds[arch.mtp.kind], d, arch.norm, streams=streams).values())
+        block = sum(kind_params(arch.kinds[arch.mtp.kind], d, arch.norm, streams=streams, scales=scales).values())
         copies = arch.mtp.embedding_copies * arch.vocab_size * d
         head = head_mix_params(d, streams) if streams else 0
         mtp = arch.mtp.num_modules * (block + 3 * arch.norm.params(d) + 2 * d * d + copies + head)

@@ -165,6 +165,13 @@ def counted_as(figure: OfficialFigure) -> str:
     return ", ".join(parts) if parts else "counted the same way"
 
 
+#: ZAYA1's residual scales, in words.
+SCALES_WORDS = (
+    "at every residual add, the sublayer's output and the stream are each shifted and scaled by learned vectors "
+    "of the hidden size before they are summed; the embeddings are shifted and scaled once on the way in"
+)
+
+
 def residual_words(streams: int) -> str:
     """Hyper-connections, in words."""
     return (
@@ -304,6 +311,8 @@ def fact_rows(
     rows.append(("Hidden size", f"{arch.hidden_size:,}"))
     if arch.hyper_connections:
         rows.append(("Residual stream", residual_words(arch.hyper_connections)))
+    if arch.residual_scales:
+        rows.append(("Residual stream", SCALES_WORDS))
     rows.append(("Vocabulary", f"{arch.vocab_size:,}"))
     context_text = f"{arch.context_length:,} tokens ({compact(arch.context_length)})"
     if arch.extended_context:

@@ -51,6 +51,7 @@ def test_concepts_are_found_by_id_alias_or_title() -> None:
             {"mqa", "sliding-window-attention", "attention-sinks", "sparse-attention-dsa", "hyper-connections", "yarn"},
             {"mla", "dense-prefix", "gqa"},
         ),
+        ("zaya1-8b", {"cca", "gqa", "partial-rope", "qk-norm", "moe", "mixture-of-depths"}, {"shared-expert", "mha"}),
     ],
 )
 def test_concepts_of_a_model_are_read_off_its_spec(model_id: str, present: set[str], absent: set[str]) -> None:

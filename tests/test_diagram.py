@@ -79,6 +79,10 @@ def test_dot_source_is_deterministic_and_built_with_graphviz_package() -> None:
         ),
         ("gpt-oss-20b", ["Learned attention sinks", "Sliding window of 128", "Expert 32"]),
         ("smollm3-3b", ["NoPE", "tied to the embedding"]),
+        (
+            "zaya1-8b",
+            ["Compressed convolutional", "previous token", "Router MLP", "Skip", "scale and bias on both inputs"],
+        ),
     ],
 )
 def test_diagram_states_what_differs(model_id: str, expected: list[str]) -> None:
@@ -125,6 +129,7 @@ def canvas(model_id: str) -> diagram.Canvas:
         ("llama-4-maverick", ["block.dense", "block.moe"], ["{24 ×}", "{24 ×}"]),
         # window-only, ratio-4 and ratio-128 layers, hash-routed or not: one structure
         ("deepseek-v4-flash", ["block.window-hash"], ["{43 ×}"]),
+        ("zaya1-8b", ["block.first"], ["{40 ×}"]),  # the first layer differs only in its router's state
     ],
 )
 def test_one_block_per_layer_structure_each_with_its_count(model_id: str, blocks: list[str], counts: list[str]) -> None:
@@ -144,6 +149,7 @@ def test_one_block_per_layer_structure_each_with_its_count(model_id: str, blocks
         ("kimi-linear-48b-a3b", {"panel.kda", "panel.mla", "panel.moe-256-8-1"}),
         ("qwen3-8b", {"panel.ffn-swiglu"}),
         ("deepseek-v4-pro", {"panel.compressed-attention", "panel.moe-384-6-1", "panel.ffn-swiglu"}),
+        ("zaya1-8b", {"panel.cca", "panel.moe-16-1-0", "panel.ffn-swiglu"}),
     ],
 )
 def test_each_mixer_kind_with_a_panel_gets_one(model_id: str, panels: set[str]) -> None:

@@ -105,6 +105,7 @@ KV_BYTES_PER_TOKEN = {
     "gpt-oss-20b": 24 * 8 * 2 * 64 * 2,
     "gpt-oss-120b": 36 * 8 * 2 * 64 * 2,
     "deepseek-v3": 61 * (512 + 64) * 2,
+    "zaya1-8b": 40 * 2 * 2 * 128 * 2,  # CCA caches its 2 compressed key and value heads; the conv inputs are state
 }
 
 
@@ -171,6 +172,7 @@ GALLERY_KV = {
     "mimo-v2.5": "144 KiB",
     "mimo-v2.5-pro": "350 KiB",
     "hy3-preview": "320 KiB",
+    "zaya1-8b": "40 KiB",
 }
 
 #: Where our count differs from the gallery's by design, and why (each must still differ).
@@ -258,6 +260,9 @@ TRANSFORMERS_COUNTS = {
     "gpt-oss-20b": (20_914_757_184, 4_187_440_704),
     "gpt-oss-120b": (116_829_156_672, 5_711_982_912),
     "deepseek-v3": (671_026_404_352 + DEEPSEEK_BIAS, 37_552_282_624 + DEEPSEEK_BIAS),
+    # ZayaForCausalLM; active is ours from its shapes (one of 16 experts per token, the tied embedding
+    # once); the routers' 17 balancing biases are buffers there and not counted here either
+    "zaya1-8b": (8_840_488_784, 1_290_741_584),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .attention import Attention
 from .base import CachePart, Op, PanelContext, Rope, Slot, Variants
+from .cca import CCA
 from .compressed_attention import CompressedAttention
 from .gated_deltanet import GatedDeltaNet
 from .kda import KimiDeltaAttention
@@ -26,6 +27,7 @@ KINDS: dict[str, type[Op]] = {
         Attention,
         MLA,
         CompressedAttention,
+        CCA,
         GatedDeltaNet,
         KimiDeltaAttention,
         Lightning,
@@ -39,6 +41,7 @@ KINDS: dict[str, type[Op]] = {
 }
 
 __all__ = [
+    "CCA",
     "KINDS",
     "MLA",
     "MLP",

@@ -66,10 +66,11 @@ def positions_row(position: str, rope: Rope | None, where: str) -> tuple[str, st
 
 
 def rope_side(rope: Rope, dims: str) -> str:
-    """The RoPE side box of attention that rotates only ``dims``: base and scaling."""
+    """The RoPE side box of attention that rotates only ``dims``: base and scaling (the
+    name leaves the fraction to ``dims``)."""
     base = f", base {short_number(rope.theta)}" if rope.theta else ""
     scaling = f"\n{rope.scaling_short} scaling" if rope.scaling else ""
-    return f"{rope.name}{base}\n{dims}{scaling}"
+    return f"{'RoPE' if rope.fraction == 1 else 'Partial RoPE'}{base}\n{dims}{scaling}"
 
 
 def rope_from_hf(config: HFConfig) -> dict[str, Any]:

@@ -49,6 +49,14 @@ class MoE(Op):
     #: DeepSeek V4's first layers: a fixed table from token id to experts picks them (an
     #: integer buffer, not a parameter), so there is no bias to balance the choice.
     hash_routing: bool = False
+    #: ZAYA1: the router is a small MLP at this width (a projection down from the residual
+    #: stream with a bias, an RMSNorm, two hidden layers with biases, a projection to the choices).
+    router_hidden_size: int | None = None
+    #: ZAYA1's mixture of depths: one more router choice that sends the token past the experts.
+    skip_expert: bool = False
+    #: ZAYA1 after its first layer: the MLP router adds the previous layer's router state,
+    #: scaled by a learned vector of its width.
+    router_carry: bool = False
 
     @classmethod
     def read(cls, table: SpecTable, hidden_size: int) -> MoE:
@@ -60,6 +68,13 @@ class MoE(Op):
         hashed = table.bool("hash_routing")
         if hashed and table.bool("score_correction_bias"):
             raise table.fail("score_correction_bias", "a hash-routed layer's table picks its experts: no such bias")
+        router_width = table.int("router_hidden_size")
+        skip, carry = table.bool("skip_expert"), table.bool("router_carry")
+        if hashed and (router_width or skip):
+            key = "router_hidden_size" if router_width else "skip_expert"
+            raise table.fail(key, "a hash-routed layer has no learned router")
+        if carry and not router_width:
+            raise table.fail("router_carry", "only an MLP router (router_hidden_size) has a state to carry")
         return cls(
             num_experts=experts,
             experts_per_token=active,
@@ -75,13 +90,17 @@ class MoE(Op):
             router_input_scale=table.bool("router_input_scale"),
             per_expert_scale=table.bool("per_expert_scale"),
             hash_routing=hashed,
+            router_hidden_size=router_width,
+            skip_expert=skip,
+            router_carry=carry,
         )
 
     @staticmethod
     def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
         """``recipe``: ``shared_key`` (the config key of the shared-expert width),
         ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``router_input_scale``,
-        ``per_expert_scale``, ``gated``, ``hash_routing``."""
+        ``per_expert_scale``, ``gated``, ``hash_routing``, ``skip_expert``, ``router_carry``;
+        the config's ``router_hidden_size`` makes the router an MLP."""
         table: dict[str, Any] = {
             "type": "moe",
             "num_experts": config.require("num_experts", "n_routed_experts", "num_local_experts"),
@@ -105,11 +124,13 @@ class MoE(Op):
             table["hash_routing"] = True
         elif config.get("topk_method") == "noaux_tc" or recipe.get("score_correction_bias"):
             table["score_correction_bias"] = True
-        for key in ("shared_expert_gate", "router_bias", "expert_bias", "router_input_scale", "per_expert_scale"):
+        flags = ("shared_expert_gate", "router_bias", "expert_bias", "router_input_scale", "per_expert_scale")
+        for key in (*flags, "skip_expert", "router_carry"):
             if recipe.get(key):
                 table[key] = True
-        if config.get("moe_latent_size"):
-            table["moe_latent_size"] = config.get("moe_latent_size")
+        for key in ("moe_latent_size", "router_hidden_size"):
+            if config.get(key):
+                table[key] = config.get(key)
         return table
 
     @property
@@ -121,10 +142,21 @@ class MoE(Op):
         gate = linear(hidden_size, 1) if self.shared_expert_gate else 0
         return self.num_shared_experts * mlp_params(self.kind, hidden_size, size, False) + gate
 
+    @property
+    def router_choices(self) -> int:
+        """What the router scores: the experts, and the skip if there is one."""
+        return self.num_experts + int(self.skip_expert)
+
     def _router(self, hidden_size: int) -> int:
         per_expert = int(self.router_bias) + int(self.score_correction_bias) + int(self.per_expert_scale)
         scale = hidden_size if self.router_input_scale else 0
-        return linear(hidden_size, self.num_experts) + self.num_experts * per_expert + scale
+        width = self.router_hidden_size
+        if width:  # down, RMSNorm, two hidden layers, out; the carried state's scale
+            scorer = linear(hidden_size, width, True) + width + 2 * linear(width, width, True)
+            scorer += linear(width, self.router_choices) + (width if self.router_carry else 0)
+        else:
+            scorer = linear(hidden_size, self.router_choices)
+        return scorer + self.num_experts * per_expert + scale
 
     def detail_width(self, hidden_size: int) -> int:
         return self.latent_size or hidden_size
@@ -176,21 +208,53 @@ class MoE(Op):
             text += "; a learned factor per expert scales the chosen experts' weights"
         if self.hash_routing:
             text += "; a fixed table from token id to experts picks them"
+        return text + self._router_words()
+
+    def _router_words(self) -> str:
+        """ZAYA1's router: an MLP, its carried state, the skip choice."""
+        text = ""
+        if self.router_hidden_size:
+            text += f"; the router is an MLP of width {self.router_hidden_size:,} with two hidden layers"
+            text += ", adding the previous layer's router state" if self.router_carry else ""
+        if self.skip_expert:
+            text += "; the router may also choose no expert, so the token skips the layer's experts (mixture of depths)"
         return text
+
+    @classmethod
+    def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
+        """Layers that differ only in carrying the router state are one sentence."""
+        typed = [(op, n) for op, n in variants if isinstance(op, MoE)]
+        carried = sum(n for op, n in typed if op.router_carry)
+        if not carried or len({replace(op, router_carry=False) for op, _ in typed}) > 1:
+            return super().fact_rows(variants, hidden_size)
+        first = replace(typed[0][0], router_carry=False)
+        total = sum(n for _, n in typed)
+        text = first.summary(hidden_size) + f"; in {carried:,} of {total:,} layers the router also adds the "
+        return [(cls.fact_label, text + "previous layer's router state")]
 
     def callout(self, hidden_size: int) -> str:
         return f"{{{self.num_experts:,}}} experts, {{{self.experts_per_token:,}}} active per token"
 
     @classmethod
     def slot(cls, variants: Variants, hidden_size: int) -> Slot:
-        """With hash-routed layers in the block, a side box says how many."""
+        """Side boxes for what routes unusually: hash-routed layers, an MLP router, a skip."""
         slot = super().slot(variants, hidden_size)
-        hashed = sum(n for op, n in variants if isinstance(op, MoE) and op.hash_routing)
-        if not hashed:
-            return slot
-        total = sum(n for _, n in variants)
-        text = f"Experts picked by a token-id\nhash table in {hashed} of {total} layers"
-        return replace(slot, side=(("hash", text),))
+        typed = [(op, n) for op, n in variants if isinstance(op, MoE)]
+        total = sum(n for _, n in typed)
+        side: list[tuple[str, str]] = []
+        hashed = sum(n for op, n in typed if op.hash_routing)
+        if hashed:
+            side.append(("hash", f"Experts picked by a token-id\nhash table in {hashed} of {total} layers"))
+        first = typed[0][0]
+        if first.router_hidden_size:
+            carried = sum(n for op, n in typed if op.router_carry)
+            text = f"MLP router ({first.router_hidden_size:,} wide)"
+            if carried:
+                text += f"\n+ previous layer's state\nin {carried} of {total} layers"
+            side.append(("router", text))
+        if first.skip_expert:
+            side.append(("skip", "Skip choice: a token may\nbypass the experts (MoD)"))
+        return replace(slot, side=tuple(side))
 
     def panel_key(self) -> str | None:
         return f"moe-{self.num_experts}-{self.experts_per_token}-{self.num_shared_experts}"
@@ -204,7 +268,7 @@ class MoE(Op):
         width = max(96.0, rich_size(f"Expert {self.num_experts:,}", bold=False)[0] + 20)
         g = Grid(canvas, ctx.prefix, x0, col=width, row=48)
         g.point("in", 1, 0)
-        g.box("router", "Router", 1, 0.7, w=80)
+        g.box("router", "Router MLP" if self.router_hidden_size else "Router", 1, 0.7, w=80)
         g.box("expert_first", "Expert 1", 0, 2)
         g.text("expert_dots", "⋯", 1, 2, INK, bold=False)
         g.box("expert_last", f"Expert {self.num_experts:,}", 2, 2)
@@ -218,6 +282,10 @@ class MoE(Op):
             g.box("shared", label, 3, 2, cls="lm-box lm-shared", penwidth="2.2")
             g.edge("in", "in_shared", arrow=False)
             g.chain("in_shared", "shared", "add")
+        if self.skip_expert:  # beyond the shared experts' column, if any
+            g.box("skip", "Skip\n(no expert)", 3 + bool(self.num_shared_experts), 2, style="rounded,filled,dashed")
+            g.edge("router", "skip", headport="s")  # ports keep both edges clear of the last expert
+            g.edge("skip", "add", tailport="n")
         g.point("out", 1, 3.7)
         g.edge("add", "out")
         caption = g.text("title", "MoE layer", 0, 3, INK)
@@ -232,5 +300,9 @@ class MoE(Op):
             text += f"\nrouter reads the residual: RMSNorm × learned scale ({{{ctx.hidden_size:,}}})"
         if self.per_expert_scale:
             text += f"\nrouting weights × learned per-expert scale ({{{self.num_experts:,}}})"
+        if self.router_hidden_size:
+            text += f"\nrouter: an MLP of width {{{self.router_hidden_size:,}}}, {{{self.router_choices:,}}} choices"
+            if any(isinstance(op, MoE) and op.router_carry for op in ctx.variants):
+                text += "\nwith the previous layer's router state"
         g.info("info", text, ctx.accent)
         return g.nodes
