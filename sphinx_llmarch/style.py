@@ -52,6 +52,7 @@ PALETTE = {
     "rose": FamilyColour("#ffdeeb", "#a61e4d", "#f783ac"),
     # a blue-grey, added when every other colour had two organizations
     "steel": FamilyColour("#b8c8d8", "#52789b", "#8fb0cc"),
+    "olive": FamilyColour("#e6eabc", "#66780a", "#b5c74a"),  # the 16th, when steel too had two organizations
 }
 
 

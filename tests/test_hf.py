@@ -35,6 +35,7 @@ NO_CONFIG = {
     "orca-2-13b": "no citable copy found; the spec extends llama-2-13b",
     "mistral-large-3": "the checkpoint ships Mistral's params.json, no config.json",
     "intellect-3": "no copy found; the spec extends glm-4.5-air",
+    "granite-4.1-30b": "no copy found; IBM's disclosure file, blog table and BUILD.md give every shape",
 }
 
 
