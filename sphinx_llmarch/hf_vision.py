@@ -12,17 +12,20 @@ from typing import Any
 from .hf_config import HFConfig
 
 
-def _encoder(vision: HFConfig, **fixed: Any) -> dict[str, Any]:
-    return {
+def _encoder(vision: HFConfig, *, dynamic: bool = False, **fixed: Any) -> dict[str, Any]:
+    """The sizes every tower has; a ``dynamic`` (any-resolution) one has no image_size."""
+    table = {
         "hidden_size": vision.require("hidden_size"),
         "intermediate_size": vision.require("intermediate_size"),
-        "num_hidden_layers": vision.require("num_hidden_layers"),
-        "num_attention_heads": vision.require("num_attention_heads"),
+        "num_hidden_layers": vision.require("num_hidden_layers", "depth"),
+        "num_attention_heads": vision.require("num_attention_heads", "num_heads"),
         "patch_size": vision.require("patch_size"),
-        "image_size": vision.require("image_size"),
-        "num_channels": vision.get("num_channels", 3),
+        "num_channels": vision.first("num_channels", "in_channels", default=3),
         **fixed,
     }
+    if not dynamic:
+        table["image_size"] = vision.require("image_size")
+    return table
 
 
 def _siglip(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
@@ -98,7 +101,35 @@ def _llama4(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]
     return table
 
 
-READERS = {"gemma3": _siglip, "mistral3": _pixtral, "llama4": _llama4}
+def _qwen3_5(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
+    """Qwen3.5 / 3.6: a dynamic-resolution ViT whose 3-D patches span two frames, with a learned
+    position table resampled to each image's grid and 2-D RoPE, then the patch merger: a
+    LayerNorm, 2 × 2 patches concatenated, and a two-layer GELU MLP to the decoder's width.
+    Qwen3-VL's deepstack mergers are gone: transformers deletes them and ignores
+    ``deepstack_visual_indexes`` (empty in these configs anyway)."""
+    table = _encoder(
+        vision,
+        dynamic=True,
+        ffn="gelu",
+        norm="layernorm",
+        bias=True,
+        patch_bias=True,
+        position="both",
+        temporal_patch_size=vision.positive("temporal_patch_size", default=2),
+        position_embeddings=vision.require("num_position_embeddings"),
+    )
+    d, merge = table["hidden_size"], vision.positive("spatial_merge_size", default=2)
+    table["projector"] = [
+        {"step": "norm", "width": d, "kind": "layernorm"},
+        {"step": "pixel_shuffle", "factor": merge},
+        {"step": "linear", "in": d * merge * merge, "out": d * merge * merge, "bias": True},
+        {"step": "activation", "name": "GELU"},
+        {"step": "linear", "in": d * merge * merge, "out": vision.require("out_hidden_size"), "bias": True},
+    ]
+    return table
+
+
+READERS = {"gemma3": _siglip, "mistral3": _pixtral, "llama4": _llama4, "qwen3_5": _qwen3_5, "qwen3_5_moe": _qwen3_5}
 
 
 def vision_from_hf(model_type: str, top: HFConfig, text: HFConfig) -> dict[str, Any] | None:

@@ -194,7 +194,9 @@ class VisionEncoder:
     num_layers: int
     num_heads: int
     patch_size: int
-    image_size: int
+    #: The fixed input side in pixels; None for a dynamic-resolution encoder, which takes images at
+    #: (about) their own size, so its token count depends on the image.
+    image_size: int | None
     num_channels: int
     ffn: str
     norm: Norm
@@ -206,6 +208,11 @@ class VisionEncoder:
     layer_scale: bool = False
     pre_norm: bool = False
     post_norm: bool = False
+    #: Frames one patch spans (a 3-D patch embedding that also reads video); 1 for still images only.
+    temporal_patch_size: int = 1
+    #: Rows of the learned position table when it is not one per patch of a fixed image, as a
+    #: dynamic-resolution encoder that interpolates its table to each image's grid has; 0: derived.
+    position_embeddings: int = 0
 
 
 @dataclass(frozen=True)

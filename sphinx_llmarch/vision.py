@@ -59,6 +59,21 @@ def read_vision(root: SpecTable) -> VisionTower | None:
     table = root.table("vision")
     if table is None:
         return None
+    tower = read_tower(table)
+    encoder = tower.encoder
+    if encoder.hidden_size % encoder.num_heads:
+        raise table.fail("num_attention_heads", f"{encoder.num_heads} does not divide hidden_size")
+    learned = encoder.position in ("learned", "both")
+    if learned and encoder.image_size is None and not encoder.position_embeddings:
+        raise table.fail("position_embeddings", "a learned position table needs its size, or image_size to derive it")
+    if not learned and encoder.position_embeddings:
+        raise table.fail("position_embeddings", "position = 'rope' has no learned table to size")
+    return tower
+
+
+def read_tower(table: SpecTable) -> VisionTower:
+    """The ``[vision]`` keys one by one; ``read_vision`` checks how they fit together
+    (apart, so that ``llmarch schema`` can record the keys by running this)."""
     norm_kind = table.choice("norm", ("rmsnorm", "layernorm"), REQUIRED)
     encoder = VisionEncoder(
         name=table.str("name", ""),
@@ -67,7 +82,7 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         num_layers=table.int("num_hidden_layers", REQUIRED),
         num_heads=table.int("num_attention_heads", REQUIRED),
         patch_size=table.int("patch_size", REQUIRED),
-        image_size=table.int("image_size", REQUIRED),
+        image_size=table.int("image_size"),
         num_channels=table.int("num_channels", 3),
         ffn=table.choice("ffn", KINDS, REQUIRED),
         norm=Norm(norm_kind, bias=table.bool("norm_bias", norm_kind == "layernorm")),
@@ -78,9 +93,9 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         layer_scale=table.bool("layer_scale"),
         pre_norm=table.bool("pre_norm"),
         post_norm=table.bool("post_norm"),
+        temporal_patch_size=table.int("temporal_patch_size", 1),
+        position_embeddings=table.int("position_embeddings", 0, minimum=0),
     )
-    if encoder.hidden_size % encoder.num_heads:
-        raise table.fail("num_attention_heads", f"{encoder.num_heads} does not divide hidden_size")
     steps = [_step(step) for step in table.tables("projector")] if table.has("projector") else []
     steps += _legacy_projector(table)
     table.check_unknown()
@@ -97,11 +112,22 @@ def step_params(step: ProjectorStep) -> int:
     return 0
 
 
+def position_rows(encoder: VisionEncoder) -> int:
+    """Rows of the learned position table: as given, else one per patch of the fixed-size
+    image (and one for the class token)."""
+    if encoder.position == "rope":
+        return 0
+    if encoder.position_embeddings:
+        return encoder.position_embeddings
+    assert encoder.image_size is not None, "read_vision asks for one of the two"
+    return (encoder.image_size // encoder.patch_size) ** 2 + int(encoder.class_token)
+
+
 def encoder_params(encoder: VisionEncoder) -> int:
     d = encoder.hidden_size
-    patches = (encoder.image_size // encoder.patch_size) ** 2 + int(encoder.class_token)
-    patch_embed = linear(encoder.num_channels * encoder.patch_size**2, d, encoder.patch_bias)
-    position = patches * d if encoder.position in ("learned", "both") else 0
+    pixels = encoder.num_channels * encoder.temporal_patch_size * encoder.patch_size**2
+    patch_embed = linear(pixels, d, encoder.patch_bias)
+    position = position_rows(encoder) * d
     heads = encoder.num_heads
     attention = Attention(heads, heads, d // heads, d // heads, qkv_bias=encoder.bias, o_bias=encoder.bias)
     layer = sum(attention.params(d).values()) + mlp_params(encoder.ffn, d, encoder.intermediate_size, encoder.bias)
@@ -146,8 +172,20 @@ def projector_summary(tower: VisionTower) -> str:
     return ", ".join(parts) or "none"
 
 
-def tokens_per_image(tower: VisionTower) -> int:
-    """Image tokens the decoder sees for one full-size image."""
+def pixels_per_token(tower: VisionTower) -> int:
+    """The side of the square of pixels one image token stands for: the patch, times every
+    pool, shuffle and convolution stride after it."""
+    side = tower.encoder.patch_size
+    for step in tower.projector:
+        side *= step.factor if step.step in ("pool", "pixel_shuffle") else step.stride
+    return side
+
+
+def tokens_per_image(tower: VisionTower) -> int | None:
+    """Image tokens the decoder sees for one full-size image; None when the encoder takes
+    images at their own size, so that the count depends on the image."""
+    if tower.encoder.image_size is None:
+        return None
     side = tower.encoder.image_size // tower.encoder.patch_size
     for step in tower.projector:
         if step.step in ("pool", "pixel_shuffle"):
@@ -167,4 +205,5 @@ def vision_json(tower: VisionTower) -> dict[str, Any]:
         "hidden_size": tower.encoder.hidden_size,
         "projector": describe_projector(tower),
         "tokens_per_image": tokens_per_image(tower),
+        "pixels_per_token": pixels_per_token(tower),
     }

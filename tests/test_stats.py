@@ -271,7 +271,15 @@ def test_exact_counts_match_transformers(model_id: str) -> None:
 
 @pytest.mark.parametrize(
     ("model_id", "encoder", "projector"),
-    [("gemma-3-27b", 416_866_032, 6_194_304), ("mistral-small-3.1-24b", 403_305_472, 35_652_608)],
+    [
+        ("gemma-3-27b", 416_866_032, 6_194_304),
+        ("mistral-small-3.1-24b", 403_305_472, 35_652_608),
+        # transformers 5.24 on the meta device: Qwen3_5VisionModel / Qwen3_5MoeVisionModel built from each
+        # stored vision_config, the merger (its LayerNorm and two linears) as the projector, the rest as the encoder
+        ("qwen3.5-397b", 415_891_440, 40_119_040),
+        ("qwen3.6-27b", 415_891_440, 44_838_656),
+        ("qwen3.6-35b-a3b", 415_891_440, 30_679_808),
+    ],
 )
 def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> None:
     p = stats.params(REGISTRY.get(model_id))

@@ -1,0 +1,97 @@
+"""Vision towers: the encoder keys beyond a fixed-size ViT, counted by hand on a toy tower."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sphinx_llmarch import stats, tables
+from sphinx_llmarch.loader import SpecError, architecture_from_dict
+from sphinx_llmarch.model import Architecture
+from sphinx_llmarch.schema import spec_schema
+from sphinx_llmarch.vision import pixels_per_token, tokens_per_image
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+TOY = Path(__file__).parent / "roots" / "test-user-spec" / "specs" / "toy-lm.toml"
+#: A dynamic-resolution tower shaped like Qwen3.5's, at toy sizes.
+TOWER: dict[str, Any] = {
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "patch_size": 4,
+    "ffn": "gelu",
+    "norm": "layernorm",
+    "bias": True,
+    "patch_bias": True,
+    "position": "both",
+    "temporal_patch_size": 2,
+    "position_embeddings": 16,
+    "projector": [
+        {"step": "norm", "width": 32, "kind": "layernorm"},
+        {"step": "pixel_shuffle", "factor": 2},
+        {"step": "linear", "in": 128, "out": 64, "bias": True},
+    ],
+}
+
+
+def toy(**vision: Any) -> Architecture:
+    data = tomllib.loads(TOY.read_text())
+    data["vision"] = {key: value for key, value in {**TOWER, **vision}.items() if value is not None}
+    return architecture_from_dict(data, "toy-lm.toml")
+
+
+def test_temporal_patch_and_given_position_table() -> None:
+    p = stats.params(toy())
+    patch_embedding = 3 * 2 * 4 * 4 * 32 + 32  # channels x frames x patch², then the bias
+    positions = 16 * 32  # the given table, not one row per patch of some image
+    layer = 4 * (32 * 32 + 32) + (32 * 64 + 64) + (64 * 32 + 32) + 2 * 2 * 32
+    assert p.vision_encoder == patch_embedding + positions + 2 * layer == 20_704
+    assert p.vision_projector == 2 * 32 + 128 * 64 + 64 == 8_320
+
+
+def test_still_image_encoder_is_unchanged_by_the_defaults() -> None:
+    fixed = toy(temporal_patch_size=None, position_embeddings=None, image_size=16)
+    dynamic = toy(temporal_patch_size=1, position_embeddings=16)
+    assert stats.params(fixed).vision_encoder == stats.params(dynamic).vision_encoder == 20_704 - 3 * 16 * 32
+
+
+def test_dynamic_resolution_gives_no_token_count() -> None:
+    arch = toy()
+    assert arch.vision is not None
+    assert (tokens_per_image(arch.vision), pixels_per_token(arch.vision)) == (None, 8)
+    row = dict(tables.parameter_rows(arch))["Vision tower"]
+    assert "tokens per image vary with its size: one per 8 × 8 pixels" in str(row)
+    fixed = toy(image_size=64)
+    assert fixed.vision is not None and tokens_per_image(fixed.vision) == (64 // 8) ** 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"position_embeddings": None},
+            "vision.position_embeddings: a learned position table needs its size, or image_size to derive it",
+        ),
+        ({"position": "rope"}, "vision.position_embeddings: position = 'rope' has no learned table to size"),
+        ({"temporal_patch_size": 0}, "vision.temporal_patch_size: 0 is below the minimum 1"),
+        ({"position_embeddings": -1}, "vision.position_embeddings: -1 is below the minimum 0"),
+        ({"image_size": "dynamic"}, "vision.image_size: expected an integer, got str 'dynamic'"),
+    ],
+)
+def test_bad_vision_keys_are_named(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=f"^toy-lm.toml: {message}"):
+        toy(**change)
+
+
+def test_schema_lists_every_vision_key() -> None:
+    vision = spec_schema()["properties"]["vision"]
+    assert {"temporal_patch_size", "position_embeddings", "image_size", "projector"} <= set(vision["properties"])
+    assert "image_size" not in vision["required"] and vision["additionalProperties"] is False
