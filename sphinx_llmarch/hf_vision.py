@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import SpecError
 from .hf_config import HFConfig
 
 
@@ -129,7 +130,42 @@ def _qwen3_5(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any
     return table
 
 
-READERS = {"gemma3": _siglip, "mistral3": _pixtral, "llama4": _llama4, "qwen3_5": _qwen3_5, "qwen3_5_moe": _qwen3_5}
+def _gemma4(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
+    """Gemma 4: a dynamic-resolution ViT with Gemma's sandwich norms and per-head QK norms, a
+    learned x table and y table of position_embedding_size rows each, and 2-D RoPE; its pooler
+    averages k × k patches, and the embedder normalizes them without a scale and projects them."""
+    table = _encoder(
+        vision,
+        dynamic=True,
+        ffn="geglu",
+        norm="rmsnorm",
+        position="both",
+        qk_norm="per-head",
+        placement="sandwich",
+        position_embeddings=2 * vision.require("position_embedding_size"),
+        tokens_per_image=top.positive("vision_soft_tokens_per_image", default=280),
+    )
+    d, heads = table["hidden_size"], table["num_attention_heads"]
+    if vision.get("num_key_value_heads", heads) != heads or vision.get("head_dim", d // heads) * heads != d:
+        raise SpecError(
+            vision.file, vision.key("head_dim"), "only heads of hidden_size / num_attention_heads are drawn"
+        )
+    table["projector"] = [
+        {"step": "pool", "factor": vision.positive("pooling_kernel_size", default=3)},
+        {"step": "norm", "width": d, "kind": "rmsnorm", "scale": False},
+        {"step": "linear", "in": d, "out": text_hidden},
+    ]
+    return table
+
+
+READERS = {
+    "gemma3": _siglip,
+    "mistral3": _pixtral,
+    "llama4": _llama4,
+    "qwen3_5": _qwen3_5,
+    "qwen3_5_moe": _qwen3_5,
+    "gemma4": _gemma4,
+}
 
 
 def vision_from_hf(model_type: str, top: HFConfig, text: HFConfig) -> dict[str, Any] | None:

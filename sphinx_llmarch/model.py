@@ -182,6 +182,8 @@ class ProjectorStep:
     factor: int = 1
     stride: int = 1
     name: str = ""
+    #: A norm's learned scale; Gemma 4's projector normalizes without one.
+    scale: bool = True
 
 
 @dataclass(frozen=True)
@@ -213,12 +215,19 @@ class VisionEncoder:
     #: Rows of the learned position table when it is not one per patch of a fixed image, as a
     #: dynamic-resolution encoder that interpolates its table to each image's grid has; 0: derived.
     position_embeddings: int = 0
+    #: "per-head": an RMSNorm with a scale on each query and key head (Gemma 4).
+    qk_norm: Literal["none", "per-head"] = "none"
+    #: "sandwich": each sublayer's output is normed too, four norms a layer instead of two.
+    placement: Literal["pre", "sandwich"] = "pre"
 
 
 @dataclass(frozen=True)
 class VisionTower:
     encoder: VisionEncoder
     projector: tuple[ProjectorStep, ...]
+    #: A dynamic-resolution tower that resizes every image to fill a token budget has this
+    #: many tokens per image at most (Gemma 4: 280 by default); 0 when there is none.
+    token_budget: int = 0
 
 
 @dataclass(frozen=True)

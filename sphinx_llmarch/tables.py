@@ -143,11 +143,14 @@ def parameter_rows(arch: Architecture) -> list[Row]:
 
 def _vision_row(tower: VisionTower, p: stats.Params) -> str:
     """Encoder, projector and image tokens; an encoder that takes images at their own size has
-    no one token count, so the row gives the pixels per token instead of inventing an image size."""
+    no one token count, so the row gives the pixels per token (and the budget, if images are
+    resized to one) instead of inventing an image size."""
     name = f" ({tower.encoder.name})" if tower.encoder.name else ""
     tokens = tokens_per_image(tower)
-    if tokens is None:
-        side = pixels_per_token(tower)
+    side = pixels_per_token(tower)
+    if tower.token_budget:
+        tokens_text = f"up to {tower.token_budget:,} tokens per image, resized to fit: one per {side} × {side} pixels"
+    elif tokens is None:
         tokens_text = f"tokens per image vary with its size: one per {side} × {side} pixels"
     else:
         tokens_text = f"{tokens:,} tokens per image"

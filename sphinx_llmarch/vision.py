@@ -32,7 +32,8 @@ def _step(table: SpecTable) -> ProjectorStep:
         )
     elif step == "norm":
         kind = table.choice("kind", ("rmsnorm", "layernorm"), REQUIRED)
-        result = ProjectorStep(step, in_features=table.int("width", REQUIRED), bias=kind == "layernorm", name=kind)
+        width, scale = table.int("width", REQUIRED), table.bool("scale", True)
+        result = ProjectorStep(step, in_features=width, bias=kind == "layernorm", name=kind, scale=scale)
     elif step in ("pool", "pixel_shuffle"):
         result = ProjectorStep(step, factor=table.int("factor", REQUIRED))
     else:
@@ -68,6 +69,10 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         raise table.fail("position_embeddings", "a learned position table needs its size, or image_size to derive it")
     if not learned and encoder.position_embeddings:
         raise table.fail("position_embeddings", "position = 'rope' has no learned table to size")
+    if tower.token_budget and encoder.image_size is not None:
+        raise table.fail(
+            "tokens_per_image", "a budget for a dynamic-resolution encoder, but image_size fixes the count"
+        )
     return tower
 
 
@@ -95,11 +100,14 @@ def read_tower(table: SpecTable) -> VisionTower:
         post_norm=table.bool("post_norm"),
         temporal_patch_size=table.int("temporal_patch_size", 1),
         position_embeddings=table.int("position_embeddings", 0, minimum=0),
+        qk_norm=table.choice("qk_norm", ("none", "per-head"), "none"),
+        placement=table.choice("placement", ("pre", "sandwich"), "pre"),
     )
     steps = [_step(step) for step in table.tables("projector")] if table.has("projector") else []
     steps += _legacy_projector(table)
+    budget = table.int("tokens_per_image", 0, minimum=0)
     table.check_unknown()
-    return VisionTower(encoder, tuple(steps))
+    return VisionTower(encoder, tuple(steps), budget)
 
 
 def step_params(step: ProjectorStep) -> int:
@@ -108,7 +116,7 @@ def step_params(step: ProjectorStep) -> int:
     if step.step == "conv":
         return step.in_features * step.out_features * step.factor**2 + (step.out_features if step.bias else 0)
     if step.step == "norm":
-        return step.in_features * (2 if step.bias else 1)
+        return step.in_features * (int(step.scale) + int(step.bias))
     return 0
 
 
@@ -129,9 +137,12 @@ def encoder_params(encoder: VisionEncoder) -> int:
     patch_embed = linear(pixels, d, encoder.patch_bias)
     position = position_rows(encoder) * d
     heads = encoder.num_heads
-    attention = Attention(heads, heads, d // heads, d // heads, qkv_bias=encoder.bias, o_bias=encoder.bias)
+    attention = Attention(
+        heads, heads, d // heads, d // heads, qk_norm=encoder.qk_norm, qkv_bias=encoder.bias, o_bias=encoder.bias
+    )
     layer = sum(attention.params(d).values()) + mlp_params(encoder.ffn, d, encoder.intermediate_size, encoder.bias)
-    layer += 2 * encoder.norm.params(d) + (2 * d if encoder.layer_scale else 0)
+    norms_per_layer = 4 if encoder.placement == "sandwich" else 2
+    layer += norms_per_layer * encoder.norm.params(d) + (2 * d if encoder.layer_scale else 0)
     norms = encoder.norm.params(d) * (int(encoder.pre_norm) + int(encoder.post_norm))
     return patch_embed + position + (d if encoder.class_token else 0) + encoder.num_layers * layer + norms
 
@@ -149,7 +160,7 @@ def describe_projector(tower: VisionTower) -> str:
             kernel = f" {step.factor}×{step.factor}/{step.stride}" if step.step == "conv" else ""
             parts.append(f"{step.step}{kernel} {step.in_features:,} → {step.out_features:,}")
         elif step.step == "norm":
-            parts.append("RMSNorm" if step.name == "rmsnorm" else "LayerNorm")
+            parts.append(("RMSNorm" if step.name == "rmsnorm" else "LayerNorm") + ("" if step.scale else " (no scale)"))
         elif step.step in ("pool", "pixel_shuffle"):
             word = "pool" if step.step == "pool" else "pixel shuffle"
             parts.append(f"{step.factor}×{step.factor} {word}")
@@ -206,4 +217,5 @@ def vision_json(tower: VisionTower) -> dict[str, Any]:
         "projector": describe_projector(tower),
         "tokens_per_image": tokens_per_image(tower),
         "pixels_per_token": pixels_per_token(tower),
+        "token_budget": tower.token_budget,
     }

@@ -279,6 +279,12 @@ def test_exact_counts_match_transformers(model_id: str) -> None:
         ("qwen3.5-397b", 415_891_440, 40_119_040),
         ("qwen3.6-27b", 415_891_440, 44_838_656),
         ("qwen3.6-35b-a3b", 415_891_440, 30_679_808),
+        # the same for Gemma4VisionModel (encoder) and Gemma4MultimodalEmbedder (projector); their clamp and
+        # standardization buffers are not parameters
+        ("gemma-4-31b", 569_548_080, 6_193_152),
+        ("gemma-4-26b-a4b", 569_548_080, 3_244_032),
+        ("gemma-4-e4b", 167_364_608, 1_966_080),
+        ("gemma-4-e2b", 167_364_608, 1_179_648),
     ],
 )
 def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> None:

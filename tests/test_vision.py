@@ -1,4 +1,4 @@
-"""Vision towers: the encoder keys beyond a fixed-size ViT, counted by hand on a toy tower."""
+"""Vision towers: the encoder keys beyond a fixed-size ViT (Qwen3.5, Gemma 4), counted by hand on a toy tower."""
 
 from __future__ import annotations
 
@@ -63,6 +63,23 @@ def test_still_image_encoder_is_unchanged_by_the_defaults() -> None:
     assert stats.params(fixed).vision_encoder == stats.params(dynamic).vision_encoder == 20_704 - 3 * 16 * 32
 
 
+def test_sandwich_norms_qk_norms_and_a_norm_without_scale() -> None:
+    projector = [
+        {"step": "pool", "factor": 3},
+        {"step": "norm", "width": 32, "kind": "rmsnorm", "scale": False},
+        {"step": "linear", "in": 32, "out": 64},
+    ]
+    gemma = toy(norm="rmsnorm", bias=False, patch_bias=False, ffn="geglu", projector=projector, tokens_per_image=280)
+    plain = toy(norm="rmsnorm", bias=False, patch_bias=False, ffn="geglu", projector=projector)
+    sandwich = toy(norm="rmsnorm", bias=False, patch_bias=False, ffn="geglu", placement="sandwich", qk_norm="per-head")
+    extra_per_layer = 2 * 32 + 2 * (32 // 4)  # two more RMSNorms of the width, a query and a key norm of a head
+    assert stats.params(sandwich).vision_encoder - stats.params(plain).vision_encoder == 2 * extra_per_layer
+    assert stats.params(gemma).vision_projector == 32 * 64
+    assert gemma.vision is not None and pixels_per_token(gemma.vision) == 12
+    row = str(dict(tables.parameter_rows(gemma))["Vision tower"])
+    assert "RMSNorm (no scale) → linear 32 → 64), up to 280 tokens per image, resized to fit: one per 12 × 12" in row
+
+
 def test_dynamic_resolution_gives_no_token_count() -> None:
     arch = toy()
     assert arch.vision is not None
@@ -84,6 +101,12 @@ def test_dynamic_resolution_gives_no_token_count() -> None:
         ({"temporal_patch_size": 0}, "vision.temporal_patch_size: 0 is below the minimum 1"),
         ({"position_embeddings": -1}, "vision.position_embeddings: -1 is below the minimum 0"),
         ({"image_size": "dynamic"}, "vision.image_size: expected an integer, got str 'dynamic'"),
+        (
+            {"image_size": 64, "tokens_per_image": 16},
+            "vision.tokens_per_image: a budget for a dynamic-resolution encoder, but image_size fixes the count",
+        ),
+        ({"placement": "post"}, "vision.placement: 'post' is not one of pre, sandwich"),
+        ({"qk_norm": "full"}, "vision.qk_norm: 'full' is not one of none, per-head"),
     ],
 )
 def test_bad_vision_keys_are_named(change: dict[str, Any], message: str) -> None:
@@ -93,5 +116,6 @@ def test_bad_vision_keys_are_named(change: dict[str, Any], message: str) -> None
 
 def test_schema_lists_every_vision_key() -> None:
     vision = spec_schema()["properties"]["vision"]
-    assert {"temporal_patch_size", "position_embeddings", "image_size", "projector"} <= set(vision["properties"])
+    new_keys = {"temporal_patch_size", "position_embeddings", "qk_norm", "placement", "tokens_per_image"}
+    assert new_keys | {"image_size", "projector"} <= set(vision["properties"])
     assert "image_size" not in vision["required"] and vision["additionalProperties"] is False
