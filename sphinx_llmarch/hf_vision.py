@@ -16,10 +16,10 @@ from .hf_config import HFConfig
 def _encoder(vision: HFConfig, *, dynamic: bool = False, **fixed: Any) -> dict[str, Any]:
     """The sizes every tower has; a ``dynamic`` (any-resolution) one has no image_size."""
     table = {
-        "hidden_size": vision.require("hidden_size"),
-        "intermediate_size": vision.require("intermediate_size"),
-        "num_hidden_layers": vision.require("num_hidden_layers", "depth"),
-        "num_attention_heads": vision.require("num_attention_heads", "num_heads"),
+        "hidden_size": vision.require("hidden_size", "vt_hidden_size"),
+        "intermediate_size": vision.require("intermediate_size", "vt_intermediate_size"),
+        "num_hidden_layers": vision.require("num_hidden_layers", "depth", "vt_num_hidden_layers"),
+        "num_attention_heads": vision.require("num_attention_heads", "num_heads", "vt_num_attention_heads"),
         "patch_size": vision.require("patch_size"),
         "num_channels": vision.first("num_channels", "in_channels", default=3),
         **fixed,
@@ -119,14 +119,50 @@ def _qwen3_5(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any
         temporal_patch_size=vision.positive("temporal_patch_size", default=2),
         position_embeddings=vision.require("num_position_embeddings"),
     )
-    d, merge = table["hidden_size"], vision.positive("spatial_merge_size", default=2)
-    table["projector"] = [
-        {"step": "norm", "width": d, "kind": "layernorm"},
+    merge = vision.positive("spatial_merge_size", default=2)
+    table["projector"] = _patch_merger(table["hidden_size"], merge, vision.require("out_hidden_size"))
+    return table
+
+
+def _patch_merger(width: int, merge: int, out: int) -> list[dict[str, Any]]:
+    """A LayerNorm on each patch, ``merge`` × ``merge`` patches side by side, and a two-layer
+    GELU MLP with biases as wide as the merged patch: Qwen3.5's merger and Kimi's projector."""
+    wide = width * merge * merge
+    return [
+        {"step": "norm", "width": width, "kind": "layernorm"},
         {"step": "pixel_shuffle", "factor": merge},
-        {"step": "linear", "in": d * merge * merge, "out": d * merge * merge, "bias": True},
+        {"step": "linear", "in": wide, "out": wide, "bias": True},
         {"step": "activation", "name": "GELU"},
-        {"step": "linear", "in": d * merge * merge, "out": vision.require("out_hidden_size"), "bias": True},
+        {"step": "linear", "in": wide, "out": out, "bias": True},
     ]
+
+
+def _moonvit(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
+    """Kimi K2.5 / K2.6: MoonViT, a dynamic-resolution ViT with a learned position grid resampled
+    to each image and 2-D RoPE, a final LayerNorm, then the "patchmerger" projector. The
+    checkpoint's remote-code keys carry a ``vt_`` prefix; videos are pooled over time, which
+    adds no parameters."""
+    kind = vision.get("mm_projector_type", "patchmerger")
+    if kind != "patchmerger":
+        raise SpecError(vision.file, vision.key("mm_projector_type"), f"{kind!r}: only 'patchmerger' is drawn")
+    rows = vision.require("init_pos_emb_height") * vision.require("init_pos_emb_width")
+    table = _encoder(
+        vision,
+        dynamic=True,
+        name="MoonViT",
+        ffn="gelu",
+        norm="layernorm",
+        bias=True,
+        patch_bias=True,
+        position="both",
+        post_norm=True,
+        position_embeddings=rows,
+    )
+    merge = vision.get("merge_kernel_size", [2, 2])
+    if len(set(merge)) != 1:
+        raise SpecError(vision.file, vision.key("merge_kernel_size"), f"{merge}: only square merges are drawn")
+    width = vision.get("mm_hidden_size", table["hidden_size"])
+    table["projector"] = _patch_merger(width, merge[0], text_hidden)
     return table
 
 
@@ -165,6 +201,7 @@ READERS = {
     "qwen3_5": _qwen3_5,
     "qwen3_5_moe": _qwen3_5,
     "gemma4": _gemma4,
+    "kimi_k25": _moonvit,
 }
 
 

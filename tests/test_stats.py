@@ -285,6 +285,10 @@ def test_exact_counts_match_transformers(model_id: str) -> None:
         ("gemma-4-26b-a4b", 569_548_080, 3_244_032),
         ("gemma-4-e4b", 167_364_608, 1_966_080),
         ("gemma-4-e2b", 167_364_608, 1_179_648),
+        # the same for Kimi_K25VisionModel and Kimi_K25MultimodalProjection, from vision_config with the
+        # remote code's vt_* / init_pos_emb_* / mm_hidden_size keys renamed to transformers' names
+        ("kimi-k2.5", 416_866_032, 54_277_888),
+        ("kimi-k2.6", 416_866_032, 54_277_888),
     ],
 )
 def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> None:

@@ -1,7 +1,9 @@
-"""Vision towers: the encoder keys beyond a fixed-size ViT (Qwen3.5, Gemma 4), counted by hand on a toy tower."""
+"""Vision towers: the encoder keys beyond a fixed-size ViT (Qwen3.5, Gemma 4), counted by hand on a
+toy tower, and the vision configs the importer refuses."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 
 from sphinx_llmarch import stats, tables
+from sphinx_llmarch.hf import spec_from_config
 from sphinx_llmarch.loader import SpecError, architecture_from_dict
 from sphinx_llmarch.model import Architecture
 from sphinx_llmarch.schema import spec_schema
@@ -112,6 +115,26 @@ def test_dynamic_resolution_gives_no_token_count() -> None:
 def test_bad_vision_keys_are_named(change: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError, match=f"^toy-lm.toml: {message}"):
         toy(**change)
+
+
+CONFIGS = Path(__file__).parent / "data" / "configs"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "key", "value", "message"),
+    [
+        ("gemma-4-e2b", "num_key_value_heads", 4, "head_dim: only heads of hidden_size / num_attention_heads"),
+        ("gemma-4-e2b", "head_dim", 32, "head_dim: only heads of hidden_size / num_attention_heads"),
+        ("kimi-k2.5", "mm_projector_type", "mlp", "mm_projector_type: 'mlp': only 'patchmerger' is drawn"),
+        ("kimi-k2.5", "merge_kernel_size", [2, 1], r"merge_kernel_size: \[2, 1\]: only square merges are drawn"),
+        ("kimi-k2.5", "merge_kernel_size", 2, "merge_kernel_size: 2 should be a list of whole numbers"),
+    ],
+)
+def test_vision_config_the_tower_cannot_draw_is_refused(model_id: str, key: str, value: Any, message: str) -> None:
+    data = json.loads((CONFIGS / f"{model_id}.json").read_text())
+    data["vision_config"][key] = value
+    with pytest.raises(SpecError, match=f"^{model_id}.json: vision_config.{message}"):
+        spec_from_config(data, f"{model_id}.json", model_id)
 
 
 def test_schema_lists_every_vision_key() -> None:
