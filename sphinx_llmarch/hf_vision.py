@@ -21,7 +21,7 @@ def _encoder(vision: HFConfig, *, dynamic: bool = False, **fixed: Any) -> dict[s
         "num_hidden_layers": vision.require("num_hidden_layers", "depth", "vt_num_hidden_layers"),
         "num_attention_heads": vision.require("num_attention_heads", "num_heads", "vt_num_attention_heads"),
         "patch_size": vision.require("patch_size"),
-        "num_channels": vision.first("num_channels", "in_channels", default=3),
+        "num_channels": vision.first("num_channels", "in_channels", "in_chans", default=3),
         **fixed,
     }
     if not dynamic:
@@ -124,17 +124,46 @@ def _qwen3_5(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any
     return table
 
 
-def _patch_merger(width: int, merge: int, out: int) -> list[dict[str, Any]]:
-    """A LayerNorm on each patch, ``merge`` × ``merge`` patches side by side, and a two-layer
-    GELU MLP with biases as wide as the merged patch: Qwen3.5's merger and Kimi's projector."""
+def _patch_merger(width: int, merge: int, out: int, norm: str = "layernorm", bias: bool = True) -> list[dict[str, Any]]:
+    """A norm on each patch, ``merge`` × ``merge`` patches side by side, and a two-layer GELU
+    MLP as wide as the merged patch: Qwen3.5's merger, Kimi's projector and MiMo's merger."""
     wide = width * merge * merge
     return [
-        {"step": "norm", "width": width, "kind": "layernorm"},
+        {"step": "norm", "width": width, "kind": norm},
         {"step": "pixel_shuffle", "factor": merge},
-        {"step": "linear", "in": wide, "out": wide, "bias": True},
+        {"step": "linear", "in": wide, "out": wide, "bias": bias},
         {"step": "activation", "name": "GELU"},
-        {"step": "linear", "in": wide, "out": out, "bias": True},
+        {"step": "linear", "in": wide, "out": out, "bias": bias},
     ]
+
+
+def _mimo(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
+    """MiMo-V2.5: a dynamic-resolution ViT with Qwen2.5-VL's shapes (3-D patches, SwiGLU with
+    biases, RMSNorm, 2-D RoPE) but grouped-query heads of qk_channels (64 by default in the
+    reference code, not hidden_size / num_heads) and a sink logit per head in every block
+    outside fullatt_block_indexes; the merger is Qwen2.5-VL's, with RMSNorm and no biases.
+    Which blocks window their attention changes no parameter."""
+    head_dim = vision.positive("qk_channels", default=64)
+    if vision.positive("kv_channels", default=64) != head_dim:
+        raise SpecError(vision.file, vision.key("kv_channels"), "differs from qk_channels; one head_dim is drawn")
+    depth = vision.require("depth", "num_hidden_layers")
+    table = _encoder(
+        vision,
+        dynamic=True,
+        ffn="swiglu",
+        norm="rmsnorm",
+        bias=True,
+        position="rope",
+        temporal_patch_size=vision.positive("temporal_patch_size", default=2),
+        num_key_value_heads=vision.require("num_key_value_heads"),
+        head_dim=head_dim,
+    )
+    if vision.get("use_sink"):
+        table["sink_layers"] = depth - len(set(vision.get("fullatt_block_indexes") or []))
+    merge = vision.positive("spatial_merge_size", default=2)
+    out = vision.require("out_hidden_size")
+    table["projector"] = _patch_merger(table["hidden_size"], merge, out, norm="rmsnorm", bias=False)
+    return table
 
 
 def _moonvit(top: HFConfig, vision: HFConfig, text_hidden: int) -> dict[str, Any]:
@@ -202,6 +231,7 @@ READERS = {
     "qwen3_5_moe": _qwen3_5,
     "gemma4": _gemma4,
     "kimi_k25": _moonvit,
+    "mimo_v2": _mimo,
 }
 
 

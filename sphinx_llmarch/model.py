@@ -219,6 +219,12 @@ class VisionEncoder:
     qk_norm: Literal["none", "per-head"] = "none"
     #: "sandwich": each sublayer's output is normed too, four norms a layer instead of two.
     placement: Literal["pre", "sandwich"] = "pre"
+    #: Grouped-query attention: key/value heads (0: one per query head), and a head width that
+    #: need not be hidden_size / num_heads (0: that quotient), as MiMo-V2.5's ViT has.
+    num_kv_heads: int = 0
+    head_dim: int = 0
+    #: Layers whose attention learns one sink logit per head (MiMo-V2.5: the windowed ones).
+    sink_layers: int = 0
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,12 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         return None
     tower = read_tower(table)
     encoder = tower.encoder
-    if encoder.hidden_size % encoder.num_heads:
+    if not encoder.head_dim and encoder.hidden_size % encoder.num_heads:
         raise table.fail("num_attention_heads", f"{encoder.num_heads} does not divide hidden_size")
+    if encoder.num_kv_heads and encoder.num_heads % encoder.num_kv_heads:
+        raise table.fail("num_key_value_heads", f"{encoder.num_kv_heads} does not divide num_attention_heads")
+    if encoder.sink_layers > encoder.num_layers:
+        raise table.fail("sink_layers", f"{encoder.sink_layers} is more than num_hidden_layers")
     learned = encoder.position in ("learned", "both")
     if learned and encoder.image_size is None and not encoder.position_embeddings:
         raise table.fail("position_embeddings", "a learned position table needs its size, or image_size to derive it")
@@ -102,6 +106,9 @@ def read_tower(table: SpecTable) -> VisionTower:
         position_embeddings=table.int("position_embeddings", 0, minimum=0),
         qk_norm=table.choice("qk_norm", ("none", "per-head"), "none"),
         placement=table.choice("placement", ("pre", "sandwich"), "pre"),
+        num_kv_heads=table.int("num_key_value_heads", 0, minimum=0),
+        head_dim=table.int("head_dim", 0, minimum=0),
+        sink_layers=table.int("sink_layers", 0, minimum=0),
     )
     steps = [_step(step) for step in table.tables("projector")] if table.has("projector") else []
     steps += _legacy_projector(table)
@@ -136,15 +143,22 @@ def encoder_params(encoder: VisionEncoder) -> int:
     pixels = encoder.num_channels * encoder.temporal_patch_size * encoder.patch_size**2
     patch_embed = linear(pixels, d, encoder.patch_bias)
     position = position_rows(encoder) * d
-    heads = encoder.num_heads
+    heads, head_dim = encoder.num_heads, encoder.head_dim or d // encoder.num_heads
     attention = Attention(
-        heads, heads, d // heads, d // heads, qk_norm=encoder.qk_norm, qkv_bias=encoder.bias, o_bias=encoder.bias
+        heads,
+        encoder.num_kv_heads or heads,
+        head_dim,
+        head_dim,
+        qk_norm=encoder.qk_norm,
+        qkv_bias=encoder.bias,
+        o_bias=encoder.bias,
     )
     layer = sum(attention.params(d).values()) + mlp_params(encoder.ffn, d, encoder.intermediate_size, encoder.bias)
     norms_per_layer = 4 if encoder.placement == "sandwich" else 2
     layer += norms_per_layer * encoder.norm.params(d) + (2 * d if encoder.layer_scale else 0)
     norms = encoder.norm.params(d) * (int(encoder.pre_norm) + int(encoder.post_norm))
-    return patch_embed + position + (d if encoder.class_token else 0) + encoder.num_layers * layer + norms
+    sinks = encoder.sink_layers * heads
+    return patch_embed + position + (d if encoder.class_token else 0) + encoder.num_layers * layer + sinks + norms
 
 
 def vision_params(tower: VisionTower) -> tuple[int, int]:

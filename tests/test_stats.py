@@ -289,6 +289,9 @@ def test_exact_counts_match_transformers(model_id: str) -> None:
         # remote code's vt_* / init_pos_emb_* / mm_hidden_size keys renamed to transformers' names
         ("kimi-k2.5", 416_866_032, 54_277_888),
         ("kimi-k2.6", 416_866_032, 54_277_888),
+        # transformers has no MiMo-V2.5 vision class: the sum is the 728,594,432 the spec's note takes from the
+        # checkpoint's vision tensor shapes (the ViT with its 24 x 32 sink logits, then the merger)
+        ("mimo-v2.5", 681_407_232, 47_187_200),
     ],
 )
 def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> None:

@@ -1,4 +1,4 @@
-"""Vision towers: the encoder keys beyond a fixed-size ViT (Qwen3.5, Gemma 4), counted by hand on a
+"""Vision towers: the encoder keys beyond a fixed-size ViT (Qwen3.5, Gemma 4, MiMo-V2.5), counted by hand on a
 toy tower, and the vision configs the importer refuses."""
 
 from __future__ import annotations
@@ -83,6 +83,14 @@ def test_sandwich_norms_qk_norms_and_a_norm_without_scale() -> None:
     assert "RMSNorm (no scale) → linear 32 → 64), up to 280 tokens per image, resized to fit: one per 12 × 12" in row
 
 
+def test_grouped_query_heads_of_their_own_width_and_sinks() -> None:
+    plain = toy(position="rope", position_embeddings=None)
+    mimo = toy(position="rope", position_embeddings=None, num_key_value_heads=2, head_dim=16, sink_layers=1)
+    # q and o grow from 32 to 4 x 16 = 64 wide; k and v shrink to 2 x 16 = 32 (unchanged); one layer's 4 sinks
+    q_and_o = (32 * 64 + 64) + (64 * 32 + 32) - (32 * 32 + 32) - (32 * 32 + 32)
+    assert stats.params(mimo).vision_encoder - stats.params(plain).vision_encoder == 2 * q_and_o + 4 == 4_164
+
+
 def test_dynamic_resolution_gives_no_token_count() -> None:
     arch = toy()
     assert arch.vision is not None
@@ -109,6 +117,9 @@ def test_dynamic_resolution_gives_no_token_count() -> None:
             "vision.tokens_per_image: a budget for a dynamic-resolution encoder, but image_size fixes the count",
         ),
         ({"placement": "post"}, "vision.placement: 'post' is not one of pre, sandwich"),
+        ({"num_key_value_heads": 3}, "vision.num_key_value_heads: 3 does not divide num_attention_heads"),
+        ({"sink_layers": 3}, "vision.sink_layers: 3 is more than num_hidden_layers"),
+        ({"num_attention_heads": 5}, "vision.num_attention_heads: 5 does not divide hidden_size"),
         ({"qk_norm": "full"}, "vision.qk_norm: 'full' is not one of none, per-head"),
     ],
 )
@@ -128,6 +139,8 @@ CONFIGS = Path(__file__).parent / "data" / "configs"
         ("kimi-k2.5", "mm_projector_type", "mlp", "mm_projector_type: 'mlp': only 'patchmerger' is drawn"),
         ("kimi-k2.5", "merge_kernel_size", [2, 1], r"merge_kernel_size: \[2, 1\]: only square merges are drawn"),
         ("kimi-k2.5", "merge_kernel_size", 2, "merge_kernel_size: 2 should be a list of whole numbers"),
+        ("mimo-v2.5", "kv_channels", 128, "kv_channels: differs from qk_channels; one head_dim is drawn"),
+        ("mimo-v2.5", "fullatt_block_indexes", 9, "fullatt_block_indexes: 9 should be a list of whole numbers"),
     ],
 )
 def test_vision_config_the_tower_cannot_draw_is_refused(model_id: str, key: str, value: Any, message: str) -> None:
@@ -140,5 +153,6 @@ def test_vision_config_the_tower_cannot_draw_is_refused(model_id: str, key: str,
 def test_schema_lists_every_vision_key() -> None:
     vision = spec_schema()["properties"]["vision"]
     new_keys = {"temporal_patch_size", "position_embeddings", "qk_norm", "placement", "tokens_per_image"}
+    new_keys |= {"num_key_value_heads", "head_dim", "sink_layers"}
     assert new_keys | {"image_size", "projector"} <= set(vision["properties"])
     assert "image_size" not in vision["required"] and vision["additionalProperties"] is False
