@@ -61,6 +61,12 @@ def read_vision(root: SpecTable) -> VisionTower | None:
     if table is None:
         return None
     tower = read_tower(table)
+    _check(tower, table)
+    return tower
+
+
+def _check(tower: VisionTower, table: SpecTable) -> None:
+    """Keys that are each valid but do not fit together."""
     encoder = tower.encoder
     if not encoder.head_dim and encoder.hidden_size % encoder.num_heads:
         raise table.fail("num_attention_heads", f"{encoder.num_heads} does not divide hidden_size")
@@ -77,7 +83,6 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         raise table.fail(
             "tokens_per_image", "a budget for a dynamic-resolution encoder, but image_size fixes the count"
         )
-    return tower
 
 
 def read_tower(table: SpecTable) -> VisionTower:
@@ -103,11 +108,11 @@ def read_tower(table: SpecTable) -> VisionTower:
         pre_norm=table.bool("pre_norm"),
         post_norm=table.bool("post_norm"),
         temporal_patch_size=table.int("temporal_patch_size", 1),
-        position_embeddings=table.int("position_embeddings", 0, minimum=0),
+        position_embeddings=table.int("position_embeddings") or 0,
         qk_norm=table.choice("qk_norm", ("none", "per-head"), "none"),
         placement=table.choice("placement", ("pre", "sandwich"), "pre"),
-        num_kv_heads=table.int("num_key_value_heads", 0, minimum=0),
-        head_dim=table.int("head_dim", 0, minimum=0),
+        num_kv_heads=table.int("num_key_value_heads") or 0,
+        head_dim=table.int("head_dim") or 0,
         sink_layers=table.int("sink_layers", 0, minimum=0),
     )
     steps = [_step(step) for step in table.tables("projector")] if table.has("projector") else []

@@ -110,7 +110,8 @@ def test_dynamic_resolution_gives_no_token_count() -> None:
         ),
         ({"position": "rope"}, "vision.position_embeddings: position = 'rope' has no learned table to size"),
         ({"temporal_patch_size": 0}, "vision.temporal_patch_size: 0 is below the minimum 1"),
-        ({"position_embeddings": -1}, "vision.position_embeddings: -1 is below the minimum 0"),
+        ({"position_embeddings": 0}, "vision.position_embeddings: 0 is below the minimum 1"),
+        ({"head_dim": 0}, "vision.head_dim: 0 is below the minimum 1"),
         ({"image_size": "dynamic"}, "vision.image_size: expected an integer, got str 'dynamic'"),
         (
             {"image_size": 64, "tokens_per_image": 16},
