@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .columns import COLUMN_GAP, GAP, Item
 from .stats import human, params
+from .style import text_width
 from .vision import projector_summary, vision_params
 
 if TYPE_CHECKING:
@@ -56,15 +57,18 @@ def _vision(frame: _Frame, embedding: Node) -> None:
     projector_y = embedding.y + 46  # the projector sits just above the encoder, level with the merge
     frame.y = max(frame.y, projector_y - GAP / 2)
     merge = frame.junction("image_merge")
-    x = -(frame.width / 2 + COLUMN_GAP + 110)
-    if frame.arch.embeddings.per_layer_width:
-        x -= c.nodes["per_layer"].w + 20
     enc = vision.encoder
     text = f"Vision encoder: {enc.name}" if enc.name else "Vision encoder"
     text += f"\n{enc.num_layers} layers, {human(encoder_count)}"
-    c.box("vision", text, x, embedding.y, w=200, h=40, cls="lm-box lm-side")
-    label = f"Projector: {projector_summary(vision)}\n{human(projector_count)}"
-    projector = c.box("projector", label, x, merge.y, w=200, h=40, cls="lm-box lm-side")
+    # the count on the first line and the steps on the second keep the box narrow, which
+    # matters beside Gemma's per-layer embedding box
+    label = f"Projector ({human(projector_count)})\n{projector_summary(vision)}"
+    w = max(text_width(line) for line in (*text.split("\n"), *label.split("\n"))) + 22
+    x = -(frame.width / 2 + COLUMN_GAP + w / 2)
+    if frame.arch.embeddings.per_layer_width:
+        x -= c.nodes["per_layer"].w + COLUMN_GAP
+    c.box("vision", text, x, embedding.y, w=w, h=40, cls="lm-box lm-side")
+    projector = c.box("projector", label, x, merge.y, w=w, h=40, cls="lm-box lm-side")
     c.box("image", "Image", x, c.nodes["input"].y, w=120, cls="lm-box lm-io")
     for tail, head in (("image", "vision"), ("vision", "projector")):
         c.edge(tail, head)

@@ -420,7 +420,7 @@ def spec_from_config(
         if block.key not in kinds:
             kinds[block.key] = {"sublayers": _ops_for(block, text, recipe, ops)}
         spec["mtp"] = {"num_modules": modules, "layer_kind": block.key, "embedding_copies": recipe.mtp_copies}
-    if model_type in WRAPPERS:
+    if "vision_config" in top:
         from .hf_vision import vision_from_hf
 
         vision = vision_from_hf(model_type, top, text)

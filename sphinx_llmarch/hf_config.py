@@ -75,19 +75,19 @@ BOOKKEEPING = frozenset(
 _NAME_LISTS = frozenset({"layer_types", "mlp_layer_types", "layers_block_type", "architectures"})
 _NUMBER_LISTS = frozenset(
     {"no_rope_layers", "full_attn_idxs", "full_attn_layers", "mlp_only_layers", "hybrid_layer_pattern"}
-    | {"compress_ratios", "num_attention_heads_per_layer"}
+    | {"compress_ratios", "num_attention_heads_per_layer", "merge_kernel_size", "fullatt_block_indexes"}
 )
 #: A period, or one 0/1 flag per layer (MiMo's Hub configs).
 _PERIOD_OR_FLAGS = frozenset({"moe_layer_freq"})
 _TABLES = frozenset({"rope_parameters", "rope_scaling", "per_layer_config"})
 _STRINGS = frozenset(
-    {"hybrid_override_pattern", "model_type", "_name_or_path", "rope_type", "type"}
+    {"hybrid_override_pattern", "model_type", "_name_or_path", "rope_type", "type", "mm_projector_type"}
     | {"hidden_act", "hidden_activation", "activation_function", "mlp_hidden_act", "projector_hidden_act"}
 )
 _NUMBER = re.compile(r"(_factor|_multiplier|eps|_epsilon|_theta|_ratio|_base_freq)$|^factor$")
 _FLAG = re.compile(r"_bias$|^use_|^tie_|^attention_k_eq_v$|^block_auto_adjust_ff_dim$|^norm_topk_prob$")
 _COUNT = re.compile(
-    r"^(num|n|vocab)_|^d_model$|_(size|dim|rank|heads|experts|window|step|interval|replace|freq|of|length|layers)$"
+    r"^(num|n|vocab)_|^d_model$|_(size|dim|rank|heads|experts|window|step|interval|replace|freq|of|length|layers|channels)$"
     r"|_per_layer_input$|_per_image$|_embeddings$|^head_dim$|^sliding_window_pattern$|^hc_mult$"
 )
 

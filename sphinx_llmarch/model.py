@@ -182,6 +182,8 @@ class ProjectorStep:
     factor: int = 1
     stride: int = 1
     name: str = ""
+    #: A norm's learned scale; Gemma 4's projector normalizes without one.
+    scale: bool = True
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,9 @@ class VisionEncoder:
     num_layers: int
     num_heads: int
     patch_size: int
-    image_size: int
+    #: The fixed input side in pixels; None for a dynamic-resolution encoder, which takes images at
+    #: (about) their own size, so its token count depends on the image.
+    image_size: int | None
     num_channels: int
     ffn: str
     norm: Norm
@@ -206,12 +210,30 @@ class VisionEncoder:
     layer_scale: bool = False
     pre_norm: bool = False
     post_norm: bool = False
+    #: Frames one patch spans (a 3-D patch embedding that also reads video); 1 for still images only.
+    temporal_patch_size: int = 1
+    #: Rows of the learned position table when it is not one per patch of a fixed image, as a
+    #: dynamic-resolution encoder that interpolates its table to each image's grid has; 0: derived.
+    position_embeddings: int = 0
+    #: "per-head": an RMSNorm with a scale on each query and key head (Gemma 4).
+    qk_norm: Literal["none", "per-head"] = "none"
+    #: "sandwich": each sublayer's output is normed too, four norms a layer instead of two.
+    placement: Literal["pre", "sandwich"] = "pre"
+    #: Grouped-query attention: key/value heads (0: one per query head), and a head width that
+    #: need not be hidden_size / num_heads (0: that quotient), as MiMo-V2.5's ViT has.
+    num_kv_heads: int = 0
+    head_dim: int = 0
+    #: Layers whose attention learns one sink logit per head (MiMo-V2.5: the windowed ones).
+    sink_layers: int = 0
 
 
 @dataclass(frozen=True)
 class VisionTower:
     encoder: VisionEncoder
     projector: tuple[ProjectorStep, ...]
+    #: A dynamic-resolution tower that resizes every image to fill a token budget has this
+    #: many tokens per image at most (Gemma 4: 280 by default); 0 when there is none.
+    token_budget: int = 0
 
 
 @dataclass(frozen=True)

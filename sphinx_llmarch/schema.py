@@ -13,6 +13,7 @@ from .kinds import KINDS
 from .model import PLACEMENTS
 from .spec_table import REQUIRED, SpecTable
 from .style import PALETTE
+from .vision import read_tower
 
 _TYPES = {str: "string", bool: "boolean", int: "integer", float: "number", list: "array"}
 
@@ -64,6 +65,13 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[
 
 _INT, _STR, _BOOL, _NUM = {"type": "integer", "minimum": 1}, {"type": "string"}, {"type": "boolean"}, {"type": "number"}
 _NAMES = {"type": "array", "items": {"type": "string"}}
+
+
+def _vision_schema(step: dict[str, Any]) -> dict[str, Any]:
+    recorder = _Recorder()
+    read_tower(recorder)
+    properties = {**recorder.properties, "projector": {"type": "array", "items": step}}
+    return {"type": "object", "properties": properties, "required": recorder.required, "additionalProperties": False}
 
 
 def spec_schema() -> dict[str, Any]:
@@ -150,7 +158,7 @@ def spec_schema() -> dict[str, Any]:
                     "embedding_copies": {"type": "integer", "minimum": 0},
                 }
             ),
-            "vision": {"type": "object", "properties": {"projector": {"type": "array", "items": step}}},
+            "vision": _vision_schema(step),
         },
         "required": ["id", "name", "family", "sources", "text"],
     }

@@ -11,8 +11,8 @@ from . import stats
 from .diagram import compact
 from .kinds import KINDS
 from .memo import per_model
-from .model import Architecture, OfficialFigure, Sublayer
-from .vision import describe_projector, tokens_per_image
+from .model import Architecture, OfficialFigure, Sublayer, VisionTower
+from .vision import describe_projector, pixels_per_token, tokens_per_image
 
 _SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}
 _PLACEMENT_WORDS = {
@@ -126,14 +126,7 @@ def parameter_rows(arch: Architecture) -> list[Row]:
             )
         )
     if arch.vision:
-        rows.append(
-            (
-                "Vision tower",
-                f"{_count(p.vision_encoder)} encoder ({arch.vision.encoder.name}) + {_count(p.vision_projector)} "
-                f"projector ({describe_projector(arch.vision)}), {tokens_per_image(arch.vision):,} tokens per "
-                f"image; not in the totals above, {_count(p.total_with_vision)} with them",
-            )
-        )
+        rows.append(("Vision tower", _vision_row(arch.vision, p)))
     for name in stats.OFFICIAL_FIGURES:
         figure = getattr(arch.official, name)
         if figure is None:
@@ -148,11 +141,33 @@ def parameter_rows(arch: Architecture) -> list[Row]:
     return rows
 
 
+def _vision_row(tower: VisionTower, p: stats.Params) -> str:
+    """Encoder, projector and image tokens; an encoder that takes images at their own size has
+    no one token count, so the row gives the pixels per token (and the budget, if images are
+    resized to one) instead of inventing an image size."""
+    name = f" ({tower.encoder.name})" if tower.encoder.name else ""
+    tokens = tokens_per_image(tower)
+    side = pixels_per_token(tower)
+    if tower.token_budget:
+        tokens_text = f"up to {tower.token_budget:,} tokens per image, resized to fit: one per {side} × {side} pixels"
+    elif tokens is None:
+        tokens_text = f"tokens per image vary with its size: one per {side} × {side} pixels"
+    else:
+        tokens_text = f"{tokens:,} tokens per image"
+    return (
+        f"{_count(p.vision_encoder)} encoder{name} + {_count(p.vision_projector)} projector "
+        f"({describe_projector(tower)}), {tokens_text}; not in the totals above, {_count(p.total_with_vision)} "
+        "with them"
+    )
+
+
 _LEFT_OUT = {
     "embedding": "the input embedding",
     "output_head": "the output head",
     "per_layer_embedding": "the per-layer embeddings",
 }
+
+
 _ADDED = {"vision": "the vision tower", "mtp": "the MTP modules"}
 
 

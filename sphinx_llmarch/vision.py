@@ -32,7 +32,8 @@ def _step(table: SpecTable) -> ProjectorStep:
         )
     elif step == "norm":
         kind = table.choice("kind", ("rmsnorm", "layernorm"), REQUIRED)
-        result = ProjectorStep(step, in_features=table.int("width", REQUIRED), bias=kind == "layernorm", name=kind)
+        width, scale = table.int("width", REQUIRED), table.bool("scale", True)
+        result = ProjectorStep(step, in_features=width, bias=kind == "layernorm", name=kind, scale=scale)
     elif step in ("pool", "pixel_shuffle"):
         result = ProjectorStep(step, factor=table.int("factor", REQUIRED))
     else:
@@ -59,6 +60,34 @@ def read_vision(root: SpecTable) -> VisionTower | None:
     table = root.table("vision")
     if table is None:
         return None
+    tower = read_tower(table)
+    _check(tower, table)
+    return tower
+
+
+def _check(tower: VisionTower, table: SpecTable) -> None:
+    """Keys that are each valid but do not fit together."""
+    encoder = tower.encoder
+    if not encoder.head_dim and encoder.hidden_size % encoder.num_heads:
+        raise table.fail("num_attention_heads", f"{encoder.num_heads} does not divide hidden_size")
+    if encoder.num_kv_heads and encoder.num_heads % encoder.num_kv_heads:
+        raise table.fail("num_key_value_heads", f"{encoder.num_kv_heads} does not divide num_attention_heads")
+    if encoder.sink_layers > encoder.num_layers:
+        raise table.fail("sink_layers", f"{encoder.sink_layers} is more than num_hidden_layers")
+    learned = encoder.position in ("learned", "both")
+    if learned and encoder.image_size is None and not encoder.position_embeddings:
+        raise table.fail("position_embeddings", "a learned position table needs its size, or image_size to derive it")
+    if not learned and encoder.position_embeddings:
+        raise table.fail("position_embeddings", "position = 'rope' has no learned table to size")
+    if tower.token_budget and encoder.image_size is not None:
+        raise table.fail(
+            "tokens_per_image", "a budget for a dynamic-resolution encoder, but image_size fixes the count"
+        )
+
+
+def read_tower(table: SpecTable) -> VisionTower:
+    """The ``[vision]`` keys one by one; ``read_vision`` checks how they fit together
+    (apart, so that ``llmarch schema`` can record the keys by running this)."""
     norm_kind = table.choice("norm", ("rmsnorm", "layernorm"), REQUIRED)
     encoder = VisionEncoder(
         name=table.str("name", ""),
@@ -67,7 +96,7 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         num_layers=table.int("num_hidden_layers", REQUIRED),
         num_heads=table.int("num_attention_heads", REQUIRED),
         patch_size=table.int("patch_size", REQUIRED),
-        image_size=table.int("image_size", REQUIRED),
+        image_size=table.int("image_size"),
         num_channels=table.int("num_channels", 3),
         ffn=table.choice("ffn", KINDS, REQUIRED),
         norm=Norm(norm_kind, bias=table.bool("norm_bias", norm_kind == "layernorm")),
@@ -78,13 +107,19 @@ def read_vision(root: SpecTable) -> VisionTower | None:
         layer_scale=table.bool("layer_scale"),
         pre_norm=table.bool("pre_norm"),
         post_norm=table.bool("post_norm"),
+        temporal_patch_size=table.int("temporal_patch_size", 1),
+        position_embeddings=table.int("position_embeddings") or 0,
+        qk_norm=table.choice("qk_norm", ("none", "per-head"), "none"),
+        placement=table.choice("placement", ("pre", "sandwich"), "pre"),
+        num_kv_heads=table.int("num_key_value_heads") or 0,
+        head_dim=table.int("head_dim") or 0,
+        sink_layers=table.int("sink_layers", 0, minimum=0),
     )
-    if encoder.hidden_size % encoder.num_heads:
-        raise table.fail("num_attention_heads", f"{encoder.num_heads} does not divide hidden_size")
     steps = [_step(step) for step in table.tables("projector")] if table.has("projector") else []
     steps += _legacy_projector(table)
+    budget = table.int("tokens_per_image", 0, minimum=0)
     table.check_unknown()
-    return VisionTower(encoder, tuple(steps))
+    return VisionTower(encoder, tuple(steps), budget)
 
 
 def step_params(step: ProjectorStep) -> int:
@@ -93,21 +128,42 @@ def step_params(step: ProjectorStep) -> int:
     if step.step == "conv":
         return step.in_features * step.out_features * step.factor**2 + (step.out_features if step.bias else 0)
     if step.step == "norm":
-        return step.in_features * (2 if step.bias else 1)
+        return step.in_features * (int(step.scale) + int(step.bias))
     return 0
+
+
+def position_rows(encoder: VisionEncoder) -> int:
+    """Rows of the learned position table: as given, else one per patch of the fixed-size
+    image (and one for the class token)."""
+    if encoder.position == "rope":
+        return 0
+    if encoder.position_embeddings:
+        return encoder.position_embeddings
+    assert encoder.image_size is not None, "read_vision asks for one of the two"
+    return (encoder.image_size // encoder.patch_size) ** 2 + int(encoder.class_token)
 
 
 def encoder_params(encoder: VisionEncoder) -> int:
     d = encoder.hidden_size
-    patches = (encoder.image_size // encoder.patch_size) ** 2 + int(encoder.class_token)
-    patch_embed = linear(encoder.num_channels * encoder.patch_size**2, d, encoder.patch_bias)
-    position = patches * d if encoder.position in ("learned", "both") else 0
-    heads = encoder.num_heads
-    attention = Attention(heads, heads, d // heads, d // heads, qkv_bias=encoder.bias, o_bias=encoder.bias)
+    pixels = encoder.num_channels * encoder.temporal_patch_size * encoder.patch_size**2
+    patch_embed = linear(pixels, d, encoder.patch_bias)
+    position = position_rows(encoder) * d
+    heads, head_dim = encoder.num_heads, encoder.head_dim or d // encoder.num_heads
+    attention = Attention(
+        heads,
+        encoder.num_kv_heads or heads,
+        head_dim,
+        head_dim,
+        qk_norm=encoder.qk_norm,
+        qkv_bias=encoder.bias,
+        o_bias=encoder.bias,
+    )
     layer = sum(attention.params(d).values()) + mlp_params(encoder.ffn, d, encoder.intermediate_size, encoder.bias)
-    layer += 2 * encoder.norm.params(d) + (2 * d if encoder.layer_scale else 0)
+    norms_per_layer = 4 if encoder.placement == "sandwich" else 2
+    layer += norms_per_layer * encoder.norm.params(d) + (2 * d if encoder.layer_scale else 0)
     norms = encoder.norm.params(d) * (int(encoder.pre_norm) + int(encoder.post_norm))
-    return patch_embed + position + (d if encoder.class_token else 0) + encoder.num_layers * layer + norms
+    sinks = encoder.sink_layers * heads
+    return patch_embed + position + (d if encoder.class_token else 0) + encoder.num_layers * layer + sinks + norms
 
 
 def vision_params(tower: VisionTower) -> tuple[int, int]:
@@ -123,7 +179,7 @@ def describe_projector(tower: VisionTower) -> str:
             kernel = f" {step.factor}×{step.factor}/{step.stride}" if step.step == "conv" else ""
             parts.append(f"{step.step}{kernel} {step.in_features:,} → {step.out_features:,}")
         elif step.step == "norm":
-            parts.append("RMSNorm" if step.name == "rmsnorm" else "LayerNorm")
+            parts.append(("RMSNorm" if step.name == "rmsnorm" else "LayerNorm") + ("" if step.scale else " (no scale)"))
         elif step.step in ("pool", "pixel_shuffle"):
             word = "pool" if step.step == "pool" else "pixel shuffle"
             parts.append(f"{step.factor}×{step.factor} {word}")
@@ -146,8 +202,20 @@ def projector_summary(tower: VisionTower) -> str:
     return ", ".join(parts) or "none"
 
 
-def tokens_per_image(tower: VisionTower) -> int:
-    """Image tokens the decoder sees for one full-size image."""
+def pixels_per_token(tower: VisionTower) -> int:
+    """The side of the square of pixels one image token stands for: the patch, times every
+    pool, shuffle and convolution stride after it."""
+    side = tower.encoder.patch_size
+    for step in tower.projector:
+        side *= step.factor if step.step in ("pool", "pixel_shuffle") else step.stride
+    return side
+
+
+def tokens_per_image(tower: VisionTower) -> int | None:
+    """Image tokens the decoder sees for one full-size image; None when the encoder takes
+    images at their own size, so that the count depends on the image."""
+    if tower.encoder.image_size is None:
+        return None
     side = tower.encoder.image_size // tower.encoder.patch_size
     for step in tower.projector:
         if step.step in ("pool", "pixel_shuffle"):
@@ -167,4 +235,6 @@ def vision_json(tower: VisionTower) -> dict[str, Any]:
         "hidden_size": tower.encoder.hidden_size,
         "projector": describe_projector(tower),
         "tokens_per_image": tokens_per_image(tower),
+        "pixels_per_token": pixels_per_token(tower),
+        "token_budget": tower.token_budget,
     }

@@ -276,7 +276,28 @@ def test_exact_counts_match_transformers(model_id: str) -> None:
 
 @pytest.mark.parametrize(
     ("model_id", "encoder", "projector"),
-    [("gemma-3-27b", 416_866_032, 6_194_304), ("mistral-small-3.1-24b", 403_305_472, 35_652_608)],
+    [
+        ("gemma-3-27b", 416_866_032, 6_194_304),
+        ("mistral-small-3.1-24b", 403_305_472, 35_652_608),
+        # transformers 5.24 on the meta device: Qwen3_5VisionModel / Qwen3_5MoeVisionModel built from each
+        # stored vision_config, the merger (its LayerNorm and two linears) as the projector, the rest as the encoder
+        ("qwen3.5-397b", 415_891_440, 40_119_040),
+        ("qwen3.6-27b", 415_891_440, 44_838_656),
+        ("qwen3.6-35b-a3b", 415_891_440, 30_679_808),
+        # the same for Gemma4VisionModel (encoder) and Gemma4MultimodalEmbedder (projector); their clamp and
+        # standardization buffers are not parameters
+        ("gemma-4-31b", 569_548_080, 6_193_152),
+        ("gemma-4-26b-a4b", 569_548_080, 3_244_032),
+        ("gemma-4-e4b", 167_364_608, 1_966_080),
+        ("gemma-4-e2b", 167_364_608, 1_179_648),
+        # the same for Kimi_K25VisionModel and Kimi_K25MultimodalProjection, from vision_config with the
+        # remote code's vt_* / init_pos_emb_* / mm_hidden_size keys renamed to transformers' names
+        ("kimi-k2.5", 416_866_032, 54_277_888),
+        ("kimi-k2.6", 416_866_032, 54_277_888),
+        # transformers has no MiMo-V2.5 vision class: the sum is the 728,594,432 the spec's note takes from the
+        # checkpoint's vision tensor shapes (the ViT with its 24 x 32 sink logits, then the merger)
+        ("mimo-v2.5", 681_407_232, 47_187_200),
+    ],
 )
 def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> None:
     p = stats.params(REGISTRY.get(model_id))
