@@ -130,6 +130,13 @@ def _show_text(arch: Architecture, context: int | None) -> str:
         ),
         f"  context    {arch.context_length:,} tokens",
     ]
+    if arch.vision:  # counted apart from the text stack, as the fact sheet does
+        vision = data["vision"]
+        name = f" ({vision['name']})" if vision["name"] else ""
+        lines.append(
+            f"  vision     {vision['encoder_params']:,} encoder{name}, {vision['projector_params']:,} projector "
+            f"({vision['projector']}); not in the totals above"
+        )
     return "\n".join(lines)
 
 

@@ -49,6 +49,12 @@ def test_show_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
 def test_show_by_alias_and_text(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "show", "gpt2-xl")
     assert code == 0 and "GPT-2 XL (gpt-2-xl)" in out and "1,557,611,200 total" in out
+    assert "vision" not in out
+
+
+def test_show_text_names_the_vision_tower(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", "qwen3.6-27b")
+    assert code == 0 and "  vision     415,891,440 encoder, 44,838,656 projector (LayerNorm" in out
 
 
 def test_unknown_id_exits_2_with_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
