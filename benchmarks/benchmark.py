@@ -73,6 +73,11 @@ graphviz_dot_args = {list(RENDER_ARGS)!r}
 # -- the two projects ---------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    """Text as reST reads it literally (a note that names ``vt_*`` keys is not a link)."""
+    return re.sub(r"([\\`*_|])", r"\\\1", text)
+
+
 def _indent(text: str) -> str:
     return "".join(f"   {line}\n" if line else "\n" for line in text.splitlines())
 
@@ -89,7 +94,7 @@ def _baseline_block(arch: Architecture, options: dict[str, str]) -> str:
         out += ".. list-table::\n   :widths: 30 70\n\n"
         for label, cell in fact_rows(arch):
             value = (cell.astext() if hasattr(cell, "astext") else str(cell)).replace("\n", " ")
-            out += f"   * - {label}\n     - {value}\n"
+            out += f"   * - {label}\n     - {_plain(value)}\n"
         out += "\n"
     return out
 
@@ -97,7 +102,7 @@ def _baseline_block(arch: Architecture, options: dict[str, str]) -> str:
 def _list_table(header: list[str] | None, rows: list[list[str]]) -> str:
     out = ".. list-table::\n" + ("   :header-rows: 1\n" if header else "") + "\n"
     for row in [header, *rows] if header else rows:
-        out += "".join(f"   {'*' if i == 0 else ' '} - {cell}\n" for i, cell in enumerate(row))
+        out += "".join(f"   {'*' if i == 0 else ' '} - {_plain(cell)}\n" for i, cell in enumerate(row))
     return out + "\n"
 
 
@@ -110,7 +115,7 @@ def _compare_block(archs: list[Architecture], options: dict[str, str]) -> str:
     body = [[ROWS[key].label, *comparison.cells[key]] for key in comparison.keys]
     out = _list_table(["", *(arch.name for arch in archs)], body)
     if "no-summary" not in options:
-        out += "".join(paragraph.astext() + "\n\n" for paragraph in summary(comparison))
+        out += "".join(_plain(paragraph.astext()) + "\n\n" for paragraph in summary(comparison))
     if "diagrams" in options:
         for index, arch in enumerate(archs):
             out += ".. graphviz::\n\n" + _indent(diagram.to_dot(arch, {}, comparison.marked_slots(index))) + "\n"
