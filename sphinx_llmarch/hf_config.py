@@ -76,6 +76,7 @@ _NAME_LISTS = frozenset({"layer_types", "mlp_layer_types", "layers_block_type", 
 _NUMBER_LISTS = frozenset(
     {"no_rope_layers", "full_attn_idxs", "full_attn_layers", "mlp_only_layers", "hybrid_layer_pattern"}
     | {"compress_ratios", "num_attention_heads_per_layer", "merge_kernel_size", "fullatt_block_indexes"}
+    | {"subsampling_conv_channels"}
 )
 #: A period, or one 0/1 flag per layer (MiMo's Hub configs).
 _PERIOD_OR_FLAGS = frozenset({"moe_layer_freq"})

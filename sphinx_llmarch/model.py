@@ -172,7 +172,7 @@ ProjectorStepKind = Literal["linear", "norm", "pool", "pixel_shuffle", "conv", "
 
 @dataclass(frozen=True)
 class ProjectorStep:
-    """One step from the vision encoder's output to the decoder's width."""
+    """One step from a vision or audio encoder's output to the decoder's width."""
 
     step: ProjectorStepKind
     in_features: int = 0
@@ -237,6 +237,31 @@ class VisionTower:
 
 
 @dataclass(frozen=True)
+class AudioEncoder:
+    """A conformer (Gemma 4's, after Google's Universal Speech Model): two strided 3 × 3
+    convolutions over the spectrogram, a linear layer to the encoder's width, then layers of
+    half-step feed-forward, chunked local attention with relative positions, a depthwise
+    convolution module and a second half-step feed-forward; a biased linear layer at the end."""
+
+    name: str
+    hidden_size: int
+    intermediate_size: int
+    num_layers: int
+    num_heads: int
+    conv_kernel_size: int
+    #: Output channels of the two subsampling convolutions, e.g. (128, 32).
+    subsampling_channels: tuple[int, ...]
+    #: Width of the final linear layer, which the projector reads.
+    output_size: int
+
+
+@dataclass(frozen=True)
+class AudioTower:
+    encoder: AudioEncoder
+    projector: tuple[ProjectorStep, ...]
+
+
+@dataclass(frozen=True)
 class Architecture:
     """One model's architecture, normalized from whichever format it came in."""
 
@@ -262,6 +287,7 @@ class Architecture:
     schedule: Schedule
     mtp: MTP | None = None
     vision: VisionTower | None = None
+    audio: AudioTower | None = None
     #: Hyper-connections (DeepSeek V4): the residual stream is this many copies of the hidden
     #: state, which every sublayer reads from and writes back to through learned mixes; 0: a
     #: plain residual.

@@ -304,6 +304,15 @@ def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> Non
     assert (p.vision_encoder, p.vision_projector) == (encoder, projector)
 
 
+def test_audio_tower_counts() -> None:
+    """transformers 5.24 on the meta device: Gemma4AudioModel (encoder) and embed_audio, a
+    Gemma4MultimodalEmbedder (projector), built from the stored gemma-4-e4b audio_config; its clamp
+    buffers are not parameters. Their sum, 308,756,768, is what the card rounds to ~300M."""
+    p = stats.params(REGISTRY.get("gemma-4-e4b"))
+    assert (p.audio_encoder, p.audio_projector) == (304_824_608, 3_932_160)
+    assert stats.counted_like_official(REGISTRY.get("gemma-4-e4b"), "total") == 7_941_100_832
+
+
 def test_deepseek_mtp_module() -> None:
     p = stats.params(REGISTRY.get("deepseek-v3"))
     embedding_copies = 2 * 129_280 * 7_168
