@@ -54,7 +54,7 @@ def draw_inputs(frame: _Frame) -> Node:
         labels = _labels("Image", title, arch.vision, vision_params(arch.vision))
         towers.append((_Tower("image", "vision", "projector", "image_merge", "Vision tower"), labels))
     if arch.audio:
-        title = f"Audio encoder: {arch.audio.encoder.name or 'conformer'}"
+        title = f"Audio encoder: {arch.audio.encoder.name or arch.audio.encoder.kind}"
         labels = _labels("Audio", title, arch.audio, audio_params(arch.audio))
         towers.append((_Tower("audio_input", "audio", "audio_projector", "audio_merge", "Audio tower"), labels))
     rows = (c.nodes["input"].y, embedding.y, embedding.y + 46)  # the projector just above the encoder

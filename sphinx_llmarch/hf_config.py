@@ -84,6 +84,7 @@ _TABLES = frozenset({"rope_parameters", "rope_scaling", "per_layer_config"})
 _STRINGS = frozenset(
     {"hybrid_override_pattern", "model_type", "_name_or_path", "rope_type", "type", "mm_projector_type"}
     | {"hidden_act", "hidden_activation", "activation_function", "mlp_hidden_act", "projector_hidden_act"}
+    | {"speech_vocab_size"}  # MiMo: codes per codebook, one number or one per codebook joined by "-"
 )
 _NUMBER = re.compile(r"(_factor|_multiplier|eps|_epsilon|_theta|_ratio|_base_freq)$|^factor$")
 _FLAG = re.compile(r"_bias$|^use_|^tie_|^attention_k_eq_v$|^block_auto_adjust_ff_dim$|^norm_topk_prob$")

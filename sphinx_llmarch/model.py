@@ -238,21 +238,29 @@ class VisionTower:
 
 @dataclass(frozen=True)
 class AudioEncoder:
-    """A conformer (Gemma 4's, after Google's Universal Speech Model): two strided 3 × 3
-    convolutions over the spectrogram, a linear layer to the encoder's width, then layers of
-    half-step feed-forward, chunked local attention with relative positions, a depthwise
-    convolution module and a second half-step feed-forward; a biased linear layer at the end."""
+    """One of two audio encoders. A "conformer" (Gemma 4's, after Google's Universal Speech
+    Model) reads the spectrogram: two strided 3 × 3 convolutions, a linear layer to the
+    encoder's width, then layers of half-step feed-forward, chunked local attention with
+    relative positions, a depthwise convolution module and a second half-step feed-forward,
+    and a biased linear layer at the end. A "transformer" (MiMo-V2.5's) reads the codes of a
+    separate audio tokenizer: one embedding table per codebook, summed, then Qwen2-style layers
+    over each group of frames, whose outputs are concatenated into one token."""
 
     name: str
+    kind: Literal["conformer", "transformer"]
     hidden_size: int
     intermediate_size: int
     num_layers: int
     num_heads: int
-    conv_kernel_size: int
-    #: Output channels of the two subsampling convolutions, e.g. (128, 32).
-    subsampling_channels: tuple[int, ...]
-    #: Width of the final linear layer, which the projector reads.
-    output_size: int
+    #: Conformer: the depthwise convolution's kernel, the output channels of the two subsampling
+    #: convolutions, e.g. (128, 32), and the width of the final linear layer.
+    conv_kernel_size: int = 0
+    subsampling_channels: tuple[int, ...] = ()
+    output_size: int = 0
+    #: Transformer: the codebooks and the codes in each, and the frames per output token.
+    codebooks: int = 0
+    codebook_size: int = 0
+    group_size: int = 1
 
 
 @dataclass(frozen=True)

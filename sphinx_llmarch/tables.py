@@ -166,8 +166,9 @@ def _vision_row(tower: VisionTower, p: stats.Params) -> str:
 def _audio_row(tower: AudioTower, p: stats.Params) -> str:
     encoder = tower.encoder
     name = f"{encoder.name}: " if encoder.name else ""
+    layers = f"{encoder.num_layers} {encoder.kind} layers of {encoder.hidden_size:,}"
     return (
-        f"{_count(p.audio_encoder)} encoder ({name}{encoder.num_layers} conformer layers of {encoder.hidden_size:,}) "
+        f"{_count(p.audio_encoder)} encoder ({name}{layers}) "
         f"+ {_count(p.audio_projector)} projector ({describe_projector(tower)}); not in the totals above, "
         f"{_count(p.total_with_audio)} with them"
     )
