@@ -311,6 +311,7 @@ def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> Non
         # Gemma4MultimodalEmbedder (projector), from the stored audio_config; the clamp buffers are not
         # parameters. The official comparison is then transformers' whole Gemma4ForConditionalGeneration.
         ("gemma-4-e4b", 304_824_608, 3_932_160, 7_941_100_832),
+        ("gemma-4-e2b", 304_824_608, 2_359_296, 5_104_297_504),
         # transformers has no MiMo-V2.5 audio class: the sum is the 261,127,168 the spec's note takes from
         # the checkpoint's audio tensor shapes (speech embeddings, local transformer, projection)
         ("mimo-v2.5", 126_909_440, 134_217_728, 308_778_780_864 + 728_594_432 + 261_127_168),
