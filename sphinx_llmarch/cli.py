@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, diagram, stats, toml_writer
+from .audio import audio_json
 from .errors import SpecError, UnknownModelError
 from .files import files_in
 from .kinds import Op
@@ -69,6 +70,8 @@ def model_json(arch: Architecture, context: int | None = None) -> dict[str, Any]
             "total_with_mtp": p.total_with_mtp,
             "vision_encoder": p.vision_encoder,
             "vision_projector": p.vision_projector,
+            "audio_encoder": p.audio_encoder,
+            "audio_projector": p.audio_projector,
         },
         "kv_cache": {
             "dtype": "bf16",
@@ -110,6 +113,8 @@ def model_json(arch: Architecture, context: int | None = None) -> dict[str, Any]
     }
     if arch.vision:
         data["vision"] = vision_json(arch.vision)
+    if arch.audio:
+        data["audio"] = audio_json(arch.audio)
     return data
 
 
@@ -130,13 +135,14 @@ def _show_text(arch: Architecture, context: int | None) -> str:
         ),
         f"  context    {arch.context_length:,} tokens",
     ]
-    if arch.vision:  # counted apart from the text stack, as the fact sheet does
-        vision = data["vision"]
-        name = f" ({vision['name']})" if vision["name"] else ""
-        lines.append(
-            f"  vision     {vision['encoder_params']:,} encoder{name}, {vision['projector_params']:,} projector "
-            f"({vision['projector']}); not in the totals above"
-        )
+    for tower in ("vision", "audio"):  # counted apart from the text stack, as the fact sheet does
+        if tower in data:
+            part = data[tower]
+            name = f" ({part['name']})" if part["name"] else ""
+            lines.append(
+                f"  {tower:<10} {part['encoder_params']:,} encoder{name}, {part['projector_params']:,} projector "
+                f"({part['projector']}); not in the totals above"
+            )
     return "\n".join(lines)
 
 

@@ -410,6 +410,8 @@ def _title(frame: _Frame) -> None:
         size += f", {human(p.active)} active"
     if arch.vision:
         size += f" + {human(p.vision)} vision"
+    if arch.audio:
+        size += f" + {human(p.audio)} audio"
     subtitle = c.text(
         "subtitle", f"{size} · {arch.organization}".rstrip(" ·"), centre, 0, INK, size=SMALL_SIZE + 1, bold=False
     )

@@ -175,7 +175,8 @@ def concepts_of(arch: Architecture) -> list[str]:
         "tied-embeddings": arch.embeddings.tied,
         "per-layer-embeddings": arch.embeddings.per_layer_width,
         "vision-encoder": arch.vision,
-        "projector": arch.vision,
+        "projector": arch.vision or arch.audio,
+        "conformer": arch.audio and arch.audio.encoder.kind == "conformer",
     }
     found |= {name for name, on in flags.items() if on}
     return [key for key in glossary() if key in found]

@@ -1,15 +1,16 @@
 """The ends of the main column: what feeds the first block and what leaves beside the head.
 
 Token embedding, learned positions (GPT-2), per-layer embeddings (Gemma
-E-models) and the image path of multimodal models (image, encoder, projector,
-joining the token stream) below the blocks; multi-token prediction modules
+E-models) and the image and audio paths of multimodal models (input, encoder,
+projector, joining the token stream) below the blocks; multi-token prediction modules
 beside the final norm.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from .audio import audio_params
 from .columns import COLUMN_GAP, GAP, Item
 from .stats import human, params
 from .style import text_width
@@ -18,6 +19,7 @@ from .vision import projector_summary, vision_params
 if TYPE_CHECKING:
     from .diagram import _Frame
     from .layout import Node
+    from .model import AudioTower, VisionTower
 
 
 def left_of_column(frame: _Frame, node: Node) -> Node:
@@ -39,42 +41,67 @@ def draw_inputs(frame: _Frame) -> Node:
         c.edge(box.name, add.name)
         frame.rows["positions"] = "Positions"
         frame.context_anchor = box
+    left = -(frame.width / 2 + COLUMN_GAP)  # the right edge of the next box beside the embedding
     if arch.embeddings.per_layer_width:
         table = f"Per-layer embedding layer\n{arch.embeddings.per_layer_width:,} per layer"
-        left_of_column(frame, c.box("per_layer", table, 0, embedding.y, h=40, cls="lm-box lm-side"))
+        box = left_of_column(frame, c.box("per_layer", table, 0, embedding.y, h=40, cls="lm-box lm-side"))
         c.edge("input", "per_layer", tailport="w", headport="s")
         frame.rows["per_layer"] = "Per-layer embeddings"
+        left -= box.w + COLUMN_GAP
+    towers = []
     if arch.vision:
-        _vision(frame, embedding)
+        title = f"Vision encoder: {arch.vision.encoder.name}" if arch.vision.encoder.name else "Vision encoder"
+        labels = _labels("Image", title, arch.vision, vision_params(arch.vision))
+        towers.append((_Tower("image", "vision", "projector", "image_merge", "Vision tower"), labels))
+    if arch.audio:
+        title = f"Audio encoder: {arch.audio.encoder.name or arch.audio.encoder.kind}"
+        labels = _labels("Audio", title, arch.audio, audio_params(arch.audio))
+        towers.append((_Tower("audio_input", "audio", "audio_projector", "audio_merge", "Audio tower"), labels))
+    rows = (c.nodes["input"].y, embedding.y, embedding.y + 46)  # the projector just above the encoder
+    for names, labels in towers:
+        merge_y = _tower(frame, names, labels, left, rows)
+        # a further path stacks above this one's junction, beside the column: one more column
+        # of boxes would push the left callouts too far from their nodes
+        left, rows = -(frame.width / 2 + COLUMN_GAP), (merge_y + 46, merge_y + 92, merge_y + 138)
     return embedding
 
 
-def _vision(frame: _Frame, embedding: Node) -> None:
-    """The image path: image, encoder, projector, joining the token stream."""
-    c, vision = frame.canvas, frame.arch.vision
-    assert vision is not None
-    encoder_count, projector_count = vision_params(vision)
-    projector_y = embedding.y + 46  # the projector sits just above the encoder, level with the merge
-    frame.y = max(frame.y, projector_y - GAP / 2)
-    merge = frame.junction("image_merge")
-    enc = vision.encoder
-    text = f"Vision encoder: {enc.name}" if enc.name else "Vision encoder"
-    text += f"\n{enc.num_layers} layers, {human(encoder_count)}"
-    # the count on the first line and the steps on the second keep the box narrow, which
-    # matters beside Gemma's per-layer embedding box
-    label = f"Projector ({human(projector_count)})\n{projector_summary(vision)}"
-    w = max(text_width(line) for line in (*text.split("\n"), *label.split("\n"))) + 22
-    x = -(frame.width / 2 + COLUMN_GAP + w / 2)
-    if frame.arch.embeddings.per_layer_width:
-        x -= c.nodes["per_layer"].w + COLUMN_GAP
-    c.box("vision", text, x, embedding.y, w=w, h=40, cls="lm-box lm-side")
-    projector = c.box("projector", label, x, merge.y, w=w, h=40, cls="lm-box lm-side")
-    c.box("image", "Image", x, c.nodes["input"].y, w=120, cls="lm-box lm-io")
-    for tail, head in (("image", "vision"), ("vision", "projector")):
+def _labels(source: str, title: str, tower: VisionTower | AudioTower, counts: tuple[int, int]) -> tuple[str, ...]:
+    """The input's, encoder's and projector's text; the count on the first line and the steps
+    on the second keep the boxes narrow, which matters beside Gemma's per-layer embedding box."""
+    encoder = f"{title}\n{tower.encoder.num_layers} layers, {human(counts[0])}"
+    return source, encoder, f"Projector ({human(counts[1])})\n{projector_summary(tower)}"
+
+
+class _Tower(NamedTuple):
+    """Node names of one encoder path, and the fact-sheet row it belongs to."""
+
+    source: str
+    encoder: str
+    projector: str
+    merge: str
+    row: str
+
+
+def _tower(frame: _Frame, names: _Tower, labels: tuple[str, ...], right: float, rows: tuple[float, ...]) -> float:
+    """An encoder path left of the column, ending at ``right``: input, encoder and projector
+    at the heights ``rows``, joining the token stream at a junction of its own level with the
+    projector; returns the junction's height."""
+    c = frame.canvas
+    frame.y = max(frame.y, rows[2] - GAP / 2)
+    merge = frame.junction(names.merge)
+    source, encoder, projector = labels
+    w = max(text_width(line) for line in (*encoder.split("\n"), *projector.split("\n"))) + 22
+    x = right - w / 2
+    c.box(names.source, source, x, rows[0], w=120, cls="lm-box lm-io")
+    c.box(names.encoder, encoder, x, rows[1], w=w, h=40, cls="lm-box lm-side")
+    c.box(names.projector, projector, x, merge.y, w=w, h=40, cls="lm-box lm-side")
+    for tail, head in ((names.source, names.encoder), (names.encoder, names.projector)):
         c.edge(tail, head)
-    c.edge(projector.name, merge.name, tailport="e")
-    for name in ("vision", "projector", "image"):
-        frame.rows[name] = "Vision tower"
+    c.edge(names.projector, merge.name, tailport="e")
+    for name in names[:3]:
+        frame.rows[name] = names.row
+    return merge.y
 
 
 def draw_mtp(frame: _Frame) -> None:

@@ -426,6 +426,12 @@ def spec_from_config(
         vision = vision_from_hf(model_type, top, text)
         if vision:
             spec["vision"] = vision
+    if "audio_config" in top:
+        from .hf_audio import audio_from_hf
+
+        audio = audio_from_hf(model_type, top, text)
+        if audio:
+            spec["audio"] = audio
     if warnings and text.unused():
         warnings[0] += f"; keys not read: {', '.join(text.unused())}"
     return spec, warnings

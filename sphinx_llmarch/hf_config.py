@@ -76,6 +76,7 @@ _NAME_LISTS = frozenset({"layer_types", "mlp_layer_types", "layers_block_type", 
 _NUMBER_LISTS = frozenset(
     {"no_rope_layers", "full_attn_idxs", "full_attn_layers", "mlp_only_layers", "hybrid_layer_pattern"}
     | {"compress_ratios", "num_attention_heads_per_layer", "merge_kernel_size", "fullatt_block_indexes"}
+    | {"subsampling_conv_channels"}
 )
 #: A period, or one 0/1 flag per layer (MiMo's Hub configs).
 _PERIOD_OR_FLAGS = frozenset({"moe_layer_freq"})
@@ -83,6 +84,7 @@ _TABLES = frozenset({"rope_parameters", "rope_scaling", "per_layer_config"})
 _STRINGS = frozenset(
     {"hybrid_override_pattern", "model_type", "_name_or_path", "rope_type", "type", "mm_projector_type"}
     | {"hidden_act", "hidden_activation", "activation_function", "mlp_hidden_act", "projector_hidden_act"}
+    | {"speech_vocab_size"}  # MiMo: codes per codebook, one number or one per codebook joined by "-"
 )
 _NUMBER = re.compile(r"(_factor|_multiplier|eps|_epsilon|_theta|_ratio|_base_freq)$|^factor$")
 _FLAG = re.compile(r"_bias$|^use_|^tie_|^attention_k_eq_v$|^block_auto_adjust_ff_dim$|^norm_topk_prob$")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import legacy
+from .audio import read_audio
 from .errors import SpecError, UnknownModelError
 from .files import read_text, read_toml
 from .model import MTP, Architecture, Embeddings, Official, OfficialFigure
@@ -178,6 +179,7 @@ def architecture_from_dict(
         schedule=schedule,
         mtp=_mtp(root, kinds, schedule.order()[-1]),
         vision=read_vision(root),
+        audio=read_audio(root),
         hyper_connections=text.int("hyper_connections", minimum=2) or 0,
         residual_scales=text.bool("residual_scales"),
         colour=root.choice("colour", tuple(PALETTE)),

@@ -172,7 +172,7 @@ ProjectorStepKind = Literal["linear", "norm", "pool", "pixel_shuffle", "conv", "
 
 @dataclass(frozen=True)
 class ProjectorStep:
-    """One step from the vision encoder's output to the decoder's width."""
+    """One step from a vision or audio encoder's output to the decoder's width."""
 
     step: ProjectorStepKind
     in_features: int = 0
@@ -237,6 +237,39 @@ class VisionTower:
 
 
 @dataclass(frozen=True)
+class AudioEncoder:
+    """One of two audio encoders. A "conformer" (Gemma 4's, after Google's Universal Speech
+    Model) reads the spectrogram: two strided 3 × 3 convolutions, a linear layer to the
+    encoder's width, then layers of half-step feed-forward, chunked local attention with
+    relative positions, a depthwise convolution module and a second half-step feed-forward,
+    and a biased linear layer at the end. A "transformer" (MiMo-V2.5's) reads the codes of a
+    separate audio tokenizer: one embedding table per codebook, summed, then Qwen2-style layers
+    over each group of frames, whose outputs are concatenated into one token."""
+
+    name: str
+    kind: Literal["conformer", "transformer"]
+    hidden_size: int
+    intermediate_size: int
+    num_layers: int
+    num_heads: int
+    #: Conformer: the depthwise convolution's kernel, the output channels of the two subsampling
+    #: convolutions, e.g. (128, 32), and the width of the final linear layer.
+    conv_kernel_size: int = 0
+    subsampling_channels: tuple[int, ...] = ()
+    output_size: int = 0
+    #: Transformer: the codebooks and the codes in each, and the frames per output token.
+    codebooks: int = 0
+    codebook_size: int = 0
+    group_size: int = 1
+
+
+@dataclass(frozen=True)
+class AudioTower:
+    encoder: AudioEncoder
+    projector: tuple[ProjectorStep, ...]
+
+
+@dataclass(frozen=True)
 class Architecture:
     """One model's architecture, normalized from whichever format it came in."""
 
@@ -262,6 +295,7 @@ class Architecture:
     schedule: Schedule
     mtp: MTP | None = None
     vision: VisionTower | None = None
+    audio: AudioTower | None = None
     #: Hyper-connections (DeepSeek V4): the residual stream is this many copies of the hidden
     #: state, which every sublayer reads from and writes back to through learned mixes; 0: a
     #: plain residual.

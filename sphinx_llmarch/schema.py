@@ -7,13 +7,14 @@ choices, so the schema cannot drift from what the loader accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from . import audio, vision
 from .kinds import KINDS
 from .model import PLACEMENTS
 from .spec_table import REQUIRED, SpecTable
 from .style import PALETTE
-from .vision import read_tower
 
 _TYPES = {str: "string", bool: "boolean", int: "integer", float: "number", list: "array"}
 
@@ -67,7 +68,8 @@ _INT, _STR, _BOOL, _NUM = {"type": "integer", "minimum": 1}, {"type": "string"},
 _NAMES = {"type": "array", "items": {"type": "string"}}
 
 
-def _vision_schema(step: dict[str, Any]) -> dict[str, Any]:
+def _tower_schema(read_tower: Callable[[SpecTable], object], step: dict[str, Any]) -> dict[str, Any]:
+    """``[vision]`` or ``[audio]``: the reader's keys and the projector steps they share."""
     recorder = _Recorder()
     read_tower(recorder)
     properties = {**recorder.properties, "projector": {"type": "array", "items": step}}
@@ -158,7 +160,8 @@ def spec_schema() -> dict[str, Any]:
                     "embedding_copies": {"type": "integer", "minimum": 0},
                 }
             ),
-            "vision": _vision_schema(step),
+            "vision": _tower_schema(vision.read_tower, step),
+            "audio": _tower_schema(audio.read_tower, step),
         },
         "required": ["id", "name", "family", "sources", "text"],
     }

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .audio import audio_params
 from .kinds import CachePart
 from .memo import per_model
 from .model import Architecture, LayerKind, Norm
@@ -85,13 +86,15 @@ def _times(counts: Counter[str], factor: int) -> Counter[str]:
 @dataclass(frozen=True)
 class Params:
     """Parameter counts by component. ``total`` is the text stack alone; MTP
-    modules and the vision tower are kept apart."""
+    modules and the vision and audio towers are kept apart."""
 
     components: dict[str, int]
     active_components: dict[str, int]
     mtp: int
     vision_encoder: int
     vision_projector: int
+    audio_encoder: int
+    audio_projector: int
 
     def __getitem__(self, component: str) -> int:
         return self.components.get(component, 0)
@@ -125,6 +128,14 @@ class Params:
     @property
     def total_with_vision(self) -> int:
         return self.total + self.vision
+
+    @property
+    def audio(self) -> int:
+        return self.audio_encoder + self.audio_projector
+
+    @property
+    def total_with_audio(self) -> int:
+        return self.total + self.audio
 
 
 def _embedding_params(arch: Architecture) -> Counter[str]:
@@ -162,8 +173,9 @@ def params(arch: Architecture) -> Params:
         head = head_mix_params(d, streams) if streams else 0
         mtp = arch.mtp.num_modules * (block + 3 * arch.norm.params(d) + 2 * d * d + copies + head)
     encoder, projector = vision_params(arch.vision) if arch.vision else (0, 0)
+    audio = audio_params(arch.audio) if arch.audio else (0, 0)
     keep = {key: value for key, value in total.items() if value}
-    return Params(keep, {k: v for k, v in active.items() if v}, mtp, encoder, projector)
+    return Params(keep, {k: v for k, v in active.items() if v}, mtp, encoder, projector, *audio)
 
 
 OFFICIAL_FIGURES = ("total", "active", "non_embedding", "total_with_mtp")
@@ -173,7 +185,7 @@ EXCLUDABLE = {
     "output_head": ("output_head",),
     "per_layer_embedding": ("per_layer_embedding",),
 }
-ADDABLE = ("vision", "mtp")
+ADDABLE = ("vision", "audio", "mtp")
 
 
 def counted_like_official(arch: Architecture, figure: str) -> int:
@@ -185,7 +197,7 @@ def counted_like_official(arch: Architecture, figure: str) -> int:
     value = getattr(p, figure)
     if official:
         value -= sum(p[part] for name in official.excludes for part in EXCLUDABLE[name])
-        value += sum(p.vision if name == "vision" else p.mtp for name in official.plus)
+        value += sum(getattr(p, name) for name in official.plus)
         value += round(official.plus_params)
     return value
 

@@ -11,7 +11,7 @@ from . import stats
 from .diagram import compact
 from .kinds import KINDS
 from .memo import per_model
-from .model import Architecture, OfficialFigure, Sublayer, VisionTower
+from .model import Architecture, AudioTower, OfficialFigure, Sublayer, VisionTower
 from .vision import describe_projector, pixels_per_token, tokens_per_image
 
 _SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}
@@ -127,6 +127,8 @@ def parameter_rows(arch: Architecture) -> list[Row]:
         )
     if arch.vision:
         rows.append(("Vision tower", _vision_row(arch.vision, p)))
+    if arch.audio:
+        rows.append(("Audio tower", _audio_row(arch.audio, p)))
     for name in stats.OFFICIAL_FIGURES:
         figure = getattr(arch.official, name)
         if figure is None:
@@ -161,6 +163,17 @@ def _vision_row(tower: VisionTower, p: stats.Params) -> str:
     )
 
 
+def _audio_row(tower: AudioTower, p: stats.Params) -> str:
+    encoder = tower.encoder
+    name = f"{encoder.name}: " if encoder.name else ""
+    layers = f"{encoder.num_layers} {encoder.kind} layers of {encoder.hidden_size:,}"
+    return (
+        f"{_count(p.audio_encoder)} encoder ({name}{layers}) "
+        f"+ {_count(p.audio_projector)} projector ({describe_projector(tower)}); not in the totals above, "
+        f"{_count(p.total_with_audio)} with them"
+    )
+
+
 _LEFT_OUT = {
     "embedding": "the input embedding",
     "output_head": "the output head",
@@ -168,7 +181,7 @@ _LEFT_OUT = {
 }
 
 
-_ADDED = {"vision": "the vision tower", "mtp": "the MTP modules"}
+_ADDED = {"vision": "the vision tower", "audio": "the audio tower", "mtp": "the MTP modules"}
 
 
 def counted_as(figure: OfficialFigure) -> str:

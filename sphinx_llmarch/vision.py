@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .kinds.attention import Attention
 from .kinds.base import linear
 from .kinds.mlp import KINDS, mlp_params
-from .model import Norm, ProjectorStep, VisionEncoder, VisionTower
+from .model import AudioTower, Norm, ProjectorStep, VisionEncoder, VisionTower
 from .spec_table import REQUIRED
 
 if TYPE_CHECKING:
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 STEPS = ("linear", "norm", "pool", "pixel_shuffle", "conv", "activation")
 
 
-def _step(table: SpecTable) -> ProjectorStep:
+def read_step(table: SpecTable) -> ProjectorStep:
+    """One ``[[vision.projector]]`` or ``[[audio.projector]]`` step."""
     step = table.choice("step", STEPS, REQUIRED)
     if step in ("linear", "conv"):
         result = ProjectorStep(
@@ -115,7 +116,7 @@ def read_tower(table: SpecTable) -> VisionTower:
         head_dim=table.int("head_dim") or 0,
         sink_layers=table.int("sink_layers", 0, minimum=0),
     )
-    steps = [_step(step) for step in table.tables("projector")] if table.has("projector") else []
+    steps = [read_step(step) for step in table.tables("projector")] if table.has("projector") else []
     steps += _legacy_projector(table)
     budget = table.int("tokens_per_image", 0, minimum=0)
     table.check_unknown()
@@ -166,12 +167,16 @@ def encoder_params(encoder: VisionEncoder) -> int:
     return patch_embed + position + (d if encoder.class_token else 0) + encoder.num_layers * layer + sinks + norms
 
 
+def projector_params(tower: VisionTower | AudioTower) -> int:
+    return sum(step_params(step) for step in tower.projector)
+
+
 def vision_params(tower: VisionTower) -> tuple[int, int]:
     """(encoder, projector) parameters."""
-    return encoder_params(tower.encoder), sum(step_params(step) for step in tower.projector)
+    return encoder_params(tower.encoder), projector_params(tower)
 
 
-def describe_projector(tower: VisionTower) -> str:
+def describe_projector(tower: VisionTower | AudioTower) -> str:
     """``4×4 pool → RMSNorm → linear 1,152 → 5,376``."""
     parts = []
     for step in tower.projector:
@@ -188,7 +193,7 @@ def describe_projector(tower: VisionTower) -> str:
     return " → ".join(parts)
 
 
-def projector_summary(tower: VisionTower) -> str:
+def projector_summary(tower: VisionTower | AudioTower) -> str:
     """A few words for the diagram's box: ``4×4 pool, 1 linear``."""
     parts = [
         f"{s.factor}×{s.factor} {'pool' if s.step == 'pool' else 'shuffle'}"

@@ -57,6 +57,11 @@ def test_show_text_names_the_vision_tower(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and "  vision     415,891,440 encoder, 44,838,656 projector (LayerNorm" in out
 
 
+def test_show_text_names_the_audio_tower(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", "gemma-4-e4b")
+    assert code == 0 and "  audio      304,824,608 encoder, 3,932,160 projector (RMSNorm (no scale) → linear" in out
+
+
 def test_unknown_id_exits_2_with_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "show", "qwen3-8bb")
     assert code == 2 and out == ""

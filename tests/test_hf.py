@@ -47,7 +47,7 @@ def test_every_bundled_model_has_config_test_data_or_a_reason() -> None:
 
 def facts(arch: object) -> dict[str, object]:
     """What an import must reproduce: every count, cache and state, layer by layer kind, and the
-    vision tower step by step (all but the encoder's name, which configs do not carry)."""
+    vision and audio towers step by step (all but the vision encoder's name, which configs do not carry)."""
     p = stats.params(arch)  # type: ignore[arg-type]
     tower = arch.vision  # type: ignore[attr-defined]
     return {
@@ -55,6 +55,8 @@ def facts(arch: object) -> dict[str, object]:
         "active": p.active,
         "vision": (p.vision_encoder, p.vision_projector),
         "vision_tower": replace(tower, encoder=replace(tower.encoder, name="")) if tower else None,
+        "audio": (p.audio_encoder, p.audio_projector),
+        "audio_tower": arch.audio,  # type: ignore[attr-defined]
         "kv_bytes_per_token": stats.kv_cache_bytes_per_token(arch),  # type: ignore[arg-type]
         "kv_bytes_at_32k": stats.kv_cache_bytes(arch, 32768),  # type: ignore[arg-type]
         "state_bytes": stats.state_bytes(arch),  # type: ignore[arg-type]

@@ -304,6 +304,25 @@ def test_vision_tower_counts(model_id: str, encoder: int, projector: int) -> Non
     assert (p.vision_encoder, p.vision_projector) == (encoder, projector)
 
 
+@pytest.mark.parametrize(
+    ("model_id", "encoder", "projector", "official_total"),
+    [
+        # transformers 5.24 on the meta device: Gemma4AudioModel (encoder) and embed_audio, a
+        # Gemma4MultimodalEmbedder (projector), from the stored audio_config; the clamp buffers are not
+        # parameters. The official comparison is then transformers' whole Gemma4ForConditionalGeneration.
+        ("gemma-4-e4b", 304_824_608, 3_932_160, 7_941_100_832),
+        ("gemma-4-e2b", 304_824_608, 2_359_296, 5_104_297_504),
+        # transformers has no MiMo-V2.5 audio class: the sum is the 261,127,168 the spec's note takes from
+        # the checkpoint's audio tensor shapes (speech embeddings, local transformer, projection)
+        ("mimo-v2.5", 126_909_440, 134_217_728, 308_778_780_864 + 728_594_432 + 261_127_168),
+    ],
+)
+def test_audio_tower_counts(model_id: str, encoder: int, projector: int, official_total: int) -> None:
+    p = stats.params(REGISTRY.get(model_id))
+    assert (p.audio_encoder, p.audio_projector) == (encoder, projector)
+    assert stats.counted_like_official(REGISTRY.get(model_id), "total") == official_total
+
+
 def test_deepseek_mtp_module() -> None:
     p = stats.params(REGISTRY.get("deepseek-v3"))
     embedding_copies = 2 * 129_280 * 7_168
