@@ -14,7 +14,7 @@ from .kinds.base import linear
 from .kinds.mlp import mlp_params
 from .model import AudioEncoder, AudioTower
 from .spec_table import REQUIRED
-from .vision import describe_projector, projector_params, read_step
+from .vision import describe_projector, optional_tower, projector_params, read_step
 
 if TYPE_CHECKING:
     from .spec_table import SpecTable
@@ -30,12 +30,7 @@ SUBSAMPLING_KERNEL = 3
 
 
 def read_audio(root: SpecTable) -> AudioTower | None:
-    table = root.table("audio")
-    if table is None:
-        return None
-    tower = read_tower(table)
-    _check(tower, table)
-    return tower
+    return optional_tower(root, "audio", read_tower, _check)
 
 
 def _check(tower: AudioTower, table: SpecTable) -> None:

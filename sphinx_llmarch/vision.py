@@ -5,7 +5,8 @@ Counted apart from the text stack, as model cards do.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .kinds.attention import Attention
 from .kinds.base import linear
@@ -57,13 +58,24 @@ def _legacy_projector(table: SpecTable) -> list[ProjectorStep]:
     return steps
 
 
-def read_vision(root: SpecTable) -> VisionTower | None:
-    table = root.table("vision")
+Tower = TypeVar("Tower", VisionTower, AudioTower)
+
+
+def optional_tower(
+    root: SpecTable, key: str, read: Callable[[SpecTable], Tower], check: Callable[[Tower, SpecTable], None]
+) -> Tower | None:
+    """The spec's ``[vision]`` or ``[audio]`` table, if it has one: its keys read one by one
+    (which ``llmarch schema`` records), then checked together."""
+    table = root.table(key)
     if table is None:
         return None
-    tower = read_tower(table)
-    _check(tower, table)
+    tower = read(table)
+    check(tower, table)
     return tower
+
+
+def read_vision(root: SpecTable) -> VisionTower | None:
+    return optional_tower(root, "vision", read_tower, _check)
 
 
 def _check(tower: VisionTower, table: SpecTable) -> None:
