@@ -156,21 +156,23 @@ def _vision_row(tower: VisionTower, p: stats.Params) -> str:
         tokens_text = f"tokens per image vary with its size: one per {side} × {side} pixels"
     else:
         tokens_text = f"{tokens:,} tokens per image"
-    return (
-        f"{_count(p.vision_encoder)} encoder{name} + {_count(p.vision_projector)} projector "
-        f"({describe_projector(tower)}), {tokens_text}; not in the totals above, {_count(p.total_with_vision)} "
-        "with them"
-    )
+    counts = (p.vision_encoder, p.vision_projector, p.total_with_vision)
+    return _tower_row(tower, counts, name, f", {tokens_text}")
 
 
 def _audio_row(tower: AudioTower, p: stats.Params) -> str:
     encoder = tower.encoder
     name = f"{encoder.name}: " if encoder.name else ""
-    layers = f"{encoder.num_layers} {encoder.kind} layers of {encoder.hidden_size:,}"
+    layers = f" ({name}{encoder.num_layers} {encoder.kind} layers of {encoder.hidden_size:,})"
+    return _tower_row(tower, (p.audio_encoder, p.audio_projector, p.total_with_audio), layers)
+
+
+def _tower_row(tower: VisionTower | AudioTower, counts: tuple[int, int, int], encoder: str, extra: str = "") -> str:
+    """The words a vision or audio tower row shares: its (encoder, projector, total with it)
+    counts, kept apart from the totals above."""
     return (
-        f"{_count(p.audio_encoder)} encoder ({name}{layers}) "
-        f"+ {_count(p.audio_projector)} projector ({describe_projector(tower)}); not in the totals above, "
-        f"{_count(p.total_with_audio)} with them"
+        f"{_count(counts[0])} encoder{encoder} + {_count(counts[1])} projector ({describe_projector(tower)}){extra}; "
+        f"not in the totals above, {_count(counts[2])} with them"
     )
 
 
@@ -179,8 +181,6 @@ _LEFT_OUT = {
     "output_head": "the output head",
     "per_layer_embedding": "the per-layer embeddings",
 }
-
-
 _ADDED = {"vision": "the vision tower", "audio": "the audio tower", "mtp": "the MTP modules"}
 
 
