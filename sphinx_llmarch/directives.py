@@ -47,6 +47,7 @@ class LLMArchDirective(SphinxDirective):
     final_argument_whitespace = False
     option_spec: ClassVar[OptionSpec] = {
         "config": directives.path,
+        "read-as": directives.unchanged_required,
         "show": show_option,
         "caption": directives.unchanged,
         "name": directives.unchanged,
@@ -65,7 +66,7 @@ class LLMArchDirective(SphinxDirective):
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
             relative, absolute = self.env.relfn2path(self.options["config"], self.env.docname)
             self.env.note_dependency(absolute)
-            arch, warnings = load_config(absolute, display=relative, model_id=argument or None)
+            arch, warnings = load_config(absolute, relative, argument or None, self.options.get("read-as"))
             for warning in warnings:
                 warn(f"{relative}: {warning}", "import", location=self.get_location())
             return arch

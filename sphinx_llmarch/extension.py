@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from . import images
 from .config import add_config_values
 from .directives import LLMArchCompareDirective, LLMArchDirective
-from .domain import LLMDomain, expand_links, llmarch_links, optional_reference
+from .domain import LLMDomain, escape_index_headings, expand_links, llmarch_links, optional_reference
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
@@ -43,6 +43,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", images.write_every_model_files)
     app.connect("html-page-context", add_page_script)
+    app.connect("html-page-context", escape_index_headings)
     app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("env-updated", images.start_missing_renders)
     app.connect("build-finished", images.prune_stale)

@@ -19,6 +19,7 @@ from .errors import SpecError
 from .hf_config import HFConfig
 from .hf_layers import Layer, compress, mtp_layer, read_layers
 from .kinds import KINDS
+from .spec_table import suggest
 
 
 @dataclass(frozen=True)
@@ -375,23 +376,55 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "imported-model"
 
 
+def known_model_types() -> list[str]:
+    """Every ``model_type`` the importer reads, sorted."""
+    return sorted({*RECIPES, *WRAPPERS})
+
+
+def _recipe(top: HFConfig, model_type: str, read_as: str | None) -> tuple[Recipe, list[str]]:
+    """The recipe for a config, and a warning when the user chose it (``read_as``).
+
+    An unknown model type is refused rather than read as something else: a guessed
+    architecture would be published with confident, wrong numbers.
+    """
+    architectures = top.get("architectures") or []
+    own_type = next((ARCHITECTURES[a] for a in architectures if a in ARCHITECTURES), None)
+    recipe = RECIPES.get(own_type or WRAPPERS.get(model_type, model_type))
+    if recipe is not None:
+        return recipe, []
+    known = known_model_types()
+    if read_as is not None:
+        chosen = RECIPES.get(WRAPPERS.get(read_as, read_as))
+        if chosen is None:
+            hint = suggest(read_as, known)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise SpecError(top.file, "model_type", f"cannot read it as {read_as!r}: not a known model type{extra}")
+        return chosen, [f"model_type {model_type!r} is not known: read as {read_as!r}, as asked"]
+    what = f"{model_type!r} is not a model type the importer knows" if model_type else "missing"
+    hint = suggest(model_type, known) if model_type else []
+    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise SpecError(
+        top.file,
+        "model_type",
+        f"{what}{extra}, so its architecture is not read (a guess would publish wrong numbers); "
+        f"known types: {', '.join(known)}. If the model is built exactly like one of them, "
+        "ask for that reading (the directive's :read-as: option, or llmarch import --read-as)",
+    )
+
+
 def spec_from_config(
-    data: Mapping[str, Any], file: str, model_id: str | None = None
+    data: Mapping[str, Any], file: str, model_id: str | None = None, read_as: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
-    """The spec for a config.json, and warnings (unknown model type: the keys nothing read)."""
+    """The spec for a config.json, and warnings (a type read as another: the keys nothing read).
+
+    ``read_as`` names a known model type to read a config of an unknown type as.
+    """
     top = HFConfig(data, file)
     model_type = str(top.get("model_type") or "")
     text = top.nested("text_config") if model_type in WRAPPERS or "text_config" in top else top
     if text is None:
         raise SpecError(file, "text_config", f"missing, but model_type {model_type!r} keeps its text stack there")
-    architectures = top.get("architectures") or []
-    own_type = next((ARCHITECTURES[a] for a in architectures if a in ARCHITECTURES), None)
-    text_type = own_type or WRAPPERS.get(model_type, model_type)
-    recipe = RECIPES.get(text_type)
-    warnings = []
-    if recipe is None:
-        recipe = _LLAMA
-        warnings.append(f"unknown model_type {model_type!r}: read as a Llama-style decoder")
+    recipe, warnings = _recipe(top, model_type, read_as)
     if recipe.defaults:
         text = HFConfig({**recipe.defaults, **text.data}, file, text.path)
     name = str(top.get("_name_or_path") or model_id or model_type or "imported model").rstrip("/").split("/")[-1]

@@ -270,19 +270,20 @@ def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | Non
 
 
 def load_config(
-    path: str | Path, display: str | None = None, model_id: str | None = None
+    path: str | Path, display: str | None = None, model_id: str | None = None, read_as: str | None = None
 ) -> tuple[Architecture, list[str]]:
     """Import a Hugging Face config.json; also return the importer's warnings.
 
     The id defaults to the folder name for a file called config.json (as a
-    downloaded checkpoint is laid out), else to the file name.
+    downloaded checkpoint is laid out), else to the file name. ``read_as`` reads a
+    config of an unknown model type as that known type.
     """
-    spec, warnings = import_config(path, display, model_id)
+    spec, warnings = import_config(path, display, model_id, read_as)
     return architecture_from_dict(spec, display or Path(path).name, files=(str(Path(path).resolve()),)), warnings
 
 
 def import_config(
-    path: str | Path, display: str | None = None, model_id: str | None = None
+    path: str | Path, display: str | None = None, model_id: str | None = None, read_as: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """The spec a config.json gives, as a TOML-ready dict, and the importer's warnings."""
     import json
@@ -298,4 +299,4 @@ def import_config(
         raise SpecError(file, "", "a config.json holds one JSON object")
     path = Path(path)
     default_id = path.resolve().parent.name if path.name == "config.json" else path.stem
-    return spec_from_config(data, file, model_id or default_id)
+    return spec_from_config(data, file, model_id or default_id, read_as)

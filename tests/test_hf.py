@@ -135,14 +135,6 @@ def test_every_default_config_is_checked() -> None:
     assert {path.stem for path in (DATA / "hf").glob("*.json")} == set(TRANSFORMERS_DEFAULTS)
 
 
-def test_unknown_model_type_imports_as_a_generic_decoder_and_names_unread_keys() -> None:
-    data = json.loads((DATA / "hf" / "llama.json").read_text()) | {"model_type": "mystery", "wobble_factor": 3}
-    spec, warnings = spec_from_config(data, "mystery.json", "mystery")
-    arch = architecture_from_dict(spec, "mystery.json")
-    assert stats.params(arch).total == TRANSFORMERS_DEFAULTS["llama"]
-    assert len(warnings) == 1 and "unknown model_type 'mystery'" in warnings[0] and "wobble_factor" in warnings[0]
-
-
 def test_written_toml_reads_back_the_same_spec(tmp_path: Path) -> None:
     for path in CONFIGS:
         spec, _ = spec_from_config(json.loads(path.read_text()), path.name, path.stem)
@@ -168,6 +160,37 @@ def test_bad_config_files_are_located_errors(tmp_path: Path) -> None:
 
 LLAMA = {"model_type": "llama", "vocab_size": 100, "hidden_size": 64, "intermediate_size": 128}
 LLAMA |= {"num_hidden_layers": 4, "num_attention_heads": 4}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"model_type": "mystery"}, "'mystery' is not a model type the importer knows"),
+        ({"model_type": "falcon", "new_decoder_architecture": False}, "'falcon' is not a model type"),
+        ({"model_type": "bert"}, "'bert' is not a model type"),
+        ({"model_type": "t5", "hidden_size": None}, "'t5' is not a model type"),  # not "hidden_size: missing"
+        ({"model_type": "mamba", "hidden_size": None}, "'mamba' is not a model type"),
+        ({"model_type": "lamma"}, r"'lamma' is not a model type the importer knows \(did you mean 'llama'\?\)"),
+        ({"model_type": None}, "model_type: missing"),
+    ],
+)
+def test_an_unknown_model_type_is_refused_not_guessed(change: dict[str, Any], problem: str) -> None:
+    """A Falcon or BERT config read as a Llama decoder would publish a wrong architecture."""
+    data = {key: value for key, value in (LLAMA | change).items() if value is not None}
+    with pytest.raises(SpecError, match=problem) as caught:
+        spec_from_config(data, "config.json")
+    assert "known types: " in str(caught.value) and "llama, " in str(caught.value)
+
+
+def test_an_unknown_model_type_is_read_as_a_known_one_only_when_asked() -> None:
+    data = json.loads((DATA / "hf" / "llama.json").read_text()) | {"model_type": "mystery", "wobble_factor": 3}
+    spec, warnings = spec_from_config(data, "mystery.json", "mystery", read_as="llama")
+    arch = architecture_from_dict(spec, "mystery.json")
+    assert stats.params(arch).total == TRANSFORMERS_DEFAULTS["llama"]
+    assert warnings == ["model_type 'mystery' is not known: read as 'llama', as asked; keys not read: wobble_factor"]
+    with pytest.raises(SpecError, match=r"cannot read it as 'lama': not a known model type \(did you mean 'llama'\?\)"):
+        spec_from_config(data, "mystery.json", read_as="lama")
+    assert spec_from_config(LLAMA, "config.json", read_as="qwen3")[1] == []  # a known type is read as itself
 
 
 @pytest.mark.parametrize(
