@@ -40,9 +40,15 @@ def web_url(text: str) -> str | None:
     return quote(text, safe=_URL_SAFE)
 
 
+#: Characters XML 1.0 does not allow at all (C0 controls but tab and newlines, lone
+#: surrogates, U+FFFE and U+FFFF): one of them makes an EPUB page unreadable.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def html_text(text: str) -> str:
-    """Text for html or SVG element content and (double- or single-quoted) attributes."""
-    return html.escape(text, quote=True)
+    """Text for html or SVG element content and (double- or single-quoted) attributes;
+    characters XML cannot hold are dropped."""
+    return html.escape(NOT_XML.sub("", text), quote=True)
 
 
 #: Every ASCII character that reST can read as markup; each is backslash-escaped.
@@ -61,5 +67,7 @@ def rst_text(text: str) -> str:
 
 def rst_title(text: str, underline: str) -> str:
     """A reST section title for ``text`` with its underline."""
+    from docutils.utils import column_width  # wide (CJK) characters take two columns
+
     line = rst_text(text) or rst_text("(untitled)")
-    return f"{line}\n{underline * len(line)}\n"
+    return f"{line}\n{underline * max(len(line), column_width(line))}\n"

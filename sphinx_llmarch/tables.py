@@ -135,7 +135,7 @@ def parameter_rows(arch: Architecture) -> list[Row]:
         text += f"; ours {counted_as(figure)}: {stats.human(ours)} ({difference(ours, figure.value)})"
         cell = nodes.paragraph("", text)
         if figure.source:
-            cell += [nodes.Text(" · "), nodes.reference("", "source", refuri=figure.source)]
+            cell += [nodes.Text(" · "), *_links([("source", figure.source)]).children]
         rows.append((OFFICIAL_LABELS[name], cell))
     return rows
 
