@@ -13,7 +13,7 @@ import pytest
 
 from sphinx_llmarch import stats, toml_writer
 from sphinx_llmarch.cli import main
-from sphinx_llmarch.hf import spec_from_config
+from sphinx_llmarch.hf import known_model_types, spec_from_config
 from sphinx_llmarch.hf_layers import compress
 from sphinx_llmarch.loader import SpecError, architecture_from_dict, load_config, load_spec
 from sphinx_llmarch.registry import bundled_registry
@@ -180,6 +180,23 @@ def test_an_unknown_model_type_is_refused_not_guessed(change: dict[str, Any], pr
     with pytest.raises(SpecError, match=problem) as caught:
         spec_from_config(data, "config.json")
     assert "known types: " in str(caught.value) and "llama, " in str(caught.value)
+
+
+@pytest.mark.parametrize("activation", ["gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "gelu_accurate"])
+def test_the_common_gelu_names_are_known(activation: str) -> None:
+    spec, _ = spec_from_config(LLAMA | {"hidden_act": activation}, "config.json")
+    assert {op.get("kind") for op in spec["ops"].values()} >= {"geglu"}
+
+
+def test_an_unknown_activation_names_the_known_ones() -> None:
+    with pytest.raises(SpecError, match=r"hidden_act: unknown activation 'tanh' \(known: gelu, gelu_accurate, "):
+        spec_from_config(LLAMA | {"hidden_act": "tanh"}, "config.json")
+
+
+def test_the_spec_docs_name_every_model_type_the_importer_knows() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "specs.rst").read_text()
+    named = {name for name in known_model_types() if f"``{name}``" in text}
+    assert {name for name in known_model_types() if not name.endswith("_text") and name != "grok"} <= named
 
 
 def test_an_unknown_model_type_is_read_as_a_known_one_only_when_asked() -> None:
