@@ -321,8 +321,7 @@ def without(config: dict[str, Any], key: str) -> dict[str, Any]:
         (without(LFM2_SMALL, "full_attn_idxs"), 866_322_816 + 9 * (LFM2_ATTENTION - LFM2_CONV)),
         ({"model_type": "lfm2"}, TRANSFORMERS_DEFAULTS["lfm2"]),  # every size from Lfm2Config's defaults
     ],
-    ids=["1.2b", "issue-22", "both-ff-keys", "auto-adjust", "multiplier", "tie-both", "tie-default", "all-attention"]
-    + ["defaults"],
+    ids=["1.2b", "issue-22", "two-ff-keys", "auto-adjust", "multiplier", "tie-both", "tied", "all-attn", "defaults"],
 )
 def test_lfm2_keys_follow_transformers(config: dict[str, Any], total: int) -> None:
     """LFM2's original key names (block_ff_dim, tie_embedding) and its configuration class's defaults."""
