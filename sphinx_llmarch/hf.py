@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import SpecError
-from .hf_config import HFConfig
+from .hf_config import HFConfig, checked
 from .hf_layers import Layer, compress, mtp_layer, read_layers
 from .kinds import KINDS
 from .spec_table import suggest
@@ -77,6 +77,9 @@ class Recipe:
     vision: str | None = None
     #: Config values the family's configuration class defaults to (sparse configs rely on them).
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Original key -> the key transformers stores it under; the original wins when both are given,
+    #: as in the configuration class (LFM2's ``block_ff_dim`` and ``tie_embedding``).
+    renamed: Mapping[str, str] = field(default_factory=dict)
 
 
 _LLAMA = Recipe()
@@ -172,7 +175,27 @@ RECIPES: dict[str, Recipe] = {
         single_mixer=True,
         linear="mamba2",
     ),
-    "lfm2": Recipe(qk_norm="per-head", tied=True),
+    # LFM2: the defaults and the original key names of transformers' Lfm2Config
+    "lfm2": Recipe(
+        qk_norm="per-head",
+        tied=True,
+        defaults={
+            "vocab_size": 65536,
+            "hidden_size": 2560,
+            "intermediate_size": 12288,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "max_position_embeddings": 128_000,
+            "norm_eps": 1e-5,
+            "conv_bias": False,
+            "conv_L_cache": 3,
+            "block_multiple_of": 256,
+            "block_ffn_dim_multiplier": 1.0,
+            "block_auto_adjust_ff_dim": True,
+        },
+        renamed={"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"},
+    ),
     "llama4_text": Recipe(num_shared_experts=1, nope_interval=4, chunked_rope_layers=True),
     "cohere2": Recipe(
         norm_kind="layernorm", norm_bias=False, sliding_pattern=4, nope_on_full=True, parallel=True, tied=True
@@ -302,8 +325,8 @@ def _mlp(config: HFConfig, recipe: Recipe, wide: bool = False) -> dict[str, Any]
     size = config.get("intermediate_size_mlp")  # Llama 4's dense layers
     if wide:
         size = 2 * config.require("intermediate_size")
-    if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up
-        size = int(2 * config.require("block_ff_dim", "intermediate_size") / 3)
+    if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up; else as given
+        size = int(2 * config.require("intermediate_size") / 3)
         if config.get("block_ffn_dim_multiplier") is not None:
             multiple = config.require("block_multiple_of")
             size = multiple * -(-int(config.get("block_ffn_dim_multiplier") * size) // multiple)
@@ -425,8 +448,7 @@ def spec_from_config(
     if text is None:
         raise SpecError(file, "text_config", f"missing, but model_type {model_type!r} keeps its text stack there")
     recipe, warnings = _recipe(top, model_type, read_as)
-    if recipe.defaults:
-        text = HFConfig({**recipe.defaults, **text.data}, file, text.path)
+    text = _as_transformers_reads(text, recipe)
     name = str(top.get("_name_or_path") or model_id or model_type or "imported model").rstrip("/").split("/")[-1]
     spec: dict[str, Any] = {
         "id": _slug(model_id or name),
@@ -468,6 +490,18 @@ def spec_from_config(
     if warnings and text.unused():
         warnings[0] += f"; keys not read: {', '.join(text.unused())}"
     return spec, warnings
+
+
+def _as_transformers_reads(config: HFConfig, recipe: Recipe) -> HFConfig:
+    """The config with the family's defaults beneath it and its original key names moved to the
+    names the modeling code reads, so every op reads one name (a bad value names the original key)."""
+    if not recipe.defaults and not recipe.renamed:
+        return config
+    data = {**recipe.defaults, **config.data}
+    for original, name in recipe.renamed.items():
+        if config.data.get(original) is not None:
+            data[name] = checked(config.file, config.key(original), name, config.data[original])
+    return HFConfig(data, config.file, config.path)
 
 
 def _text(config: HFConfig, recipe: Recipe) -> dict[str, Any]:

@@ -320,3 +320,65 @@ def test_laguna_gating_says_the_gate_width(gating: object, gate: str | None) -> 
 def test_laguna_bad_keys_name_their_key(change: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError, match=rf"^config\.json: {message}"):
         spec_from_config(LAGUNA | change, "config.json")
+
+
+LFM2 = json.loads((DATA / "configs" / "lfm2-1.2b.json").read_text())
+#: Issue 22's config: the released 1.2B's, cut to 12 layers (3 attention, 9 convolution),
+#: with its block_ff_dim taken as given, biased convolutions and an untied output head.
+LFM2_SMALL = LFM2 | {"num_hidden_layers": 12, "full_attn_idxs": [2, 5, 8], "block_ff_dim": 5632}
+LFM2_SMALL |= {"block_auto_adjust_ff_dim": False, "conv_bias": True, "tie_embedding": False}
+D, V = 2048, 65536
+#: Per layer: SwiGLU 3 × d × 5632, two RMSNorms; attention q, o d × d and k, v d × 512, QK-Norm 2 × 64;
+#: convolution in_proj d -> 3d and out_proj d -> d with biases, a depthwise width-3 conv with its bias.
+LFM2_FFN, LFM2_NORMS = 3 * D * 5632, 2 * D
+LFM2_ATTENTION = 2 * D * D + 2 * D * 512 + 2 * 64
+LFM2_CONV = (D * 3 * D + 3 * D) + (D * D + D) + (3 * D + D)
+LFM2_SMALL_TOTAL = 2 * V * D + 12 * (LFM2_FFN + LFM2_NORMS) + 3 * LFM2_ATTENTION + 9 * LFM2_CONV + D
+
+
+def without(config: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("config", "total"),
+    [
+        # transformers 5.25 on the meta device builds each of these to the count given
+        (LFM2, 1_170_340_608),  # the released LFM2-1.2B, its model card's figure
+        (LFM2_SMALL, 866_322_816),
+        (LFM2_SMALL | {"intermediate_size": 8192}, 866_322_816),  # block_ff_dim wins
+        # block_auto_adjust_ff_dim defaults to true: int(2/3 × 5632) = 3754, rounded up to 3840
+        (without(LFM2_SMALL, "block_auto_adjust_ff_dim"), 866_322_816 - 12 * 3 * D * 1792),
+        # int(1.5 × 3754) = 5631, rounded up to a multiple of 100: 5700
+        (
+            LFM2_SMALL | {"block_auto_adjust_ff_dim": True, "block_ffn_dim_multiplier": 1.5, "block_multiple_of": 100},
+            866_322_816 + 12 * 3 * D * 68,
+        ),
+        # tie_embedding wins over tie_word_embeddings; without either, the head is tied
+        (LFM2_SMALL | {"tie_embedding": True, "tie_word_embeddings": False}, 866_322_816 - V * D),
+        (without(LFM2_SMALL, "tie_embedding"), 866_322_816 - V * D),
+        # no full_attn_idxs: every layer attends
+        (without(LFM2_SMALL, "full_attn_idxs"), 866_322_816 + 9 * (LFM2_ATTENTION - LFM2_CONV)),
+        ({"model_type": "lfm2"}, TRANSFORMERS_DEFAULTS["lfm2"]),  # every size from Lfm2Config's defaults
+    ],
+    ids=["1.2b", "issue-22", "two-ff-keys", "auto-adjust", "multiplier", "tie-both", "tied", "all-attn", "defaults"],
+)
+def test_lfm2_keys_follow_transformers(config: dict[str, Any], total: int) -> None:
+    """LFM2's original key names (block_ff_dim, tie_embedding) and its configuration class's defaults."""
+    spec, warnings = spec_from_config(config, "config.json")
+    assert warnings == []
+    assert stats.params(architecture_from_dict(spec, "config.json")).total == total
+
+
+def test_lfm2_issue_22_config_imports_its_ffn_width_and_head() -> None:
+    assert LFM2_SMALL_TOTAL == 866_322_816, "the hand count agrees with transformers"
+    spec, _ = spec_from_config(LFM2_SMALL, "config.json")
+    assert spec["ops"]["mlp"]["intermediate_size"] == 5632 and spec["ops"]["conv"]["conv_bias"] is True
+    assert spec["text"]["tie_word_embeddings"] is False
+
+
+def test_lfm2_original_keys_name_themselves_when_wrong() -> None:
+    with pytest.raises(SpecError, match=r"^config\.json: block_ff_dim: '5632' should be a whole number"):
+        spec_from_config(LFM2 | {"block_ff_dim": "5632"}, "config.json")
+    with pytest.raises(SpecError, match=r"^config\.json: tie_embedding: 'no' should be true or false"):
+        spec_from_config(LFM2 | {"tie_embedding": "no"}, "config.json")
