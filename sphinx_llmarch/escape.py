@@ -51,6 +51,13 @@ def html_text(text: str) -> str:
     return html.escape(NOT_XML.sub("", text), quote=True)
 
 
+def dot_html_text(text: str) -> str:
+    """Text inside a Graphviz HTML-like label: escaped as for html, and with backslashes
+    doubled, since Graphviz expands ``\\N`` (the node's name), ``\\G`` and the like even there
+    (an entity such as ``&#92;`` is decoded first and expanded all the same)."""
+    return html_text(text).replace("\\", "\\\\")
+
+
 #: Every ASCII character that reST can read as markup; each is backslash-escaped.
 _RST_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 

@@ -14,13 +14,24 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .escape import html_text
+from .escape import dot_html_text
 from .style import CALLOUT_SIZE, FONT, FONT_SIZE, INK, RULE_FILL, text_width
 
 if TYPE_CHECKING:
     import graphviz
 
-_ACCENT = re.compile(r"\{([^}]*)\}")
+#: Rich text: ``{...}`` is drawn in the accent colour; ``{{`` and ``}}`` are literal braces.
+_RICH = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def literal(text: str) -> str:
+    """``text`` (a name from a spec, say) as rich text that draws exactly those characters."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _plain(text: str) -> str:
+    """What a line of rich text shows, without its markup."""
+    return _RICH.sub(lambda match: match.group(1) if match.group(1) is not None else match.group(0)[0], text)
 
 
 class HtmlLabel(str):
@@ -82,11 +93,14 @@ def rich_label(text: str, accent: str, size: float = CALLOUT_SIZE, bold: bool = 
     lines = []
     for line in text.split("\n"):
         parts, last = [], 0
-        for match in _ACCENT.finditer(line):
-            parts.append(html_text(line[last : match.start()]))
-            parts.append(f'<font color="{accent}">{html_text(match.group(1))}</font>')
+        for match in _RICH.finditer(line):
+            parts.append(dot_html_text(line[last : match.start()]))
+            if match.group(1) is None:  # a doubled brace
+                parts.append(match.group(0)[0])
+            else:
+                parts.append(f'<font color="{accent}">{dot_html_text(match.group(1))}</font>')
             last = match.end()
-        parts.append(html_text(line[last:]))
+        parts.append(dot_html_text(line[last:]))
         body = "".join(parts) or " "
         lines.append(f"<b>{body}</b>" if bold else body)
     body = f'<font point-size="{size:g}">{"<br/>".join(lines)}</font>'
@@ -97,7 +111,7 @@ def rich_label(text: str, accent: str, size: float = CALLOUT_SIZE, bold: bool = 
 
 def rich_size(text: str, size: float = CALLOUT_SIZE, bold: bool = True) -> tuple[float, float]:
     """Planned (width, height) in points of a :func:`rich_label`."""
-    lines = _ACCENT.sub(r"\1", text).split("\n")
+    lines = _plain(text).split("\n")
     width = max(text_width(line, size, bold) for line in lines)
     return width + 8, len(lines) * size * 1.2 + 6
 

@@ -104,6 +104,8 @@ def hostile_markup(page: str) -> list[str]:
 def hostile_project(rootdir: Path, tmp_path: Path) -> Path:
     source = tmp_path / "src"
     shutil.copytree(rootdir / "test-trust", source)
+    (source / "checkpoints" / "evil").mkdir(parents=True)  # git keeps no empty folders
+    (source / "specs").mkdir()
     (source / "specs" / "hostile.toml").write_text(toml_writer.dumps(HOSTILE_SPEC), encoding="utf-8")
     (source / "checkpoints" / "evil" / "config.json").write_text(json.dumps(HOSTILE_CONFIG), encoding="utf-8")
     return source
@@ -134,6 +136,8 @@ def test_hostile_text_is_text_in_html_svg_and_xhtml(builder: str, make_app: Make
     title = "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;`x &lt;javascript:alert(2)&gt;`_ *e* \\N \\input{x} {b}"
     assert f"<h1>{title}" in page
     assert ".. raw:: html &lt;script&gt;alert(3)&lt;/script&gt;" in page, "the summary is a paragraph of text"
+    drawn = re.findall(r"<text[^>]*>([^<]*)</text>", page)
+    assert sum(text.endswith("*e* \\N \\input{x} {b}") for text in drawn) == 2, "title and subtitle, as written"
     assert 'href="https://example.org/%22%3E%3Cscript%3Ealert(5)%3C/script%3E"' in page
     if builder == "html":
         index_page = pages[Path(app.outdir) / "llm-modelindex.html"]
