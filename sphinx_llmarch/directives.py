@@ -76,7 +76,7 @@ class LLMArchDirective(SphinxDirective):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
             return load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
-        return bundled_or_user_model(self, argument)
+        return state(self.env).registry.model(argument)
 
     def run(self) -> list[nodes.Node]:
         from .tables import diagram_links, fact_rows, fact_sheet
@@ -167,17 +167,6 @@ class LLMArchDirective(SphinxDirective):
         return figure
 
 
-def bundled_or_user_model(directive: SphinxDirective, model_id: str) -> Architecture:
-    """A model of the registry, or the error that kept its spec from loading."""
-    registry = state(directive.env).registry
-    try:
-        return registry.get(model_id)
-    except UnknownModelError:
-        if model_id in registry.failed:
-            raise registry.failed[model_id] from None
-        raise
-
-
 def load_error(directive: SphinxDirective, error: SpecError | UnknownModelError) -> nodes.Element:
     """Warn at the directive and leave an error box in the page."""
     subtype = "unknown_model" if isinstance(error, UnknownModelError) else "spec"
@@ -235,7 +224,7 @@ def compare_nodes(
     archs = []
     for model_id in dict.fromkeys(model_ids):
         try:
-            archs.append(bundled_or_user_model(directive, model_id))
+            archs.append(state(directive.env).registry.model(model_id))
         except (SpecError, UnknownModelError) as error:
             return [load_error(directive, error)]
         for file in archs[-1].files:

@@ -264,9 +264,18 @@ def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | Non
 
     raw = read_raw(path, display)
     arch = build(raw, lookup or bundled_registry().raw_spec)
-    if Path(path).suffix == ".toml" and arch.id != Path(path).stem:
-        raise SpecError(raw.display, "id", f"{arch.id!r} does not match the file name {Path(path).stem!r}")
+    misnamed = file_name_problem(arch.id, path, raw.display)
+    if misnamed:
+        raise misnamed
     return arch
+
+
+def file_name_problem(model_id: str, path: str | Path, display: str) -> SpecError | None:
+    """A ``.toml`` spec is named after its id: that is how ``extends`` and the registry find it."""
+    stem = Path(path).stem
+    if Path(path).suffix == ".toml" and model_id != stem:
+        return SpecError(display, "id", f"{model_id!r} does not match the file name {stem!r}")
+    return None
 
 
 def load_config(
@@ -291,8 +300,9 @@ def import_config(
     from .hf import spec_from_config
 
     file = display or Path(path).name
+    text = read_text(path, file)  # its SpecError is a ValueError too, but no JSON problem
     try:
-        data = json.loads(read_text(path, file))
+        data = json.loads(text)
     except ValueError as exc:
         raise SpecError(file, "", f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
