@@ -172,6 +172,12 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
     common.add_argument(
         "--dot", default=default("dot"), metavar="PROGRAM", help="the Graphviz dot program (default: dot)"
     )
+    common.add_argument(
+        "--read-as",
+        default=default(None),
+        metavar="MODEL_TYPE",
+        help="read a config.json of an unknown model_type as this known type (it is refused otherwise)",
+    )
     return common
 
 
@@ -186,9 +192,7 @@ MODEL = "model id, spec .toml, config.json or a checkpoint folder holding one"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="llmarch", description="LLM architecture specs, stats and diagrams.", parents=[_common(True)]
-    )
+    parser = _Parser(prog="llmarch", description="LLM architecture specs, stats and diagrams.", parents=[_common(True)])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = _common(False)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -260,7 +264,7 @@ def _warn(file: Path, warnings: list[str]) -> None:
         print(f"llmarch: warning: {file}: {warning}", file=sys.stderr)
 
 
-def _model(registry: Registry, name: str) -> Architecture:
+def _model(registry: Registry, name: str, read_as: str | None = None) -> Architecture:
     """A model by id or alias, or read from a file with the loaders the ``llm-arch``
     directive uses for a spec path and for ``:config:``."""
     path = Path(name)
@@ -268,7 +272,7 @@ def _model(registry: Registry, name: str) -> Architecture:
         return load_spec(path, display=name, lookup=registry.raw_spec)
     if path.suffix == ".json" or (path / "config.json").is_file():
         config = _checkpoint(path)
-        arch, warnings = load_config(config, display=str(config))
+        arch, warnings = load_config(config, str(config), read_as=read_as)
         _warn(config, warnings)
         return arch
     return registry.model(name)
@@ -292,16 +296,16 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
-            return _validate(args.files)
+            return _validate(args.files, args.read_as)
         if args.command == "import":
-            return _import(args.config, args.output, args.id, args.json)
+            return _import(args.config, args.output, args.id, args.json, args.read_as)
         if args.command == "schema":
             print(json.dumps(spec_schema(), indent=2))
             return 0
         registry = _registry(args.spec_path)
         if args.command == "list":
             return _list(registry, args.json)
-        arch = _model(registry, args.model)
+        arch = _model(registry, args.model, args.read_as)
         if args.command == "show":
             print(json.dumps(model_json(arch, args.context), indent=2) if args.json else _show_text(arch, args.context))
         elif args.command == "dot":
@@ -356,7 +360,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _validate(paths: list[Path]) -> int:
+def _validate(paths: list[Path], read_as: str | None = None) -> int:
     """Exit 0 when every file is a valid spec or config, 1 otherwise (after checking them all);
     every problem of each spec is printed, not only its first."""
     failed = 0
@@ -364,7 +368,7 @@ def _validate(paths: list[Path]) -> int:
     for file in _expand(paths):
         try:
             if file.suffix == ".json":
-                arch, warnings = load_config(file, display=str(file))
+                arch, warnings = load_config(file, str(file), read_as=read_as)
                 for warning in warnings:
                     print(f"{file}: warning: {warning}", file=sys.stderr)
             else:
@@ -383,7 +387,7 @@ def _validate(paths: list[Path]) -> int:
     return INVALID if failed else 0
 
 
-def _import(config: Path, output: Path | None, model_id: str | None, as_json: bool) -> int:
+def _import(config: Path, output: Path | None, model_id: str | None, as_json: bool, read_as: str | None) -> int:
     """Import a config.json; the TOML written is the one the loader reads back, named as
     ``validate`` wants it: after its id."""
     config = _checkpoint(config)
@@ -395,7 +399,7 @@ def _import(config: Path, output: Path | None, model_id: str | None, as_json: bo
                 f"--id {model_id!r} contradicts the file name {spec_file.name!r} (a spec's id is its file name)"
             )
         model_id = spec_file.stem
-    spec, warnings = import_config(config, str(config), model_id)
+    spec, warnings = import_config(config, str(config), model_id, read_as)
     arch = architecture_from_dict(spec, str(config))
     if spec_file is not None and (misnamed := file_name_problem(arch.id, spec_file, str(spec_file))):
         raise misnamed

@@ -157,6 +157,19 @@ def test_import_reads_a_checkpoint_folder(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and 'id = "liquid"' in out and f"config = {json.dumps(str(CHECKPOINT / 'config.json'))}" in out
 
 
+MYSTERY = CHECKPOINT.parent / "mystery"
+
+
+@pytest.mark.parametrize("command", ["show", "import", "validate"])
+def test_an_unknown_model_type_is_read_only_as_asked(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(MYSTERY / "config.json") if command == "validate" else str(MYSTERY)
+    code, _, err = run(capsys, command, target)
+    assert code in (1, 2) and "model_type: 'mystery' is not a model type the importer knows" in err
+    code, out, err = run(capsys, command, target, "--read-as", "llama")
+    assert code == 0 and "is not known: read as 'llama', as asked; keys not read: wobble_factor" in err
+    assert out or command == "validate"
+
+
 @pytest.mark.parametrize("command", [["list"], ["show", "qwen3-8b", "--json"]])
 def test_closed_pipe_exits_quietly(command: list[str]) -> None:
     """The reader is gone before the first write, as when ``head`` has read all it wants."""
