@@ -18,6 +18,7 @@ from .errors import SpecError, UnknownModelError
 from .files import files_in
 from .kinds import Op
 from .loader import (
+    Lookup,
     architecture_from_dict,
     file_name_problem,
     import_config,
@@ -27,7 +28,7 @@ from .loader import (
 )
 from .model import Architecture
 from .problems import spec_problems
-from .registry import Registry, bundled_registry
+from .registry import Registry
 from .render import FORMATS, RenderError, render_bytes
 from .schema import spec_schema
 from .vision import vision_json
@@ -296,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
-            return _validate(args.files, args.read_as)
+            return _validate(args.files, _registry(args.spec_path).raw_spec, args.read_as)
         if args.command == "import":
             return _import(args.config, args.output, args.id, args.json, args.read_as)
         if args.command == "schema":
@@ -360,11 +361,10 @@ def _expand(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _validate(paths: list[Path], read_as: str | None = None) -> int:
+def _validate(paths: list[Path], lookup: Lookup, read_as: str | None = None) -> int:
     """Exit 0 when every file is a valid spec or config, 1 otherwise (after checking them all);
     every problem of each spec is printed, not only its first."""
     failed = 0
-    lookup = bundled_registry().raw_spec
     for file in _expand(paths):
         try:
             if file.suffix == ".json":

@@ -126,6 +126,7 @@ def test_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 USER_SPECS = Path(__file__).parent / "roots" / "test-user-spec" / "specs"
 CHECKPOINT = Path(__file__).parent / "roots" / "test-hf-config" / "models" / "liquid"
+ROOT_SPECS = Path(__file__).parent / "roots" / "test-user-spec" / "specs"
 
 
 @pytest.mark.parametrize(
@@ -158,6 +159,18 @@ def test_import_reads_a_checkpoint_folder(capsys: pytest.CaptureFixture[str]) ->
 
 
 MYSTERY = CHECKPOINT.parent / "mystery"
+
+
+def test_validate_finds_the_base_of_an_extends_on_the_spec_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = (ROOT_SPECS / "toy-lm.toml").read_text()
+    (tmp_path / "toy-lm.toml").write_text(base)
+    child = tmp_path / "toy-child.toml"
+    child.write_text('id = "toy-child"\nextends = "toy-lm"\nname = "Toy child"\n[sources]\nconfig = "https://x.org/c"\n')
+    assert run(capsys, "validate", str(child))[0] == 1, "the base is not bundled"
+    code, out, err = run(capsys, "validate", str(child), "--spec-path", str(tmp_path))
+    assert code == 0, err
 
 
 @pytest.mark.parametrize("command", ["show", "import", "validate"])
