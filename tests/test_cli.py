@@ -167,9 +167,11 @@ def test_validate_finds_the_base_of_an_extends_on_the_spec_path(
     base = (ROOT_SPECS / "toy-lm.toml").read_text()
     (tmp_path / "toy-lm.toml").write_text(base)
     child = tmp_path / "toy-child.toml"
-    child.write_text('id = "toy-child"\nextends = "toy-lm"\nname = "Toy child"\n[sources]\nconfig = "https://x.org/c"\n')
+    child.write_text(
+        'id = "toy-child"\nextends = "toy-lm"\nname = "Toy child"\n[sources]\nconfig = "https://x.org/c"\n'
+    )
     assert run(capsys, "validate", str(child))[0] == 1, "the base is not bundled"
-    code, out, err = run(capsys, "validate", str(child), "--spec-path", str(tmp_path))
+    code, _, err = run(capsys, "validate", str(child), "--spec-path", str(tmp_path))
     assert code == 0, err
 
 
@@ -256,9 +258,7 @@ def test_validate_looks_into_subfolders(tmp_path: Path, capsys: pytest.CaptureFi
         (["render", "gpt-2-xl", "-o", "-"], 2, "'-o -' needs --format"),
         (["render", "gpt-2-xl", "-o", "{tmp}"], 2, "is a folder"),
         (["render", "gpt-2-xl", "-o", "{tmp}/x.svg", "--dot", "{tmp}/no-dot"], 2, "point --dot at the dot executable"),
-        pytest.param(
-            ["render", "gpt-2-xl", "-o", "{tmp}/no/x.svg"], 2, "cannot write {tmp}/no/x.svg", marks=needs_dot
-        ),
+        pytest.param(["render", "gpt-2-xl", "-o", "{tmp}/no/x.svg"], 2, "cannot write {tmp}/no/x.svg", marks=needs_dot),
         (["import", "{tmp}"], 2, "config.json: cannot read the file (No such file"),
         (["import", "{tmp}/missing.json"], 2, "missing.json: cannot read the file (No such file"),
         (["import", str(CHECKPOINT), "-o", "{tmp}/no/x.toml"], 2, "cannot write {tmp}/no/x.toml"),
