@@ -18,7 +18,7 @@ from .config import SHOW_CHOICES
 from .errors import SpecError, UnknownModelError
 from .images import note_diagram, note_use
 from .nodes import llmarch_diagram
-from .options import word_list
+from .options import width_option, word_list
 from .runtime import state
 from .warnings import warn
 
@@ -51,7 +51,7 @@ class LLMArchDirective(SphinxDirective):
         "caption": directives.unchanged,
         "name": directives.unchanged,
         "align": lambda arg: directives.choice(arg, ("left", "center", "right")),
-        "width": directives.length_or_percentage_or_unitless,
+        "width": width_option,
         "alt": directives.unchanged,
         "class": directives.class_option,
         "no-index": directives.flag,

@@ -128,6 +128,9 @@ def test_bad_input_warns_with_location_and_the_rest_builds(app: SphinxTestApp) -
         warnings,
     )
     assert "[llmarch.unknown_model]" in warnings and "[llmarch.spec]" in warnings
+    for value in ("'0'", "'-5px'"):  # a width that draws nothing is refused at the directive
+        assert f"{value} is not a positive length; give one such as 600px, 80% or 12em" in warnings
+    assert len(re.findall(r'index\.rst:\d+: ERROR: Error in "llm-arch" directive', warnings)) == 2
     page = html(app)
     assert page.count('class="admonition error"') == 4
     assert "Parameters (text stack)" in page, "the good directive on the same page still renders"
