@@ -62,20 +62,30 @@ class LLMArchDirective(SphinxDirective):
         from .loader import load_config, load_spec
 
         argument = self.arguments[0] if self.arguments else ""
+        registry = state(self.env).registry
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
             relative, absolute = self.env.relfn2path(self.options["config"], self.env.docname)
             self.env.note_dependency(absolute)
             arch, warnings = load_config(absolute, display=relative, model_id=argument or None)
             for warning in warnings:
                 warn(f"{relative}: {warning}", "import", location=self.get_location())
-            return arch
-        if not argument:
+        elif not argument:
             raise SpecError(self.env.docname, "", "give a model id, a spec .toml or the :config: option")
-        if argument.endswith(".toml"):
+        elif argument.endswith(".toml"):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
-            return load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
-        return bundled_or_user_model(self, argument)
+            arch = load_spec(absolute, display=relative, lookup=registry.raw_spec)
+        else:
+            return bundled_or_user_model(self, argument)
+        # the build knows this model from its file (see catalog.page_models), unless the id was taken
+        if arch.id in registry and registry.get(arch.id).source_path != arch.source_path:
+            warn(
+                f"{relative} gives the model id {arch.id!r}, which {registry.file_of(arch.id)} already has; "
+                "other pages compare and list that one (give this model another id)",
+                "spec",
+                location=self.get_location(),
+            )
+        return arch
 
     def run(self) -> list[nodes.Node]:
         from .tables import diagram_links, fact_rows, fact_sheet
