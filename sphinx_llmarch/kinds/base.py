@@ -133,6 +133,12 @@ class Op:
         return self.title
 
     @property
+    def reach(self) -> tuple[str, ...]:
+        """How far back the layer looks, in a few words each (``sliding 128``, ``chunked
+        8,192``, ``pooled ×4``); none for a layer that sees every earlier token as it is."""
+        return ()
+
+    @property
     def phrase(self) -> str:
         """How a sentence describing the model names this op."""
         return self.title[0].lower() + self.title[1:]
