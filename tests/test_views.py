@@ -40,17 +40,31 @@ def test_filter_language() -> None:
     assert set(ids('decoder != "dense"')) == moe and record(MODELS[0])["released"] > datetime.date(2000, 1, 1)
 
 
+def test_numbers_with_units_and_aliases_in_filters() -> None:
+    """Numbers as the tables print them, model ids' aliases and other names of fields."""
+    assert ids('context == 128k and family == "gpt-oss"') == ["gpt-oss-120b", "gpt-oss-20b"]  # 131,072 tokens
+    assert "deepseek-v4-flash" in ids("context >= 1M") and "gpt-oss-20b" not in ids("context >= 1M")
+    assert ids("kv_cache == 48 KiB") == ["gpt-oss-20b"] and ids("params >= 2.5B") == ids("params >= 2500m")
+    assert ids('id == "gpt2-xl"') == ids('model in ("gpt2-xl")') == ["gpt-2-xl"]
+    assert ids("num_hidden_layers == 36 and vocab_size > 150k and Parameters < 9B") == ids(
+        "layers == 36 and vocab > 150K and params < 9B"
+    )
+
+
 @pytest.mark.parametrize(
     ("expression", "message", "position"),
     [
         ('decoder = "moe"', "cannot read '= \"moe\"'", 8),
-        ("released >= 2025", "released compares with a date", 12 + 4),
+        ("released >= 2025", "released compares with a date", 12),
         ('famly == "qwen3"', "unknown field 'famly' (did you mean 'family'?)", 0),
         ('params > "big"', "params compares with a number", 9),
         ('(decoder == "moe"', "expected ')', found the end", 17),
         ('decoder == "moe" and', "expected a field name, found the end", 20),
         ('decoder "moe"', "expected a comparison", 8),
         ("released > 2025-13-01", "2025-13-01 is not a date", 11),
+        ("params > 64 KiB", "params does not take 'KiB' (write, e.g., 2.5B)", 9),
+        ("context < 2B", "context does not take 'B' (write, e.g., 128k)", 10),
+        ("parms > 1B", "unknown field 'parms' (did you mean 'params'?)", 0),
     ],
 )
 def test_bad_filters_say_where_they_fail(expression: str, message: str, position: int) -> None:
@@ -86,6 +100,9 @@ def test_gallery_grid_and_models_table(make_app: type[SphinxTestApp], rootdir: P
     table = page.split('class="llmarch-models llmarch-sortable')[1].split("</table>")[0]
     assert re.findall(r"<tr[^>]*>\s*<td><p>(?:<a [^>]*>)?<span[^>]*>([^<]+)<", table) == ["DeepSeek R1", "DeepSeek V3"]
     assert "the :filter: expression could not be read" in page
+    # a filter that matches nothing says so on the page and in a located warning
+    assert re.search(r"index\.rst:\d+: WARNING: llm-arch-table: no model matches :filter: params > 100T", warnings)
+    assert '<p class="llmarch-no-models">llm-arch-table: no model matches params &gt; 100T</p>' in page
 
 
 def test_views_in_the_text_builder(make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path) -> None:
