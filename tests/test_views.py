@@ -4,6 +4,7 @@ models table, in html and text, and (when Chromium is installed) in a real brows
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import shutil
 import subprocess
@@ -110,6 +111,29 @@ def test_views_in_the_text_builder(make_app: type[SphinxTestApp], rootdir: Path,
     app.build()
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
     assert "Qwen3 235B-A22B" in text and "235B, 22.2B active" in text and "DeepSeek R1" in text
+
+
+NODE = shutil.which("node")
+SCRIPT = Path(__file__).parent.parent / "sphinx_llmarch" / "static" / "llmarch.js"
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_table_sorter_reads_dates_bytes_and_counts_by_value() -> None:
+    """The cells' texts as the sortable table's script orders them, run under node."""
+    cells = [
+        *("2024-12-31", "2025-02-01", "2025-10-15"),
+        *("512 B", "1 KiB", "144 KiB", "1.5 MiB + 32 KiB state", "2 GiB"),
+        *("950M", "8.19B", "1.2T", "128k", "1,024", "all"),
+    ]
+    script = f"const {{sortValue}} = require({json.dumps(str(SCRIPT))});"
+    script += "console.log(JSON.stringify(process.argv.slice(1).map(sortValue)))"
+    result = subprocess.run([NODE, "-e", script, *cells], capture_output=True, text=True, timeout=60, check=True)
+    values = dict(zip(cells, json.loads(result.stdout), strict=True))
+    assert values["2024-12-31"] < values["2025-02-01"] < values["2025-10-15"], "dates, not their years"
+    assert values["512 B"] == 512 and values["1 KiB"] == 1024 and values["2 GiB"] == 2 * 2**30
+    assert values["144 KiB"] < values["1.5 MiB + 32 KiB state"] == 1.5 * 2**20 < values["2 GiB"]
+    assert (values["950M"], values["8.19B"], values["1.2T"]) == pytest.approx((950e6, 8.19e9, 1.2e12))
+    assert values["128k"] == 131072 and values["1,024"] == 1024 and values["all"] == "all"
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
