@@ -232,17 +232,20 @@ def test_a_model_a_page_loads_is_compared_and_tabled_on_other_pages(make_app: Ma
     )
     (source / "index.rst").write_text(
         "Index\n=====\n\n.. toctree::\n\n   zz-model\n   models/index\n"
-        "\n.. llm-arch-compare:: your-tiny qwen3-8b\n   :rows: hidden_size\n"
+        "\n.. llm-arch-compare:: your-tiny qwen3-8b local-model\n   :rows: hidden_size\n"
         '\n.. llm-arch-table::\n   :filter: id == "your-tiny"\n'
     )
+    (source / "local-model.toml").write_text((ROOTS / "test-user-spec" / "local-model.toml").read_text())
     (source / "zz-model.rst").write_text(
         "Model\n=====\n\n.. llm-arch:: your-tiny\n   :config: tiny/config.json\n"
         "\n.. llm-arch:: qwen3-8b\n   :config: tiny/config.json\n   :no-index:\n"
+        "\n.. llm-arch:: local-model.toml\n"
     )
     app = make_app("html", srcdir=source)
     app.build()
     index = (Path(app.outdir) / "index.html").read_text()
     assert "<strong>256</strong>" in index and 'href="zz-model.html#llm-model-your-tiny"' in index
+    assert "<strong>64</strong>" in index and 'href="zz-model.html#llm-model-local-model"' in index  # a spec path
     assert re.search(r"<tr[^>]*><td><p><a [^>]*your-tiny", index), "the table has its row"
     assert re.search(
         r"zz-model\.rst:\d+: WARNING: tiny/config\.json gives the model id 'qwen3-8b', which qwen3-8b\.toml "
