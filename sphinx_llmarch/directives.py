@@ -18,7 +18,7 @@ from .config import SHOW_CHOICES
 from .errors import SpecError, UnknownModelError
 from .images import note_diagram, note_use
 from .nodes import llmarch_diagram
-from .options import word_list
+from .options import width_option, word_list
 from .runtime import state
 from .warnings import warn
 
@@ -52,7 +52,7 @@ class LLMArchDirective(SphinxDirective):
         "caption": directives.unchanged,
         "name": directives.unchanged,
         "align": lambda arg: directives.choice(arg, ("left", "center", "right")),
-        "width": directives.length_or_percentage_or_unitless,
+        "width": width_option,
         "alt": directives.unchanged,
         "class": directives.class_option,
         "no-index": directives.flag,
@@ -63,20 +63,30 @@ class LLMArchDirective(SphinxDirective):
         from .loader import load_config, load_spec
 
         argument = self.arguments[0] if self.arguments else ""
+        registry = state(self.env).registry
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
             relative, absolute = self.env.relfn2path(self.options["config"], self.env.docname)
             self.env.note_dependency(absolute)
             arch, warnings = load_config(absolute, relative, argument or None, self.options.get("read-as"))
             for warning in warnings:
                 warn(f"{relative}: {warning}", "import", location=self.get_location())
-            return arch
-        if not argument:
+        elif not argument:
             raise SpecError(self.env.docname, "", "give a model id, a spec .toml or the :config: option")
-        if argument.endswith(".toml"):
+        elif argument.endswith(".toml"):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
-            return load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
-        return state(self.env).registry.model(argument)
+            arch = load_spec(absolute, display=relative, lookup=registry.raw_spec)
+        else:
+            return registry.model(argument)
+        # the build knows this model from its file (see catalog.page_models), unless the id was taken
+        if arch.id in registry and registry.get(arch.id).source_path != arch.source_path:
+            warn(
+                f"{relative} gives the model id {arch.id!r}, which {registry.file_of(arch.id)} already has; "
+                "other pages compare and list that one (give this model another id)",
+                "spec",
+                location=self.get_location(),
+            )
+        return arch
 
     def run(self) -> list[nodes.Node]:
         from .tables import diagram_links, fact_rows, fact_sheet

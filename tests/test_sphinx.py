@@ -128,6 +128,9 @@ def test_bad_input_warns_with_location_and_the_rest_builds(app: SphinxTestApp) -
         warnings,
     )
     assert "[llmarch.unknown_model]" in warnings and "[llmarch.spec]" in warnings
+    for value in ("'0'", "'-5px'"):  # a width that draws nothing is refused at the directive
+        assert f"{value} is not a positive length; give one such as 600px, 80% or 12em" in warnings
+    assert len(re.findall(r'index\.rst:\d+: ERROR: Error in "llm-arch" directive', warnings)) == 2
     page = html(app)
     assert page.count('class="admonition error"') == 4
     assert "Parameters (text stack)" in page, "the good directive on the same page still renders"
@@ -192,8 +195,16 @@ def test_parallel_build_matches_serial(app: SphinxTestApp, make_app: MakeApp, tm
     parallel = make_app("html", srcdir=app.srcdir, builddir=tmp_path / "parallel", parallel=4)
     parallel.build()
     assert "[llmarch." not in parallel.warning.getvalue()
-    # 8 model pages and the 3 diagrams of the comparison on views.rst; merged, so none pruned
-    assert len(list((Path(parallel.outdir) / "_images").glob("llmarch-*.svg"))) == 11
+    # 9 model pages and the 3 diagrams of the comparison on views.rst; merged, so none pruned
+    assert len(list((Path(parallel.outdir) / "_images").glob("llmarch-*.svg"))) == 12
+    # the model your-model.rst loads from its config.json is known to the pages read before it
+    assert "unknown model" not in app.warning.getvalue()
+    views = (Path(app.outdir) / "views.html").read_text()
+    link = '<a class="reference internal" href="your-model.html#llm-model-your-tiny"'
+    for place in ('"llmarch-card-thumb">', '"llmarch-card-name">', "<td><p>", '<th class="head"><p>'):
+        assert place + link in views  # grid card (with its thumbnail), table row, comparison column
+    assert "<strong>4 / 2 / 64</strong>" in views and link in (Path(app.outdir) / "qwen3-8b.html").read_text()
+    assert any(Path(dep).name == "config.json" for dep in app.env.dependencies["views"])
     for page in sorted(Path(app.outdir).glob("*.html")):
         if page.name in ("genindex.html", "search.html"):
             continue
