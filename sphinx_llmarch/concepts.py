@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .kinds import MLP, MoE, Op
 from .memo import per_model
 
 if TYPE_CHECKING:
@@ -66,88 +67,13 @@ def find(name: str) -> Concept | None:
     return None
 
 
-_MIXERS = {
-    "gated_deltanet": ("gated-deltanet", "linear-attention"),
-    "kda": ("kda", "linear-attention"),
-    "lightning": ("lightning-attention", "linear-attention"),
-    "mamba2": ("mamba2",),
-    "short_conv": ("short-convolution",),
-    "mlstm": ("mlstm",),
-}
-_FFN = {"swiglu": "swiglu", "geglu": "geglu", "gelu": "gelu", "relu2": "squared-relu"}
 _PLACEMENT = {"pre": "pre-norm", "post": "post-norm", "sandwich": "sandwich-norm"}
 
 
-def _positions(op: object) -> set[str]:
-    position, rope = getattr(op, "position", "rope"), getattr(op, "rope", None)
-    if position == "nope":
-        return {"nope"}
-    if position in ("absolute", "learned"):
-        return {"learned-positions"}
-    if rope is None:
-        return set()
-    found = {"partial-rope" if rope.fraction < 1 else "rope"}
-    if rope.scaling and "yarn" in rope.scaling.lower():
-        found.add("yarn")
-    return found
-
-
-def _op_concepts(op: object) -> set[str]:
-    """The concepts one op embodies."""
-    kind = getattr(op, "type", "")
-    found: set[str] = set()
-    if kind == "attention":
-        found.add(op.kind)  # type: ignore[attr-defined]
-        flags = {
-            "sliding-window-attention": op.sliding_window,  # type: ignore[attr-defined]
-            "chunked-attention": op.chunk_size,  # type: ignore[attr-defined]
-            "gated-attention": op.output_gate != "none",  # type: ignore[attr-defined]
-            "attention-sinks": op.sinks,  # type: ignore[attr-defined]
-            "kv-sharing": op.kv_shared,  # type: ignore[attr-defined]
-            "qk-norm": op.qk_norm != "none",  # type: ignore[attr-defined]
-        }
-        found |= {name for name, on in flags.items() if on} | _positions(op)
-    elif kind == "compressed_attention":  # DeepSeek V4: one latent KV head, a window, sinks
-        found |= {"mqa", "sliding-window-attention", *_positions(op)}
-        found |= {"attention-sinks"} if op.sinks else set()  # type: ignore[attr-defined]
-        found |= {"sparse-attention-dsa"} if op.index_heads else set()  # type: ignore[attr-defined]
-    elif kind == "cca":  # ZAYA1: grouped-query attention in a narrower space, convolved queries and keys
-        found |= {"cca", "gqa" if op.num_kv_heads > 1 else "mqa", "qk-norm", *_positions(op)}  # type: ignore[attr-defined]
-        found |= {"sliding-window-attention"} if op.sliding_window else set()  # type: ignore[attr-defined]
-    elif kind == "mla":
-        found |= {"mla", *_positions(op)}
-        if op.index_heads:  # type: ignore[attr-defined]
-            found.add("sparse-attention-dsa")
-    elif kind in _MIXERS:
-        found.update(_MIXERS[kind])
-    elif kind == "mlp":
-        found.add(_FFN.get(op.kind, ""))  # type: ignore[attr-defined]
-    elif kind == "moe":
-        found |= {"moe", _FFN.get(op.kind, "")}  # type: ignore[attr-defined]
-        if op.num_shared_experts:  # type: ignore[attr-defined]
-            found.add("shared-expert")
-        if op.skip_expert:  # type: ignore[attr-defined]
-            found.add("mixture-of-depths")
-    return found - {""}
-
-
-#: Which of an op's concepts names it best, for the title of its detail panel.
-_PRIMARY = (
-    *("cca", "mla", "gated-deltanet", "kda", "lightning-attention", "mamba2", "short-convolution", "mlstm"),
-    *("gated-attention", "moe", "swiglu", "geglu", "gelu", "squared-relu", "mqa", "gqa", "mha"),
-)
-
-
-def primary_concept(op: object) -> str | None:
-    """The concept a detail panel of ``op`` illustrates (its title links there)."""
-    found = _op_concepts(op)
-    return next((key for key in _PRIMARY if key in found), None)
-
-
-def _parallel_concept(first: str, second: str) -> str:
+def _parallel_concept(first: Op, second: Op) -> str:
     """Attention beside the MLP is a parallel block; an always-on dense MLP beside the
     routed experts is what Gemma 4 26B-A4B's authors count as a shared expert."""
-    return "shared-expert" if {first, second} == {"mlp", "moe"} else "parallel-block"
+    return "shared-expert" if {type(first), type(second)} == {MLP, MoE} else "parallel-block"
 
 
 @per_model
@@ -156,12 +82,15 @@ def concepts_of(arch: Architecture) -> list[str]:
     found: set[str] = {arch.norm.kind}
     for kind, _ in arch.kind_counts():
         for index, sub in enumerate(kind.sublayers):
-            found |= _op_concepts(sub.op)
+            found |= sub.op.concepts()
             found.add(_PLACEMENT.get(sub.norm, ""))
             if sub.parallel:  # never the first sublayer
-                found.add(_parallel_concept(kind.sublayers[index - 1].op.type, sub.op.type))
-    types = {kind.key: {op.type for op in kind.ops} for kind, _ in arch.kind_counts()}
-    dense = {key for key, ops in types.items() if "mlp" in ops and "moe" not in ops}
+                found.add(_parallel_concept(kind.sublayers[index - 1].op, sub.op))
+    dense = {
+        kind.key
+        for kind, _ in arch.kind_counts()
+        if any(isinstance(op, MLP) for op in kind.ops) and not any(isinstance(op, MoE) for op in kind.ops)
+    }
     schedule = arch.schedule
     if schedule.prefix and schedule.cycle and set(schedule.prefix) <= dense and not set(schedule.cycle) & dense:
         found.add("dense-prefix")  # dense layers first, then only MoE layers (DeepSeek V3)

@@ -432,13 +432,11 @@ def build_canvas(arch: Architecture, links: Links | None = None, marked: Collect
     """Lay out the diagram. ``links`` maps fact-sheet row labels (and ``"title"``)
     to (URL, tooltip); every node that row explains gets the link. Boxes whose row
     is in ``marked`` get a heavy outline in the difference colour (comparisons)."""
-    from .concepts import primary_concept
-
     frame = _Frame(arch)
     canvas = frame.build()
     for key, (op, _) in frame.panel_anchors.items():  # panel titles: links to the glossary, made per page
         for owner, panel in [(op, key), *((part, part.panel_key()) for part, _ in op.detail_ops())]:
-            title, concept = canvas.nodes.get(f"panel.{panel}.title"), primary_concept(owner)
+            title, concept = canvas.nodes.get(f"panel.{panel}.title"), owner.primary_concept()
             if title is not None and concept:
                 title.attrs["class"] = f"{title.attrs.get('class', '')} {CONCEPT_CLASS}{concept}".strip()
     for name, row in frame.rows.items():

@@ -42,15 +42,7 @@ def record(arch: Architecture) -> dict[str, Any]:
     from .concepts import concepts_of
 
     p = stats.params(arch)
-    mixers = set()
-    for kind, _ in arch.kind_counts():
-        for op in kind.ops:
-            if op.type == "attention":
-                mixers.add(op.kind)  # type: ignore[attr-defined]
-                mixers |= {"sliding"} if op.sliding_window else set()  # type: ignore[attr-defined]
-                mixers |= {"chunked"} if op.chunk_size else set()  # type: ignore[attr-defined]
-            elif op.role == "token":
-                mixers.add({"gated_deltanet": "linear", "kda": "linear", "lightning": "linear"}.get(op.type, op.type))
+    mixers = {word for kind, _ in arch.kind_counts() for op in kind.ops for word in op.filter_words()}
     decoder = stats.decoder_type(arch)  # "hybrid ..." and "attention-free ..." name the mixing
     mixing = next((kind for kind in ("hybrid", "attention-free") if decoder.startswith(kind)), "attention")
     return {

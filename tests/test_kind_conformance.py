@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_llmarch import diagram, kinds, stats
-from sphinx_llmarch.concepts import primary_concept
+from sphinx_llmarch.concepts import glossary
 from sphinx_llmarch.kinds import KINDS, Op
 from sphinx_llmarch.loader import load_spec, read_raw
 from sphinx_llmarch.problems import spec_problems
@@ -45,8 +45,10 @@ def test_every_kind_is_used_and_named_throughout(type_: str) -> None:
         components = op.params(hidden_size)
         assert set(components) <= set(stats.COMPONENT_NAMES) | set(type(op).component_names), components
         assert not (op.title[:2].isupper() and op.phrase[:1].islower()), f"an acronym lower-cased: {op.phrase}"
+        assert op.concepts() <= set(glossary()), "a concept the glossary does not explain"
+        assert op.primary_concept() in (op.concepts() | {None})
         if op.panel_key() is not None:
-            assert primary_concept(op), f"{op.title}: its panel's title links to no concept"
+            assert op.primary_concept(), f"{op.title}: its panel's title links to no concept"
     assert op_schema(type_)["properties"]["type"] == {"const": type_}
 
 

@@ -16,7 +16,19 @@ from ..hf_config import HFConfig
 from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
-from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, plural, register, short_number
+from .base import (
+    DEFAULT_ROPE,
+    Op,
+    PanelContext,
+    Rope,
+    Slot,
+    Variants,
+    linear,
+    plural,
+    position_concepts,
+    register,
+    short_number,
+)
 
 if TYPE_CHECKING:
     from ..layout import Canvas, Node
@@ -216,6 +228,24 @@ class Attention(Op):
         return self.sliding_window or self.chunk_size
 
     # -- words -----------------------------------------------------------------
+
+    def filter_words(self) -> set[str]:
+        windows = {"sliding": self.sliding_window, "chunked": self.chunk_size}
+        return {self.kind, *(word for word, on in windows.items() if on)}
+
+    def concepts(self) -> set[str]:
+        flags = {
+            "sliding-window-attention": self.sliding_window,
+            "chunked-attention": self.chunk_size,
+            "gated-attention": self.output_gate != "none",
+            "attention-sinks": self.sinks,
+            "kv-sharing": self.kv_shared,
+            "qk-norm": self.qk_norm != "none",
+        }
+        return {self.kind, *(name for name, on in flags.items() if on)} | position_concepts(self.position, self.rope)
+
+    def primary_concept(self) -> str | None:
+        return "gated-attention" if self.output_gate != "none" else self.kind
 
     @property
     def title(self) -> str:

@@ -61,6 +61,20 @@ _SCALING_NAMES = {"yarn": "YaRN", "llama3": "llama3-style", "linear": "linear", 
 DEFAULT_ROPE = Rope()
 
 
+def position_concepts(position: str, rope: Rope | None) -> set[str]:
+    """The glossary's concepts of an attention op's positions."""
+    if position == "nope":
+        return {"nope"}
+    if position in ("absolute", "learned"):
+        return {"learned-positions"}
+    if rope is None:
+        return set()
+    found = {"partial-rope" if rope.fraction < 1 else "rope"}
+    if rope.scaling and "yarn" in rope.scaling.lower():
+        found.add("yarn")
+    return found
+
+
 @dataclass(frozen=True)
 class PanelContext:
     """What a detail panel needs from the diagram around it."""
@@ -123,6 +137,21 @@ class Op:
     def state_values(self, hidden_size: int) -> int:
         """Numbers of constant recurrent state per sequence (linear and state-space ops)."""
         return 0
+
+    # -- glossary ------------------------------------------------------------------
+
+    def concepts(self) -> set[str]:
+        """Ids of the glossary's concepts this op embodies (``concepts.toml``)."""
+        return set()
+
+    def primary_concept(self) -> str | None:
+        """The concept this op's detail panel illustrates (its title links there)."""
+        return None
+
+    def filter_words(self) -> set[str]:
+        """What the filter language's ``attention`` field matches for this op (a token
+        mixer's type; kinds of one family, such as linear attention, share a word)."""
+        return {self.type} if self.role == "token" else set()
 
     # -- words and drawing -------------------------------------------------------
 

@@ -22,7 +22,19 @@ from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
 from .attention import position_text, read_position, rope_side
-from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, depthwise_conv, linear, plural, register
+from .base import (
+    DEFAULT_ROPE,
+    Op,
+    PanelContext,
+    Rope,
+    Slot,
+    Variants,
+    depthwise_conv,
+    linear,
+    plural,
+    position_concepts,
+    register,
+)
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -120,6 +132,15 @@ class CCA(Op):
         return self.channels * steps + self.num_kv_heads * self.head_dim // 2
 
     # -- words -----------------------------------------------------------------------
+
+    def concepts(self) -> set[str]:
+        """Grouped-query attention in a narrower space, with convolved and normed queries and keys."""
+        found = {"cca", "gqa" if self.num_kv_heads > 1 else "mqa", "qk-norm"}
+        found |= position_concepts(self.position, self.rope)
+        return found | ({"sliding-window-attention"} if self.sliding_window else set())
+
+    def primary_concept(self) -> str | None:
+        return "cca"
 
     @property
     def title(self) -> str:

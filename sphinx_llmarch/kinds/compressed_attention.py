@@ -21,7 +21,19 @@ from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
 from .attention import positions_row, read_position, rope_from_hf, rope_side
-from .base import DEFAULT_ROPE, CachePart, Op, PanelContext, Rope, Slot, Variants, linear, plural, register
+from .base import (
+    DEFAULT_ROPE,
+    CachePart,
+    Op,
+    PanelContext,
+    Rope,
+    Slot,
+    Variants,
+    linear,
+    plural,
+    position_concepts,
+    register,
+)
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -156,6 +168,15 @@ class CompressedAttention(Op):
         return parts
 
     # -- words -----------------------------------------------------------------------
+
+    def concepts(self) -> set[str]:
+        """One latent KV head (multi-query), a window, sinks, and the indexer where there is one."""
+        found = {"mqa", "sliding-window-attention"} | position_concepts(self.position, self.rope)
+        found |= {"attention-sinks"} if self.sinks else set()
+        return found | ({"sparse-attention-dsa"} if self.index_heads else set())
+
+    def primary_concept(self) -> str | None:
+        return "mqa"
 
     @property
     def title(self) -> str:

@@ -79,6 +79,15 @@ class GatedDeltaNet(Op):
         matrix = self.num_value_heads * self.key_head_dim * self.value_head_dim
         return matrix + self.conv_channels * (self.conv_kernel - 1)
 
+    def filter_words(self) -> set[str]:
+        return {"linear"}
+
+    def concepts(self) -> set[str]:
+        return {"gated-deltanet", "linear-attention"}
+
+    def primary_concept(self) -> str | None:
+        return "gated-deltanet"
+
     @property
     def title(self) -> str:
         return "Gated DeltaNet"

@@ -62,6 +62,15 @@ class KimiDeltaAttention(Op):
     def state_values(self, hidden_size: int) -> int:
         return self.num_heads * self.head_dim * self.head_dim + 3 * self.width * (self.conv_kernel - 1)
 
+    def filter_words(self) -> set[str]:
+        return {"linear"}
+
+    def concepts(self) -> set[str]:
+        return {"kda", "linear-attention"}
+
+    def primary_concept(self) -> str | None:
+        return "kda"
+
     @property
     def title(self) -> str:
         return "Kimi Delta Attention"

@@ -58,6 +58,15 @@ class Lightning(Op):
     def state_values(self, hidden_size: int) -> int:
         return self.num_heads * self.head_dim * self.head_dim
 
+    def filter_words(self) -> set[str]:
+        return {"linear"}
+
+    def concepts(self) -> set[str]:
+        return {"lightning-attention", "linear-attention"}
+
+    def primary_concept(self) -> str | None:
+        return "lightning-attention"
+
     @property
     def title(self) -> str:
         return "Lightning attention"

@@ -78,6 +78,12 @@ class Mamba2(Op):
         """Per head a head_dim × state_size SSM state, plus the convolution's last inputs."""
         return self.num_heads * self.head_dim * self.state_size + self.conv_channels * (self.conv_kernel - 1)
 
+    def concepts(self) -> set[str]:
+        return {"mamba2"}
+
+    def primary_concept(self) -> str | None:
+        return "mamba2"
+
     @property
     def title(self) -> str:
         return "Mamba-2"

@@ -15,7 +15,7 @@ from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
 from .attention import positions_row, read_position, rope_from_hf, rope_side
-from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, register
+from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, position_concepts, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -132,6 +132,13 @@ class MLA(Op):
     def kv_values_per_token(self) -> int:
         """The latent and the RoPE key; with sparse attention, the indexer's key too."""
         return self.kv_lora_rank + self.qk_rope_head_dim + self.index_head_dim
+
+    def concepts(self) -> set[str]:
+        found = {"mla"} | position_concepts(self.position, self.rope)
+        return found | ({"sparse-attention-dsa"} if self.index_heads else set())
+
+    def primary_concept(self) -> str | None:
+        return "mla"
 
     @property
     def title(self) -> str:

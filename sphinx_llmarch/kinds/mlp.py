@@ -25,6 +25,8 @@ KINDS = {
     "relu": ("ReLU", "ReLU", False),
     "relu2": ("squared ReLU", "Squared ReLU", False),
 }
+#: FFN kind -> the glossary's concept of it.
+FFN_CONCEPTS = {"swiglu": "swiglu", "geglu": "geglu", "gelu": "gelu", "relu2": "squared-relu"}
 #: Hugging Face activation names -> FFN kind, for gated and plain MLPs.
 #: transformers' names of the exact GELU and of its tanh and sigmoid approximations.
 _GELUS = ("gelu", "gelu_new", "gelu_fast", "gelu_python", "gelu_accurate", "gelu_pytorch_tanh", "quick_gelu")
@@ -91,6 +93,12 @@ class MLP(Op):
     @property
     def name(self) -> str:
         return KINDS[self.kind][0]
+
+    def concepts(self) -> set[str]:
+        return {FFN_CONCEPTS[self.kind]} if self.kind in FFN_CONCEPTS else set()
+
+    def primary_concept(self) -> str | None:
+        return FFN_CONCEPTS.get(self.kind)
 
     @property
     def title(self) -> str:

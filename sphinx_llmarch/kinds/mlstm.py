@@ -59,6 +59,12 @@ class MLSTM(Op):
         qk_head, v_head = self.qk_dim // self.num_heads, self.v_dim // self.num_heads
         return self.num_heads * (qk_head * v_head + qk_head + 1)
 
+    def concepts(self) -> set[str]:
+        return {"mlstm"}
+
+    def primary_concept(self) -> str | None:
+        return "mlstm"
+
     @property
     def title(self) -> str:
         return "mLSTM"

@@ -10,7 +10,7 @@ from ..layout import Grid, rich_size
 from ..spec_table import REQUIRED
 from ..style import INK
 from .base import Op, PanelContext, Slot, Variants, linear, register
-from .mlp import KINDS, MLP, kind_from_hf, mlp_params
+from .mlp import FFN_CONCEPTS, KINDS, MLP, kind_from_hf, mlp_params
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -179,6 +179,14 @@ class MoE(Op):
         counts = self.params(hidden_size)
         counts["routed_experts"] = counts["routed_experts"] // self.num_experts * self.experts_per_token
         return counts
+
+    def concepts(self) -> set[str]:
+        found = {"moe"} | ({FFN_CONCEPTS[self.kind]} if self.kind in FFN_CONCEPTS else set())
+        found |= {"shared-expert"} if self.num_shared_experts else set()
+        return found | ({"mixture-of-depths"} if self.skip_expert else set())
+
+    def primary_concept(self) -> str | None:
+        return "moe"
 
     @property
     def title(self) -> str:

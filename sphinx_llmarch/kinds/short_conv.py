@@ -47,6 +47,12 @@ class ShortConv(Op):
         """Only the last ``kernel - 1`` inputs: nothing that grows with the context."""
         return hidden_size * (self.kernel - 1)
 
+    def concepts(self) -> set[str]:
+        return {"short-convolution"}
+
+    def primary_concept(self) -> str | None:
+        return "short-convolution"
+
     @property
     def title(self) -> str:
         return "Gated short convolution"
