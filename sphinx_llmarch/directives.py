@@ -44,7 +44,8 @@ class LLMArchDirective(SphinxDirective):
 
     required_arguments = 0
     optional_arguments = 1
-    final_argument_whitespace = False
+    #: A spec's folder may have spaces in its name (``my specs/toy-lm.toml``); ids never do.
+    final_argument_whitespace = True
     option_spec: ClassVar[OptionSpec] = {
         "config": directives.path,
         "show": show_option,
@@ -60,6 +61,7 @@ class LLMArchDirective(SphinxDirective):
 
     def _architecture(self) -> Architecture:
         from .loader import load_config, load_spec
+        from .registry import bundled_registry
 
         argument = self.arguments[0] if self.arguments else ""
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
@@ -68,6 +70,13 @@ class LLMArchDirective(SphinxDirective):
             arch, warnings = load_config(absolute, display=relative, model_id=argument or None)
             for warning in warnings:
                 warn(f"{relative}: {warning}", "import", location=self.get_location())
+            if bundled_registry().is_bundled(arch.id):  # as a spec-path override is reported
+                warn(
+                    f"{relative}: id {arch.id!r} is also a bundled model's; this page shows the imported one",
+                    "import",
+                    location=self.get_location(),
+                    once=True,
+                )
             return arch
         if not argument:
             raise SpecError(self.env.docname, "", "give a model id, a spec .toml or the :config: option")

@@ -303,6 +303,19 @@ def test_config_option_imports_a_hugging_face_config(app: SphinxTestApp) -> None
     assert deps == {"config.json"}
 
 
+@pytest.mark.sphinx("html", testroot="hf-config", freshenv=True)
+def test_paths_with_spaces_and_an_import_shadowing_a_bundled_id(app: SphinxTestApp) -> None:
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "Traceback" not in warnings and "argument(s) allowed" not in warnings
+    shadow = r"spaces\.rst:\d+: WARNING: path with space/config\.json: id 'qwen3-8b' is also a bundled model's"
+    assert len(re.findall(shadow, warnings)) == 1
+    page = html(app, "spaces")
+    assert "1.17B (1,170,340,608)" in page and "Toy LM" in page
+    assert 'href="#llmarch-spaces-qwen3-8b' not in page
+    assert "my specs/toy-lm.toml" in {str(Path(p).relative_to(app.srcdir)) for p in app.env.dependencies["spaces"]}
+
+
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "png"})
 def test_png_names_survive_a_dot_setting_that_rebuilds_nothing(app: SphinxTestApp, make_app: MakeApp) -> None:
     app.build()
