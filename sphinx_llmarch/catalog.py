@@ -104,7 +104,7 @@ def load_registry(confdir: Path, files: list[Path], file_stamp: Stamp) -> tuple[
     messages: list[tuple[Literal["warning", "info"], str]] = [("warning", problem) for problem in problems]
 
     def failed(path: Path, error: SpecError) -> None:
-        messages.append(("warning", str(error)))
+        messages.extend(("warning", str(problem)) for problem in error.every())
         registry.failed[path.stem] = error
 
     for arch in registry.add_files([(path, _display(path, confdir)) for path in files], failed):

@@ -188,9 +188,14 @@ def bundled_or_user_model(directive: SphinxDirective, model_id: str) -> Architec
 
 def load_error(directive: SphinxDirective, error: SpecError | UnknownModelError) -> nodes.Element:
     """Warn at the directive and leave an error box in the page."""
-    subtype = "unknown_model" if isinstance(error, UnknownModelError) else "spec"
-    message = str(error) if subtype == "unknown_model" else f"cannot load spec {error}"
-    warn(message, subtype, location=directive.get_location())
+    if isinstance(error, UnknownModelError):
+        message = str(error)
+        warn(message, "unknown_model", location=directive.get_location())
+    else:
+        message = f"cannot load spec {error}"
+        for problem in error.every():  # one warning line per problem, each naming file and key
+            warn(f"cannot load spec {problem}", "spec", location=directive.get_location())
+        message += f" (and {len(error.others)} more problems)" if error.others else ""
     return nodes.error("", nodes.paragraph("", f"{directive.name}: {message}"))
 
 

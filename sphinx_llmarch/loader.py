@@ -252,9 +252,19 @@ def resolve(raw: RawSpec, lookup: Lookup) -> tuple[dict[str, Any], dict[str, str
 
 
 def build(raw: RawSpec, lookup: Lookup) -> Architecture:
-    """Resolve and validate one raw spec."""
+    """Resolve and validate one raw spec; an error carries every problem of the spec
+    (:attr:`SpecError.others`), so that a build reports them all, as ``llmarch validate`` does."""
+    from .problems import spec_problems
+
     data, origins, chain = resolve(raw, lookup)
-    return architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain))
+    try:
+        return architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain))
+    except SpecError as error:
+        problems = spec_problems(raw, lookup)
+        if not problems or str(problems[0]) != str(error):
+            raise
+        problems[0].others = tuple(problems[1:])
+        raise problems[0] from None
 
 
 def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | None = None) -> Architecture:

@@ -1,9 +1,10 @@
 """Every problem of a spec, not just the first: what ``llmarch validate`` reports.
 
-The loader stops at the first problem, which is what a build wants. To list
-them all, the spec is read again with each reported value taken out (or, for a
-value of the wrong type, replaced by a neutral one of the right type), until it
-reads cleanly or a problem cannot be stepped over (a missing required value).
+The loader stops at the first problem; when there is one, :func:`.loader.build`
+asks here for the rest, so a build warns about each. To list them all, the spec
+is read again with each reported value taken out (or, for a value of the wrong
+type, replaced by a neutral one of the right type), until it reads cleanly or a
+problem cannot be stepped over (a missing required value).
 """
 
 from __future__ import annotations

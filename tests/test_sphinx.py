@@ -127,6 +127,10 @@ def test_bad_input_warns_with_location_and_the_rest_builds(app: SphinxTestApp) -
         r"num_key_value_heads: 3 does not divide num_attention_heads 4",
         warnings,
     )
+    # every problem of a spec, each on its own line, at the directive and in the build's report
+    assert re.search(r"index\.rst:10: WARNING: cannot load spec specs/bad-value\.toml: ffn\.kind: 'swiglo'", warnings)
+    reported = r"WARNING: specs/bad-value\.toml: (attention\.num_key_value_heads|ffn\.kind):"
+    assert len(re.findall(reported, warnings)) == 2
     assert "[llmarch.unknown_model]" in warnings and "[llmarch.spec]" in warnings
     page = html(app)
     assert page.count('class="admonition error"') == 4
