@@ -62,6 +62,7 @@ class LLMArchDirective(SphinxDirective):
     def _architecture(self) -> Architecture:
         from .loader import load_config, load_spec
         from .registry import bundled_registry
+        from .stats import official_disagreements
 
         argument = self.arguments[0] if self.arguments else ""
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
@@ -83,7 +84,10 @@ class LLMArchDirective(SphinxDirective):
         if argument.endswith(".toml"):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
-            return load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
+            arch = load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
+            for key, problem in official_disagreements(arch):
+                warn(f"{relative}: {key}: {problem}", "spec", location=self.get_location())
+            return arch
         return bundled_or_user_model(self, argument)
 
     def run(self) -> list[nodes.Node]:

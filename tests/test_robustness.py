@@ -377,3 +377,36 @@ def test_a_broken_bundled_spec_warns_and_every_other_model_builds(
         assert "llmarch: warning: bundled spec broken-model.toml" in capsys.readouterr().err
     finally:
         registry.bundled_registry.cache_clear()
+
+
+# -- a user's official figure that the spec's shape does not give ------------------------
+
+WRONG_FIGURE = '\n[official]\ntotal_params = 3e5\ntotal_stated = "0.3M"\n'
+
+
+def test_validate_warns_when_the_count_misses_the_official_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "toy-lm.toml"
+    spec.write_text(TOY.read_text().replace("\n[text]", WRONG_FIGURE + "\n[text]"))
+    code, out, err = run(capsys, "validate", str(spec))
+    assert code == 0 and "ok (toy-lm" in out
+    assert f"{spec}: warning: official.total_params: the computed count 212,032" in err and "'0.3M'" in err
+    spec.write_text(TOY.read_text().replace("\n[text]", WRONG_FIGURE.replace("0.3M", "0.21M") + "\n[text]"))
+    spec.write_text(spec.read_text().replace("3e5", "2.1e5"))
+    code, _, err = run(capsys, "validate", str(spec))
+    assert code == 0 and err == "", "within the stated rounding"
+
+
+def test_build_warns_when_a_user_spec_misses_its_official_figure(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    source = project(rootdir, tmp_path, "user-spec", llmarch_default_show=["facts"])
+    for spec in (source / "specs" / "toy-lm.toml", source / "local-model.toml"):
+        spec.write_text(spec.read_text().replace("\n[text]", WRONG_FIGURE + "\n[text]"))
+    app = make_app("html", srcdir=source)
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "WARNING: specs/toy-lm.toml: official.total_params: the computed count 212,032 (212K)" in warnings
+    assert re.search(r"index\.rst:\d+: WARNING: local-model\.toml: official\.total_params: the computed", warnings)
+    assert warnings.count("official.total_params") == 2, "the bundled and user llama-3-8b agree with theirs"
