@@ -49,8 +49,9 @@ def _step_over(data: Any, error: SpecError) -> bool:
     return True
 
 
-def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50) -> list[SpecError]:
-    """Each problem of the spec once, in the order the loader meets them."""
+def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50, *, sourced: bool = False) -> list[SpecError]:
+    """Each problem of the spec once, in the order the loader meets them (``sourced``: as
+    for a bundled spec, which must link its sources)."""
     try:
         merged, origins, chain = resolve(raw, lookup)
     except SpecError as error:
@@ -59,7 +60,8 @@ def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50) -> list[SpecErr
     found: list[SpecError] = []
     while len(found) < limit:
         try:
-            arch = architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain))
+            files = tuple(spec.path for spec in chain)
+            arch = architecture_from_dict(data, raw.display, origins, files, sourced=sourced)
         except SpecError as error:
             if any(error.key == seen.key for seen in found):
                 break  # stepping over it only moved the problem

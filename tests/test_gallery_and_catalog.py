@@ -42,7 +42,7 @@ def test_a_build_that_changes_no_spec_reads_none(
     again = make_app("html", srcdir=source)
     again.build()
     assert len(loads) == 1, "the catalog was kept: no spec parsed"
-    assert "broken.toml: sources: missing required table" in again.warning.getvalue(), "its problems are still reported"
+    assert "broken.toml: text: missing required table" in again.warning.getvalue(), "its problems are still reported"
     toy = source / "specs" / "toy-lm.toml"
     toy.write_text(toy.read_text().replace("vocab_size = 1000", "vocab_size = 1001"))
     edited = make_app("html", srcdir=source)
