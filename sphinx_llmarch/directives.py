@@ -209,7 +209,7 @@ def diagram_node(
     """The diagram of ``arch``, its render started, with the directive's layout options."""
     from . import diagram, stats
 
-    dot = diagram.to_dot(arch, links, marked)
+    dot = diagram.to_dot(arch, links, marked, state(directive.env).config.fontname)
     key = note_diagram(directive.env, dot)
     alt = directive.options.get("alt") or stats.describe(arch)
     summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])

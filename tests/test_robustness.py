@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch import stats
+from sphinx_llmarch import diagram, stats, style
 from sphinx_llmarch.cli import main
 from sphinx_llmarch.loader import SpecError, load_spec
 from sphinx_llmarch.registry import bundled_registry
@@ -172,6 +172,7 @@ def test_a_new_spec_file_is_picked_up_without_a_fresh_environment(app: SphinxTes
         ("llmarch_kv_context", True, "must be a whole number of tokens"),
         ("llmarch_default_show", "pictures", "must list some of diagram, facts"),
         ("llmarch_dot_timeout", 0, "must be a positive number of seconds"),
+        ("llmarch_fontname", 'Arial" fontcolor="red', "must name font families"),
     ],
 )
 def test_bad_config_values_warn_and_fall_back(
@@ -410,3 +411,21 @@ def test_build_warns_when_a_user_spec_misses_its_official_figure(
     assert "WARNING: specs/toy-lm.toml: official.total_params: the computed count 212,032 (212K)" in warnings
     assert re.search(r"index\.rst:\d+: WARNING: local-model\.toml: official\.total_params: the computed", warnings)
     assert warnings.count("official.total_params") == 2, "the bundled and user llama-3-8b agree with theirs"
+
+
+# -- names in other scripts ----------------------------------------------------------------
+
+
+def test_fontname_reaches_the_dot_and_wide_characters_are_measured_wide(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    fonts = ["Helvetica", "Noto Sans CJK SC", "Noto Color Emoji", "sans-serif"]
+    source = project(rootdir, tmp_path, "basic", llmarch_fontname=fonts, llmarch_dot="no-dot")
+    app = make_app("html", srcdir=source)
+    app.build()
+    sources = [dot for page in app.env.get_domain("llm").diagrams.values() for dot in page.values()]
+    assert sources and all('fontname="Helvetica,Noto Sans CJK SC,Noto Color Emoji,sans-serif"' in s for s in sources)
+    assert "llmarch_fontname" not in app.warning.getvalue()
+    assert 'fontname="Helvetica,Arial,sans-serif"' in diagram.to_dot(bundled_registry().get("qwen3-8b")), "default"
+    assert style.text_width("通义千问") >= 4 * style.FONT_SIZE > style.text_width("Qwen")
+    assert style.text_width("🦙") == style.FONT_SIZE
