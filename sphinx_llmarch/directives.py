@@ -146,7 +146,7 @@ class LLMArchDirective(SphinxDirective):
 
         domain = self.env.get_domain("llm")
         assert isinstance(domain, LLMDomain)
-        anchor = domain.note_model(arch, self.env.docname, self.lineno, self.get_location())
+        anchor = domain.note_model(arch, self.env.docname, self.lineno, self.get_location(), only_condition(self))
         if anchor is None:
             return []
         container["ids"].append(anchor)
@@ -177,6 +177,21 @@ class LLMArchDirective(SphinxDirective):
         self.set_source_info(figure)
         self._number(figure, arch, nodes.caption)
         return figure
+
+
+def only_condition(directive: SphinxDirective) -> str:
+    """The condition of the ``.. only::`` directives around ``directive`` ("" for none):
+    a model shown there is not where other builders' links should go."""
+    from sphinx import addnodes
+
+    conditions = []
+    # the node docutils is filling (an ``only`` while its content is parsed); MyST's mock has none
+    node = vars(directive.state_machine).get("node")
+    while node is not None:
+        if isinstance(node, addnodes.only):
+            conditions.append(f"({node['expr']})")
+        node = node.parent
+    return " and ".join(reversed(conditions))
 
 
 def bundled_or_user_model(directive: SphinxDirective, model_id: str) -> Architecture:

@@ -16,7 +16,7 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_llmarch import render
 from sphinx_llmarch.style import PALETTE
 
-from .conftest import needs_dot
+from .conftest import needs_dot, project
 
 pytestmark = needs_dot
 MakeApp = Callable[..., SphinxTestApp]
@@ -328,3 +328,20 @@ def test_png_names_survive_a_dot_setting_that_rebuilds_nothing(app: SphinxTestAp
     again.build()
     images = {p.name for p in (Path(again.outdir) / "_images").glob("llmarch-*.png")}
     assert shown and shown <= images, "unchanged pages keep the images they show"
+
+
+def test_a_model_shown_only_in_latex_is_not_the_html_target(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    source = project(rootdir, tmp_path, "concepts", llmarch_dot="no-dot")
+    shown = "\n\n.. only:: {}\n\n   .. llm-arch:: smollm3-3b\n      :show: facts\n"
+    (source / "a-print.rst").write_text("Print\n=====" + shown.format("latex"))
+    (source / "b-web.rst").write_text("Web\n===" + shown.format("html"))
+    (source / "c-links.rst").write_text("Links\n=====\n\nSee :llm:model:`smollm3-3b`.\n")
+    (source / "index.rst").write_text(
+        (source / "index.rst").read_text().replace("   glossary\n", "   glossary\n   a-print\n   b-web\n   c-links\n")
+    )
+    app = make_app("html", srcdir=source)
+    app.build()
+    assert "is shown with an index entry" not in app.warning.getvalue(), "one place per builder is no duplicate"
+    assert 'href="b-web.html#llm-model-smollm3-3b"' in html(app, "c-links")
+    domain = app.env.get_domain("llm")
+    assert [place.only for place in domain.places("smollm3-3b")] == ["(latex)", "(html)"], "by page name"
