@@ -6,9 +6,11 @@ import argparse
 import dataclasses
 import functools
 import json
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, diagram, stats, toml_writer
 from .audio import audio_json
@@ -16,7 +18,9 @@ from .errors import SpecError, UnknownModelError
 from .files import files_in
 from .kinds import Op
 from .loader import (
+    Lookup,
     architecture_from_dict,
+    file_name_problem,
     import_config,
     load_config,
     load_spec,
@@ -24,12 +28,18 @@ from .loader import (
 )
 from .model import Architecture
 from .problems import spec_problems
-from .registry import Registry, bundled_registry, with_bundled
+from .registry import Registry
 from .render import FORMATS, RenderError, render_bytes
 from .schema import spec_schema
 from .vision import vision_json
 
-USAGE_ERROR = 2
+#: Exit statuses: ``validate`` found a problem; any other error; the reader of the output
+#: went away (``llmarch list | head -1``), reported as a program killed by SIGPIPE is.
+INVALID, USAGE_ERROR, CLOSED_PIPE = 1, 2, 128 + 13
+
+
+class CommandError(Exception):
+    """A command that cannot do what it was asked: one line on stderr, exit status 2."""
 
 
 def _summary(arch: Architecture) -> dict[str, Any]:
@@ -163,13 +173,27 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
     common.add_argument(
         "--dot", default=default("dot"), metavar="PROGRAM", help="the Graphviz dot program (default: dot)"
     )
+    common.add_argument(
+        "--read-as",
+        default=default(None),
+        metavar="MODEL_TYPE",
+        help="read a config.json of an unknown model_type as this known type (it is refused otherwise)",
+    )
     return common
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake in the command line is one line on stderr, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+MODEL = "model id, spec .toml, config.json or a checkpoint folder holding one"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="llmarch", description="LLM architecture specs, stats and diagrams.", parents=[_common(True)]
-    )
+    parser = _Parser(prog="llmarch", description="LLM architecture specs, stats and diagrams.", parents=[_common(True)])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = _common(False)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -177,13 +201,13 @@ def _parser() -> argparse.ArgumentParser:
     listing = add("list", help="list the models")
     listing.add_argument("--json", action="store_true", help="one JSON object per model, as a list")
     show = add("show", help="facts and computed numbers for one model")
-    show.add_argument("model")
+    show.add_argument("model", help=MODEL)
     show.add_argument("--json", action="store_true")
     show.add_argument("--context", type=_positive, metavar="TOKENS", help="context length for the KV-cache size")
     dot = add("dot", help="print the diagram's Graphviz source (render with neato -n2)")
-    dot.add_argument("model")
+    dot.add_argument("model", help=MODEL)
     render = add("render", help="draw the diagram; the format comes from the suffix")
-    render.add_argument("model")
+    render.add_argument("model", help=MODEL)
     render.add_argument(
         "-o",
         "--output",
@@ -193,12 +217,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--format", choices=FORMATS, help="the output format (default: from the file's suffix)")
     validate = add("validate", help="check specs and config.json files; print each problem")
-    validate.add_argument("files", nargs="+", type=Path, help="spec .toml, config .json, or a folder of them")
+    validate.add_argument(
+        "files", nargs="+", type=Path, help="spec .toml, config .json, or a folder of them (subfolders too)"
+    )
     imported = add("import", help="read a Hugging Face config.json; print or write its spec")
-    imported.add_argument("config", type=Path)
-    imported.add_argument("-o", "--output", type=Path, help="write the spec to this .toml file (its id: the file name)")
-    imported.add_argument("--id", help="the model id (default: the config's folder, or the file name)")
-    imported.add_argument("--json", action="store_true", help="print the computed facts as show --json does")
+    imported.add_argument("config", type=Path, help="a config.json, or a checkpoint folder holding one")
+    imported.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="write the spec to this .toml file (its id: the file name), or the facts to a .json file",
+    )
+    imported.add_argument("--id", help="the model id (default: the .toml file name, else the config's folder)")
+    imported.add_argument("--json", action="store_true", help="the computed facts, as show --json prints them")
     add("schema", help="print the spec format as JSON Schema")
     return parser
 
@@ -209,53 +240,135 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _registry(paths: list[str]) -> Registry:
-    registry, problems = with_bundled()
-    for problem in problems:
-        print(f"llmarch: warning: {problem}", file=sys.stderr)
-    registry.add_files((file, str(file)) for entry in paths for file in files_in(Path(entry)))
+def _registry(entries: list[str]) -> Registry:
+    """The bundled models and those of ``--spec-path``, loaded as a Sphinx build loads them:
+    a spec that fails is a warning (its file, key and problem), not the end of every command."""
+    from .catalog import load_registry
+
+    for entry in entries:
+        if not Path(entry).exists():
+            raise CommandError(f"--spec-path {entry}: no such file or folder")
+    files = [file for entry in entries for file in files_in(Path(entry))]
+    registry, catalog = load_registry(Path.cwd(), files, ())
+    for level, message in catalog.messages:
+        print(message if level == "info" else f"llmarch: warning: {message}", file=sys.stderr)
     return registry
 
 
+def _checkpoint(path: Path) -> Path:
+    """A downloaded checkpoint's folder stands for its config.json."""
+    return path / "config.json" if path.is_dir() else path
+
+
+def _warn(file: Path, warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"llmarch: warning: {file}: {warning}", file=sys.stderr)
+
+
+def _model(registry: Registry, name: str, read_as: str | None = None) -> Architecture:
+    """A model by id or alias, or read from a file with the loaders the ``llm-arch``
+    directive uses for a spec path and for ``:config:``."""
+    path = Path(name)
+    if path.suffix == ".toml":
+        return load_spec(path, display=name, lookup=registry.raw_spec)
+    if path.suffix == ".json" or (path / "config.json").is_file():
+        config = _checkpoint(path)
+        arch, warnings = load_config(config, str(config), read_as=read_as)
+        _warn(config, warnings)
+        return arch
+    return registry.model(name)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command; return its exit status (0, or one of :data:`INVALID`,
+    :data:`USAGE_ERROR`, :data:`CLOSED_PIPE`)."""
+    try:
+        try:
+            return _run(_parser().parse_args(argv))
+        finally:
+            sys.stdout.flush()  # here, so that a closed pipe is noticed while it can be handled
+    except BrokenPipeError:
+        # Python's own recipe: what is left in the buffer goes nowhere, and no traceback
+        # at exit; the status is the one a shell reports for `yes | head -1`.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return CLOSED_PIPE
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
-            return _validate(args.files)
+            return _validate(args.files, _registry(args.spec_path).raw_spec, args.read_as)
         if args.command == "import":
-            return _import(args.config, args.output, args.id, args.json)
+            return _import(args.config, args.output, args.id, args.json, args.read_as)
         if args.command == "schema":
             print(json.dumps(spec_schema(), indent=2))
             return 0
         registry = _registry(args.spec_path)
         if args.command == "list":
             return _list(registry, args.json)
-        arch = registry.get(args.model)
+        arch = _model(registry, args.model, args.read_as)
         if args.command == "show":
             print(json.dumps(model_json(arch, args.context), indent=2) if args.json else _show_text(arch, args.context))
         elif args.command == "dot":
             print(diagram.to_dot(arch), end="")
         else:
-            return _render(arch, args.output, args.format, args.dot)
-    except (UnknownModelError, SpecError) as error:
-        print(f"llmarch: error: {error}", file=sys.stderr)
+            _render(arch, args.output, args.format, args.dot)
+    except (UnknownModelError, SpecError, CommandError, RenderError) as error:
+        # one line, even for what Graphviz says on several
+        lines = (line.strip() for line in str(error).splitlines())
+        print(f"llmarch: error: {'; '.join(line for line in lines if line)}", file=sys.stderr)
         return USAGE_ERROR
     return 0
 
 
+def _output_format(output: Path | None, asked: str | None, option: str, formats: Sequence[str]) -> str | None:
+    """The format that ``asked`` names, or else the output file's ending; the two disagreeing
+    is an error, not a file whose content contradicts its name."""
+    if output is None or str(output) == "-" or output.suffix.lstrip(".").lower() not in formats:
+        return asked
+    ending = output.suffix.lstrip(".").lower()
+    if asked and asked != ending:
+        raise CommandError(f"{option} contradicts the file name {output.name!r}; drop one or make them agree")
+    return ending
+
+
+def _write(output: Path, data: str | bytes) -> None:
+    try:
+        if isinstance(data, str):
+            output.write_text(data, encoding="utf-8")
+        else:
+            output.write_bytes(data)
+    except OSError as error:
+        raise CommandError(f"cannot write {output}: {error.strerror or error}") from None
+    print(f"wrote {output}")
+
+
 def _expand(paths: list[Path]) -> list[Path]:
-    return [file for path in paths for file in files_in(path, ("*.toml", "config.json"))]
+    """The files to validate: each file named, and every spec and config.json in each folder
+    and its subfolders (but not in hidden ones such as .git or .venv)."""
+    files = []
+    for path in paths:
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or folder")
+        found = [
+            file
+            for file in files_in(path, ("**/*.toml", "**/config.json"))
+            if not any(part.startswith(".") for part in file.relative_to(path).parts)
+        ]
+        if not found:
+            raise CommandError(f"no spec files in {path}")
+        files += found
+    return files
 
 
-def _validate(paths: list[Path]) -> int:
+def _validate(paths: list[Path], lookup: Lookup, read_as: str | None = None) -> int:
     """Exit 0 when every file is a valid spec or config, 1 otherwise (after checking them all);
     every problem of each spec is printed, not only its first."""
     failed = 0
-    lookup = bundled_registry().raw_spec
     for file in _expand(paths):
         try:
             if file.suffix == ".json":
-                arch, warnings = load_config(file, display=str(file))
+                arch, warnings = load_config(file, str(file), read_as=read_as)
                 for warning in warnings:
                     print(f"{file}: warning: {warning}", file=sys.stderr)
             else:
@@ -273,26 +386,35 @@ def _validate(paths: list[Path]) -> int:
             failed += 1
         else:
             print(f"{file}: ok ({arch.id}, {arch.name})")
-    return 1 if failed else 0
+    return INVALID if failed else 0
 
 
-def _import(config: Path, output: Path | None, model_id: str | None, as_json: bool) -> int:
-    """Import a config.json; the TOML written is the one the loader reads back."""
-    model_id = model_id or (output.stem if output else None)
-    spec, warnings = import_config(config, str(config), model_id)
+def _import(config: Path, output: Path | None, model_id: str | None, as_json: bool, read_as: str | None) -> int:
+    """Import a config.json; the TOML written is the one the loader reads back, named as
+    ``validate`` wants it: after its id."""
+    config = _checkpoint(config)
+    fmt = _output_format(output, "json" if as_json else None, "--json", ("toml", "json")) or "toml"
+    spec_file = output if fmt == "toml" else None
+    if spec_file is not None:
+        if model_id not in (None, spec_file.stem):
+            raise CommandError(
+                f"--id {model_id!r} contradicts the file name {spec_file.name!r} (a spec's id is its file name)"
+            )
+        model_id = spec_file.stem
+    spec, warnings = import_config(config, str(config), model_id, read_as)
     arch = architecture_from_dict(spec, str(config))
-    for warning in warnings:
-        print(f"llmarch: warning: {warning}", file=sys.stderr)
-    if as_json:
-        print(json.dumps(model_json(arch), indent=2))
-        return 0
-    header = f"# Imported from {config} by llmarch {__version__}: add summary, key_detail and [official].\n"
-    text = header + toml_writer.dumps(spec)
+    if spec_file is not None and (misnamed := file_name_problem(arch.id, spec_file, str(spec_file))):
+        raise misnamed
+    _warn(config, warnings)
+    if fmt == "json":
+        text = json.dumps(model_json(arch), indent=2) + "\n"
+    else:
+        header = f"# Imported from {config} by llmarch {__version__}: add summary, key_detail and [official].\n"
+        text = header + toml_writer.dumps(spec)
     if output is None:
         print(text, end="")
     else:
-        output.write_text(text, encoding="utf-8")
-        print(f"wrote {output}")
+        _write(output, text)
     return 0
 
 
@@ -306,31 +428,16 @@ def _list(registry: Registry, as_json: bool) -> int:
     return 0
 
 
-def _render(arch: Architecture, output: Path, fmt: str | None, dot: str) -> int:
+def _render(arch: Architecture, output: Path, fmt: str | None, dot: str) -> None:
     to_stdout = str(output) == "-"
     if output.is_dir():
-        print(
-            f"llmarch: error: {output} is a folder; give the file to write, such as {output / arch.id}.svg",
-            file=sys.stderr,
-        )
-        return USAGE_ERROR
-    fmt = fmt or ("" if to_stdout else output.suffix.lstrip(".").lower())
-    if fmt not in FORMATS:
+        raise CommandError(f"{output} is a folder; give the file to write, such as {output / arch.id}.svg")
+    fmt = _output_format(output, fmt, f"--format {fmt}", FORMATS)
+    if fmt is None:
         where = "'-o -' needs --format" if to_stdout else f"cannot tell the format from {output.name!r}"
-        print(f"llmarch: error: {where}; use .svg, .png, .pdf or .json", file=sys.stderr)
-        return USAGE_ERROR
-    try:
-        data = render_bytes(diagram.to_dot(arch), fmt, dot, setting="--dot")
-        if to_stdout:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-            return 0
-        output.write_bytes(data)
-    except RenderError as error:
-        print(f"llmarch: error: {error}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"llmarch: error: cannot write {output}: {error.strerror or error}", file=sys.stderr)
-        return 1
-    print(f"wrote {output}")
-    return 0
+        raise CommandError(f"{where}; use .svg, .png, .pdf or .json")
+    data = render_bytes(diagram.to_dot(arch), fmt, dot, setting="--dot")
+    if to_stdout:
+        sys.stdout.buffer.write(data)
+    else:
+        _write(output, data)

@@ -8,13 +8,13 @@ neighbouring callout even when its callout had to move.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING
 
+from .escape import dot_html_text
 from .kinds import Op, PanelContext
-from .layout import Cluster, Node, pack, rich_size
+from .layout import Cluster, HtmlLabel, Node, literal, pack, rich_size
 from .stats import human, layer_mix, params
 from .style import INK, MUTED, PANEL_FILL, SMALL_SIZE, TITLE_SIZE
 
@@ -337,7 +337,7 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
         '<td bgcolor="{}" border="1" fixedsize="true" width="12" height="12"></td><td align="left"> {} ×{:,}  </td>'
     )
     items = [
-        (swatch.format(fills[kind.key], html.escape(kind.label), count), f" {kind.label} ×{count:,}  ")
+        (swatch.format(fills[kind.key], dot_html_text(kind.label), count), f" {kind.label} ×{count:,}  ")
         for kind, count in arch.kind_counts()
     ]
     lines = _wrap([(markup, rich_size(text, SMALL_SIZE + 2, False)[0] + 16) for markup, text in items], LEGEND_WIDTH)
@@ -347,7 +347,7 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
         f"<tr>{''.join(m for m, _ in line)}</tr></table></td></tr>"
         for line in lines
     ]
-    label = f'<<table border="0" cellspacing="0" cellpadding="0">{"".join(rows)}</table>>'
+    label = HtmlLabel(f'<<table border="0" cellspacing="0" cellpadding="0">{"".join(rows)}</table>>')
     legend_width = max(sum(width for _, width in line) for line in lines)
     cells_width = min(len(cells), STRIP_CELLS) * 14 + 4 + (text_width if inline else 0)
     width = max(cells_width, legend_width)
@@ -366,7 +366,7 @@ def _strip(frame: _Frame, x0: float) -> list[Node]:
     frame.rows[strip.name] = "Layers"
     parts = [
         (part, rich_size(part + " + ", SMALL_SIZE + 1, True)[0])
-        for part in f"Layer pattern: {layer_mix(arch)}".split(" + ")
+        for part in literal(f"Layer pattern: {layer_mix(arch)}").split(" + ")
     ]
     text = "\n+ ".join(" + ".join(part for part, _ in line) for line in _wrap(parts, LEGEND_WIDTH))
     caption = c.text("layer_mix", text, x0, 0, MUTED, size=SMALL_SIZE + 1, align="left")
@@ -413,13 +413,19 @@ def _title(frame: _Frame) -> None:
     if arch.audio:
         size += f" + {human(p.audio)} audio"
     subtitle = c.text(
-        "subtitle", f"{size} · {arch.organization}".rstrip(" ·"), centre, 0, INK, size=SMALL_SIZE + 1, bold=False
+        "subtitle",
+        literal(f"{size} · {arch.organization}".rstrip(" ·")),
+        centre,
+        0,
+        INK,
+        size=SMALL_SIZE + 1,
+        bold=False,
     )
     subtitle.y = top + 14 + subtitle.h / 2
     frame.rows[subtitle.name] = "Parameters (text stack)"
-    title = c.text("title", arch.name, centre, 0, frame.colour.accent, size=TITLE_SIZE)
-    title.attrs["label"] = (
-        f'<<font point-size="{TITLE_SIZE:g}" color="{frame.colour.accent}"><b>{html.escape(arch.name)}</b></font>>'
+    title = c.text("title", literal(arch.name), centre, 0, frame.colour.accent, size=TITLE_SIZE)
+    title.attrs["label"] = HtmlLabel(
+        f'<<font point-size="{TITLE_SIZE:g}" color="{frame.colour.accent}"><b>{dot_html_text(arch.name)}</b></font>>'
     )
     title.y = subtitle.top + 4 + title.h / 2
     frame.rows[title.name] = "title"

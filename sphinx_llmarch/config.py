@@ -67,9 +67,13 @@ def _normalize(name: str, value: Any) -> Any:
             raise ValueError("must be a list of " + ("paths (strings)" if name == "spec_paths" else "model ids"))
         return tuple(value)
     if name == "gallery":
-        if not isinstance(value, str) or Path(value).is_absolute() or ".." in Path(value).parts:
-            raise ValueError("must be a folder inside the source directory, such as 'models'")
-        return value.strip("/")
+        # A proper subfolder: "." would put the gallery's index.rst over the project's own.
+        if value == "":
+            return value
+        parts = Path(value).parts if isinstance(value, str) else ()
+        if not parts or Path(value).is_absolute() or ".." in parts:
+            raise ValueError("must be a folder inside the source directory (not the directory itself), e.g. 'models'")
+        return "/".join(parts)
     if name == "dot":
         if not isinstance(value, str) or not value.strip():
             raise ValueError("must be the name or path of the dot program")

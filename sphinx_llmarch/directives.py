@@ -48,6 +48,7 @@ class LLMArchDirective(SphinxDirective):
     final_argument_whitespace = True
     option_spec: ClassVar[OptionSpec] = {
         "config": directives.path,
+        "read-as": directives.unchanged_required,
         "show": show_option,
         "caption": directives.unchanged,
         "name": directives.unchanged,
@@ -68,7 +69,7 @@ class LLMArchDirective(SphinxDirective):
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
             relative, absolute = self.env.relfn2path(self.options["config"], self.env.docname)
             self.env.note_dependency(absolute)
-            arch, warnings = load_config(absolute, display=relative, model_id=argument or None)
+            arch, warnings = load_config(absolute, relative, argument or None, self.options.get("read-as"))
             for warning in warnings:
                 warn(f"{relative}: {warning}", "import", location=self.get_location())
             if bundled_registry().is_bundled(arch.id):  # as a spec-path override is reported
@@ -88,7 +89,7 @@ class LLMArchDirective(SphinxDirective):
             for key, problem in official_disagreements(arch):
                 warn(f"{relative}: {key}: {problem}", "spec", location=self.get_location())
             return arch
-        return bundled_or_user_model(self, argument)
+        return state(self.env).registry.model(argument)
 
     def run(self) -> list[nodes.Node]:
         from .tables import diagram_links, fact_rows, fact_sheet
@@ -194,17 +195,6 @@ def only_condition(directive: SphinxDirective) -> str:
     return " and ".join(reversed(conditions))
 
 
-def bundled_or_user_model(directive: SphinxDirective, model_id: str) -> Architecture:
-    """A model of the registry, or the error that kept its spec from loading."""
-    registry = state(directive.env).registry
-    try:
-        return registry.get(model_id)
-    except UnknownModelError:
-        if model_id in registry.failed:
-            raise registry.failed[model_id] from None
-        raise
-
-
 def load_error(directive: SphinxDirective, error: SpecError | UnknownModelError) -> nodes.Element:
     """Warn at the directive and leave an error box in the page."""
     if isinstance(error, UnknownModelError):
@@ -267,7 +257,7 @@ def compare_nodes(
     archs = []
     for model_id in dict.fromkeys(model_ids):
         try:
-            archs.append(bundled_or_user_model(directive, model_id))
+            archs.append(state(directive.env).registry.model(model_id))
         except (SpecError, UnknownModelError) as error:
             return [load_error(directive, error)]
         for file in archs[-1].files:

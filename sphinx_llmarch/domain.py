@@ -19,6 +19,7 @@ from sphinx.domains import Domain, Index, IndexEntry, ObjType
 from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
+from .escape import html_text
 from .warnings import warn
 
 if TYPE_CHECKING:
@@ -85,6 +86,18 @@ class ModelIndex(Index):
             entries.append(IndexEntry(place.name, 0, place.docname, place.anchor, model_id, "", place.organization))
         content = sorted(families.items(), key=lambda item: item[0].lower())
         return content, True
+
+
+def escape_index_headings(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """Escape the family headings of the model index for html.
+
+    Sphinx's ``domainindex.html`` template escapes each entry but writes the group
+    headings (and their ids) as they are, and a family comes from a spec or a
+    config.json. The LaTeX writer escapes them itself, so only the html page's
+    context is changed.
+    """
+    if pagename == f"{LLMDomain.name}-{ModelIndex.name}" and "content" in context:
+        context["content"] = [(html_text(family), entries) for family, entries in context["content"]]
 
 
 class LLMDomain(Domain):

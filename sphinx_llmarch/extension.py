@@ -9,6 +9,7 @@ from .config import add_config_values
 from .directives import LLMArchCompareDirective, LLMArchDirective
 from .domain import (
     LLMDomain,
+    escape_index_headings,
     expand_links,
     llmarch_links,
     moved_targets,
@@ -52,6 +53,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", images.write_every_model_files)
     app.connect("html-page-context", add_page_script)
+    app.connect("html-page-context", escape_index_headings)
     app.connect("env-get-outdated", remember_targets)
     app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("env-updated", images.start_missing_renders)

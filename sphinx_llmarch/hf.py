@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import SpecError
-from .hf_config import HFConfig
+from .hf_config import HFConfig, checked
 from .hf_layers import Layer, compress, mtp_layer, read_layers
 from .kinds import KINDS
+from .spec_table import suggest
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class Recipe:
     vision: str | None = None
     #: Config values the family's configuration class defaults to (sparse configs rely on them).
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Original key -> the key transformers stores it under; the original wins when both are given,
+    #: as in the configuration class (LFM2's ``block_ff_dim`` and ``tie_embedding``).
+    renamed: Mapping[str, str] = field(default_factory=dict)
 
 
 _LLAMA = Recipe()
@@ -171,7 +175,27 @@ RECIPES: dict[str, Recipe] = {
         single_mixer=True,
         linear="mamba2",
     ),
-    "lfm2": Recipe(qk_norm="per-head", tied=True),
+    # LFM2: the defaults and the original key names of transformers' Lfm2Config
+    "lfm2": Recipe(
+        qk_norm="per-head",
+        tied=True,
+        defaults={
+            "vocab_size": 65536,
+            "hidden_size": 2560,
+            "intermediate_size": 12288,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "max_position_embeddings": 128_000,
+            "norm_eps": 1e-5,
+            "conv_bias": False,
+            "conv_L_cache": 3,
+            "block_multiple_of": 256,
+            "block_ffn_dim_multiplier": 1.0,
+            "block_auto_adjust_ff_dim": True,
+        },
+        renamed={"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"},
+    ),
     "llama4_text": Recipe(num_shared_experts=1, nope_interval=4, chunked_rope_layers=True),
     "cohere2": Recipe(
         norm_kind="layernorm", norm_bias=False, sliding_pattern=4, nope_on_full=True, parallel=True, tied=True
@@ -301,8 +325,8 @@ def _mlp(config: HFConfig, recipe: Recipe, wide: bool = False) -> dict[str, Any]
     size = config.get("intermediate_size_mlp")  # Llama 4's dense layers
     if wide:
         size = 2 * config.require("intermediate_size")
-    if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up
-        size = int(2 * config.require("block_ff_dim", "intermediate_size") / 3)
+    if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up; else as given
+        size = int(2 * config.require("intermediate_size") / 3)
         if config.get("block_ffn_dim_multiplier") is not None:
             multiple = config.require("block_multiple_of")
             size = multiple * -(-int(config.get("block_ffn_dim_multiplier") * size) // multiple)
@@ -375,25 +399,56 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "imported-model"
 
 
+def known_model_types() -> list[str]:
+    """Every ``model_type`` the importer reads, sorted."""
+    return sorted({*RECIPES, *WRAPPERS})
+
+
+def _recipe(top: HFConfig, model_type: str, read_as: str | None) -> tuple[Recipe, list[str]]:
+    """The recipe for a config, and a warning when the user chose it (``read_as``).
+
+    An unknown model type is refused rather than read as something else: a guessed
+    architecture would be published with confident, wrong numbers.
+    """
+    architectures = top.get("architectures") or []
+    own_type = next((ARCHITECTURES[a] for a in architectures if a in ARCHITECTURES), None)
+    recipe = RECIPES.get(own_type or WRAPPERS.get(model_type, model_type))
+    if recipe is not None:
+        return recipe, []
+    known = known_model_types()
+    if read_as is not None:
+        chosen = RECIPES.get(WRAPPERS.get(read_as, read_as))
+        if chosen is None:
+            hint = suggest(read_as, known)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise SpecError(top.file, "model_type", f"cannot read it as {read_as!r}: not a known model type{extra}")
+        return chosen, [f"model_type {model_type!r} is not known: read as {read_as!r}, as asked"]
+    what = f"{model_type!r} is not a model type the importer knows" if model_type else "missing"
+    hint = suggest(model_type, known) if model_type else []
+    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise SpecError(
+        top.file,
+        "model_type",
+        f"{what}{extra}, so its architecture is not read (a guess would publish wrong numbers); "
+        f"known types: {', '.join(known)}. If the model is built exactly like one of them, "
+        "ask for that reading (the directive's :read-as: option, or llmarch import --read-as)",
+    )
+
+
 def spec_from_config(
-    data: Mapping[str, Any], file: str, model_id: str | None = None
+    data: Mapping[str, Any], file: str, model_id: str | None = None, read_as: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
-    """The spec for a config.json, and warnings (unknown model type: the keys nothing read)."""
+    """The spec for a config.json, and warnings (a type read as another: the keys nothing read).
+
+    ``read_as`` names a known model type to read a config of an unknown type as.
+    """
     top = HFConfig(data, file)
     model_type = str(top.get("model_type") or "")
     text = top.nested("text_config") if model_type in WRAPPERS or "text_config" in top else top
     if text is None:
         raise SpecError(file, "text_config", f"missing, but model_type {model_type!r} keeps its text stack there")
-    architectures = top.get("architectures") or []
-    own_type = next((ARCHITECTURES[a] for a in architectures if a in ARCHITECTURES), None)
-    text_type = own_type or WRAPPERS.get(model_type, model_type)
-    recipe = RECIPES.get(text_type)
-    warnings = []
-    if recipe is None:
-        recipe = _LLAMA
-        warnings.append(f"unknown model_type {model_type!r}: read as a Llama-style decoder")
-    if recipe.defaults:
-        text = HFConfig({**recipe.defaults, **text.data}, file, text.path)
+    recipe, warnings = _recipe(top, model_type, read_as)
+    text = _as_transformers_reads(text, recipe)
     name = str(top.get("_name_or_path") or model_id or model_type or "imported model").rstrip("/").split("/")[-1]
     spec: dict[str, Any] = {
         "id": _slug(model_id or name),
@@ -435,6 +490,18 @@ def spec_from_config(
     if warnings and text.unused():
         warnings[0] += f"; keys not read: {', '.join(text.unused())}"
     return spec, warnings
+
+
+def _as_transformers_reads(config: HFConfig, recipe: Recipe) -> HFConfig:
+    """The config with the family's defaults beneath it and its original key names moved to the
+    names the modeling code reads, so every op reads one name (a bad value names the original key)."""
+    if not recipe.defaults and not recipe.renamed:
+        return config
+    data = {**recipe.defaults, **config.data}
+    for original, name in recipe.renamed.items():
+        if config.data.get(original) is not None:
+            data[name] = checked(config.file, config.key(original), name, config.data[original])
+    return HFConfig(data, config.file, config.path)
 
 
 def _text(config: HFConfig, recipe: Recipe) -> dict[str, Any]:

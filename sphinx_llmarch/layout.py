@@ -9,18 +9,47 @@ nodes.
 
 from __future__ import annotations
 
-import html
 import itertools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .escape import dot_html_text
 from .style import CALLOUT_SIZE, FONT, FONT_SIZE, INK, RULE_FILL, text_width
 
 if TYPE_CHECKING:
     import graphviz
 
-_ACCENT = re.compile(r"\{([^}]*)\}")
+#: Rich text: ``{...}`` is drawn in the accent colour; ``{{`` and ``}}`` are literal braces.
+_RICH = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def literal(text: str) -> str:
+    """``text`` (a name from a spec, say) as rich text that draws exactly those characters."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _plain(text: str) -> str:
+    """What a line of rich text shows, without its markup."""
+    return _RICH.sub(lambda match: match.group(1) if match.group(1) is not None else match.group(0)[0], text)
+
+
+class HtmlLabel(str):
+    """A Graphviz HTML-like label (``<...>``) built here from escaped parts.
+
+    Every other attribute value is plain text and is escaped when the graph is made
+    (:meth:`Canvas.to_graphviz`), so text from a spec never becomes DOT or HTML markup.
+    """
+
+    __slots__ = ()
+
+
+def dot_value(value: str) -> str:
+    """An attribute value for the graphviz package: HTML-like labels as they are, anything
+    else as literal text (backslashes doubled, never read as an HTML-like label)."""
+    import graphviz
+
+    return value if isinstance(value, HtmlLabel) else graphviz.escape(value)
 
 
 @dataclass
@@ -64,20 +93,25 @@ def rich_label(text: str, accent: str, size: float = CALLOUT_SIZE, bold: bool = 
     lines = []
     for line in text.split("\n"):
         parts, last = [], 0
-        for match in _ACCENT.finditer(line):
-            parts.append(html.escape(line[last : match.start()]))
-            parts.append(f'<font color="{accent}">{html.escape(match.group(1))}</font>')
+        for match in _RICH.finditer(line):
+            parts.append(dot_html_text(line[last : match.start()]))
+            if match.group(1) is None:  # a doubled brace
+                parts.append(match.group(0)[0])
+            else:
+                parts.append(f'<font color="{accent}">{dot_html_text(match.group(1))}</font>')
             last = match.end()
-        parts.append(html.escape(line[last:]))
+        parts.append(dot_html_text(line[last:]))
         body = "".join(parts) or " "
         lines.append(f"<b>{body}</b>" if bold else body)
     body = f'<font point-size="{size:g}">{"<br/>".join(lines)}</font>'
-    return f'<<table border="0" cellpadding="0" cellspacing="0"><tr><td balign="{align}">{body}</td></tr></table>>'
+    return HtmlLabel(
+        f'<<table border="0" cellpadding="0" cellspacing="0"><tr><td balign="{align}">{body}</td></tr></table>>'
+    )
 
 
 def rich_size(text: str, size: float = CALLOUT_SIZE, bold: bool = True) -> tuple[float, float]:
     """Planned (width, height) in points of a :func:`rich_label`."""
-    lines = _ACCENT.sub(r"\1", text).split("\n")
+    lines = _plain(text).split("\n")
     width = max(text_width(line, size, bold) for line in lines)
     return width + 8, len(lines) * size * 1.2 + 6
 
@@ -211,18 +245,22 @@ class Canvas:
         for cluster in self.clusters:
             with graph.subgraph(name=f"cluster_{cluster.name}") as sub:
                 bb = (cluster.x0 + dx, cluster.y0 + dy, cluster.x1 + dx, cluster.y1 + dy)
-                sub.attr(bb=",".join(f"{v:.1f}" for v in bb), **cluster.attrs)
+                sub.attr(bb=",".join(f"{v:.1f}" for v in bb), **_escaped(cluster.attrs))
         for node in self.nodes.values():
             graph.node(
                 node.name,
                 pos=f"{node.x + dx:.1f},{node.y + dy:.1f}!",
                 width=f"{node.w / 72:.3f}",
                 height=f"{node.h / 72:.3f}",
-                **node.attrs,
+                **_escaped(node.attrs),
             )
         for tail, head, attrs in self.edges:
-            graph.edge(tail, head, **attrs)
+            graph.edge(tail, head, **_escaped(attrs))
         return graph
+
+
+def _escaped(attrs: dict[str, str]) -> dict[str, str]:
+    return {key: dot_value(value) for key, value in attrs.items()}
 
 
 def pack(items: list[tuple[float, float]], gap: float = 8) -> list[float]:

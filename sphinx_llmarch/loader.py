@@ -282,25 +282,35 @@ def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | Non
 
     raw = read_raw(path, display)
     arch = build(raw, lookup or bundled_registry().raw_spec)
-    if Path(path).suffix == ".toml" and arch.id != Path(path).stem:
-        raise SpecError(raw.display, "id", f"{arch.id!r} does not match the file name {Path(path).stem!r}")
+    misnamed = file_name_problem(arch.id, path, raw.display)
+    if misnamed:
+        raise misnamed
     return arch
 
 
+def file_name_problem(model_id: str, path: str | Path, display: str) -> SpecError | None:
+    """A ``.toml`` spec is named after its id: that is how ``extends`` and the registry find it."""
+    stem = Path(path).stem
+    if Path(path).suffix == ".toml" and model_id != stem:
+        return SpecError(display, "id", f"{model_id!r} does not match the file name {stem!r}")
+    return None
+
+
 def load_config(
-    path: str | Path, display: str | None = None, model_id: str | None = None
+    path: str | Path, display: str | None = None, model_id: str | None = None, read_as: str | None = None
 ) -> tuple[Architecture, list[str]]:
     """Import a Hugging Face config.json; also return the importer's warnings.
 
     The id defaults to the folder name for a file called config.json (as a
-    downloaded checkpoint is laid out), else to the file name.
+    downloaded checkpoint is laid out), else to the file name. ``read_as`` reads a
+    config of an unknown model type as that known type.
     """
-    spec, warnings = import_config(path, display, model_id)
+    spec, warnings = import_config(path, display, model_id, read_as)
     return architecture_from_dict(spec, display or Path(path).name, files=(str(Path(path).resolve()),)), warnings
 
 
 def import_config(
-    path: str | Path, display: str | None = None, model_id: str | None = None
+    path: str | Path, display: str | None = None, model_id: str | None = None, read_as: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """The spec a config.json gives, as a TOML-ready dict, and the importer's warnings."""
     import json
@@ -308,12 +318,13 @@ def import_config(
     from .hf import spec_from_config
 
     file = display or Path(path).name
+    text = read_text(path, file)  # its SpecError is a ValueError too, but no JSON problem
     try:
-        data = json.loads(read_text(path, file))
+        data = json.loads(text)
     except ValueError as exc:
         raise SpecError(file, "", f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise SpecError(file, "", "a config.json holds one JSON object")
     path = Path(path)
     default_id = path.resolve().parent.name if path.name == "config.json" else path.stem
-    return spec_from_config(data, file, model_id or default_id)
+    return spec_from_config(data, file, model_id or default_id, read_as)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 
+from .escape import html_text
 from .images import diagram_source
 from .render import DotMissingError, RenderError, inline_svg
 from .runtime import state
@@ -88,7 +89,7 @@ def link_concepts(self: HTML5Translator, svg: str) -> str:
             return match.group(0)
         uri = self.builder.get_relative_uri(self.builder.current_docname, place[0]) + "#" + place[1]
         uri = "#" + uri.rsplit("#", 1)[1] if uri.count("#") > 1 else uri  # singlehtml: one page
-        anchor = f'<a xlink:href="{html.escape(uri)}" xlink:title="In the glossary" target="_top">'
+        anchor = f'<a xlink:href="{html_text(uri)}" xlink:title="In the glossary" target="_top">'
         return f"{match.group(1)}{anchor}{match.group(3)}</a>{match.group(4)}"
 
     return _CONCEPT_NODE.sub(link, svg)

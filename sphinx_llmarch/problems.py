@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 from typing import Any
 
 from .errors import SpecError
-from .loader import Lookup, RawSpec, architecture_from_dict, resolve
+from .loader import Lookup, RawSpec, architecture_from_dict, file_name_problem, resolve
 
 _TOKENS = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 #: Stands in for an integer of the wrong type: divisible by any head count a model has.
@@ -69,8 +68,7 @@ def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50, *, sourced: boo
             if not error.key or error.problem.startswith("missing") or not _step_over(data, error):
                 break
             continue
-        stem = Path(raw.path).stem
-        if Path(raw.path).suffix == ".toml" and arch.id != stem:
-            found.append(SpecError(raw.display, "id", f"{arch.id!r} does not match the file name {stem!r}"))
+        misnamed = file_name_problem(arch.id, raw.path, raw.display)
+        found += [misnamed] if misnamed else []
         break
     return found

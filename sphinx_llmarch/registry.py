@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import SpecError, UnknownModelError
 from .files import bundled_spec_files
-from .loader import RawSpec, build, read_raw
+from .loader import RawSpec, build, file_name_problem, read_raw
 from .model import Architecture
 from .spec_table import suggest
 
@@ -34,6 +34,15 @@ class Registry:
 
     def raw_spec(self, model_id: str) -> RawSpec | None:
         return self.raw.get(self._aliases.get(model_id, model_id))
+
+    def model(self, model_id: str) -> Architecture:
+        """:meth:`get`; but for a spec that failed to load, its error rather than "unknown id"."""
+        try:
+            return self.get(model_id)
+        except UnknownModelError:
+            if model_id in self.failed:
+                raise self.failed[model_id] from None
+            raise
 
     def file_of(self, model_id: str) -> str:
         return self._files.get(model_id, model_id)
@@ -102,8 +111,9 @@ class Registry:
         for path, raw in pending:
             try:
                 arch = build(raw, self.raw_spec, sourced=sourced)
-                if arch.id != path.stem:
-                    raise SpecError(raw.display, "id", f"{arch.id!r} does not match the file name {path.stem!r}")
+                misnamed = file_name_problem(arch.id, path, raw.display)
+                if misnamed:
+                    raise misnamed
             except SpecError as error:
                 on_error(path, error)
                 continue

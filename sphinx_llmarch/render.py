@@ -153,7 +153,7 @@ def inline_svg(svg: str, alt: str, css_class: str = "llmarch-svg") -> str:
     one page must not clash), sets an accessible name, and replaces the fixed
     size so the drawing scales down to the content width (its ``viewBox`` stays).
     """
-    from html import escape
+    from .escape import html_text
 
     svg = _XML_PROLOGUE.sub("", svg, count=1)
     svg = _COMMENT.sub("", svg)
@@ -167,6 +167,6 @@ def inline_svg(svg: str, alt: str, css_class: str = "llmarch-svg") -> str:
         else ""
     )
     # Each coloured span of a label is its own <text>; keep the spaces at their edges.
-    head = f'<svg class="{css_class}" role="img" aria-label="{escape(alt)}" xml:space="preserve"{style}'
-    svg = _SIZE.sub(head, svg, count=1)
-    return svg.replace(">", f"><title>{escape(alt)}</title>", 1).strip()
+    head = f'<svg class="{css_class}" role="img" aria-label="{html_text(alt)}" xml:space="preserve"{style}'
+    svg = _SIZE.sub(lambda _: head, svg, count=1)  # a function: the alt text may hold backslashes
+    return svg.replace(">", f"><title>{html_text(alt)}</title>", 1).strip()

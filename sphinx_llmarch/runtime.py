@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import weakref
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .catalog import Catalog, Stamp, load_registry, spec_files, stamp
 from .config import LLMArchConfig, read_config
 from .errors import UnknownModelError
-from .files import bundled_spec_files, load_parsed, save_parsed
+from .files import bundled_spec_files, load_parsed, save_parsed, write_if_changed
 from .render import RenderPool
 from .warnings import warn
 
@@ -25,6 +26,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 CATALOG_FILE = "llmarch-catalog.json"
 #: Where the parsed spec files are kept (see :data:`.files.PARSED`).
 PARSED_FILE = "llmarch-parsed.pickle"
+#: Where the gallery settings the gallery pages were last written for are kept.
+GALLERY_FILE = "llmarch-gallery.json"
 
 
 class BuildState:
@@ -81,7 +84,7 @@ def on_builder_inited(app: Sphinx) -> None:
     build = _STATES[app.env] = BuildState(app, read_config(app.config))
     build.catalog.report()
     if build.config.gallery:
-        write_gallery_pages(Path(app.srcdir, build.config.gallery), build)
+        write_gallery_pages(Path(app.srcdir), build)
     if app.builder.format == "html":
         # Sphinx copies static files before it writes pages, so each page links them
         # with a checksum (?v=...) from the first build on, as it does the theme's own.
@@ -89,13 +92,20 @@ def on_builder_inited(app: Sphinx) -> None:
         app.add_css_file("llmarch.css")
 
 
-def write_gallery_pages(directory: Path, build: BuildState) -> None:
+def write_gallery_pages(srcdir: Path, build: BuildState) -> None:
     """The ``llmarch_gallery`` pages, before Sphinx looks for changed sources; skipped
-    while the catalog holds (no spec and no module of the package changed)."""
-    if build.catalog is build.previous and (directory / "index.rst").is_file():
-        return
+    while the catalog holds (no spec and no module of the package changed) and the
+    gallery settings are those the pages were last written for."""
     from .gallery import write_gallery
 
+    directory = srcdir / build.config.gallery
+    if not directory.resolve().is_relative_to(srcdir.resolve()) or directory.resolve() == srcdir.resolve():
+        warn(f"llmarch_gallery: {build.config.gallery!r} is not a folder inside the source directory", "config")
+        return
+    settings_file = Path(build.catalog_file.parent, GALLERY_FILE)
+    settings = json.dumps([build.config.gallery, list(build.config.gallery_models)])
+    if build.catalog is build.previous and (directory / "index.rst").is_file() and _read(settings_file) == settings:
+        return
     models = list(build.registry)
     if build.config.gallery_models:
         chosen = set()
@@ -105,7 +115,22 @@ def write_gallery_pages(directory: Path, build: BuildState) -> None:
             except UnknownModelError as error:
                 warn(f"llmarch_gallery_models: {error}", "config", once=True)
         models = [arch for arch in models if arch.id in chosen]
-    write_gallery(directory, models)
+    kept = write_gallery(directory, models)
+    for path in kept:
+        where = path.relative_to(srcdir).as_posix()
+        warn(
+            f"llmarch_gallery: {where} was not written by sphinx-llmarch, so it is left as it is; "
+            "move it, or choose another llmarch_gallery folder",
+            "gallery",
+        )
+    write_if_changed(settings_file, "" if kept else settings)  # with a page kept, check again next build
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def state(env: BuildEnvironment) -> BuildState:

@@ -24,9 +24,10 @@ LARGEST_NUMBER = 1e15
 SHORT_TEXT = 80
 
 
-#: Control characters but tab and newline (DOT and XML refuse them), and bidirectional
-#: overrides and isolates, which reorder the text drawn after them (Trojan Source).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+#: Control characters but tab and newline (DOT and XML refuse them), C1 controls,
+#: bidirectional overrides and isolates, which reorder the text drawn after them (Trojan
+#: Source), and what no UTF-8 or XML file can hold (lone surrogates from a JSON escape).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def suggest(word: str, choices: Iterable[str]) -> list[str]:

@@ -9,6 +9,7 @@ from docutils import nodes
 
 from . import stats
 from .diagram import compact
+from .escape import web_url
 from .kinds import KINDS
 from .memo import per_model
 from .model import Architecture, AudioTower, OfficialFigure, Sublayer, VisionTower
@@ -28,11 +29,6 @@ def _text(value: str) -> nodes.Node:
     return nodes.paragraph("", value)
 
 
-def is_web_address(text: str) -> bool:
-    """Only http(s) addresses become links: a ``javascript:`` source must stay inert text."""
-    return text.startswith(("https://", "http://"))
-
-
 def _links(pairs: list[tuple[str, str]]) -> nodes.paragraph:
     """Sources as links; a value that is not a web address (a local path) stays text,
     since a relative link to it would be broken on the built page."""
@@ -40,8 +36,9 @@ def _links(pairs: list[tuple[str, str]]) -> nodes.paragraph:
     for index, (label, url) in enumerate(pairs):
         if index:
             para += nodes.Text(" · ")
-        if is_web_address(url):
-            para += nodes.reference("", label, refuri=url)
+        link = web_url(url)
+        if link:
+            para += nodes.reference("", label, refuri=link)
         else:
             para += nodes.Text(f"{label}: {url}")
     return para
@@ -138,7 +135,7 @@ def parameter_rows(arch: Architecture) -> list[Row]:
         text += f"; ours {counted_as(figure)}: {stats.human(ours)} ({difference(ours, figure.value)})"
         cell = nodes.paragraph("", text)
         if figure.source:
-            cell += [nodes.Text(" · "), nodes.reference("", "source", refuri=figure.source)]
+            cell += [nodes.Text(" · "), *_links([("source", figure.source)]).children]
         rows.append((OFFICIAL_LABELS[name], cell))
     return rows
 
@@ -384,7 +381,8 @@ def diagram_links(arch: Architecture, id_prefix: str, labels: Iterable[str]) -> 
     links = {label: ("#" + row_id(id_prefix, label), f"{label} in the fact sheet") for label in labels}
     sources = dict(arch.sources)
     for key in ("model_card", "config"):
-        if is_web_address(sources.get(key, "")):
-            links["title"] = (sources[key], f"{arch.name} {_SOURCE_LABELS[key]}")
+        link = web_url(sources.get(key, ""))
+        if link:
+            links["title"] = (link, f"{arch.name} {_SOURCE_LABELS[key]}")
             break
     return links

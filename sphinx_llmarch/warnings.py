@@ -10,7 +10,7 @@ from sphinx.util import logging
 logger = logging.getLogger("sphinx_llmarch")
 
 #: ``suppress_warnings = ["llmarch.<subtype>"]`` silences one kind.
-Subtype = Literal["config", "dot", "duplicate", "import", "render", "spec", "unknown_model"]
+Subtype = Literal["config", "dot", "duplicate", "gallery", "import", "render", "spec", "unknown_model"]
 
 
 def warn(message: str, subtype: Subtype, location: Any = None, *, once: bool = False) -> None:

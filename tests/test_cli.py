@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch.cli import main
+from sphinx_llmarch.cli import CLOSED_PIPE, main
 
 from .conftest import needs_dot
 
@@ -121,3 +122,162 @@ def test_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "ok (toy-lm, Toy LM)" in out
     assert "attention.num_key_value_heads: 3 does not divide num_attention_heads 4" in err
     assert run(capsys, "validate", str(good))[0] == 0
+
+
+USER_SPECS = Path(__file__).parent / "roots" / "test-user-spec" / "specs"
+CHECKPOINT = Path(__file__).parent / "roots" / "test-hf-config" / "models" / "liquid"
+ROOT_SPECS = Path(__file__).parent / "roots" / "test-user-spec" / "specs"
+
+
+@pytest.mark.parametrize(
+    ("argument", "model_id"),
+    [
+        (str(USER_SPECS / "toy-lm-chat.toml"), "toy-lm-chat"),  # extends toy-lm, found on --spec-path
+        (str(CHECKPOINT / "config.json"), "liquid"),
+        (str(CHECKPOINT), "liquid"),  # a checkpoint folder: its config.json
+    ],
+)
+def test_show_reads_a_spec_or_config_file(capsys: pytest.CaptureFixture[str], argument: str, model_id: str) -> None:
+    code, out, _ = run(capsys, "--spec-path", str(USER_SPECS), "show", argument, "--json")
+    assert code == 0 and json.loads(out)["id"] == model_id
+
+
+def test_dot_reads_a_spec_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "dot", str(USER_SPECS / "toy-lm.toml"))
+    assert code == 0 and 'digraph "toy-lm"' in out
+
+
+@needs_dot
+def test_render_reads_a_checkpoint_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, "render", str(CHECKPOINT), "-o", str(tmp_path / "liquid.json"))
+    assert code == 0 and json.loads((tmp_path / "liquid.json").read_text())["name"] == "liquid"
+
+
+def test_import_reads_a_checkpoint_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "import", str(CHECKPOINT))
+    assert code == 0 and 'id = "liquid"' in out and f"config = {json.dumps(str(CHECKPOINT / 'config.json'))}" in out
+
+
+MYSTERY = CHECKPOINT.parent / "mystery"
+
+
+def test_validate_finds_the_base_of_an_extends_on_the_spec_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = (ROOT_SPECS / "toy-lm.toml").read_text()
+    (tmp_path / "toy-lm.toml").write_text(base)
+    child = tmp_path / "toy-child.toml"
+    child.write_text(
+        'id = "toy-child"\nextends = "toy-lm"\nname = "Toy child"\n[sources]\nconfig = "https://x.org/c"\n'
+    )
+    assert run(capsys, "validate", str(child))[0] == 1, "the base is not bundled"
+    code, _, err = run(capsys, "validate", str(child), "--spec-path", str(tmp_path))
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("command", ["show", "import", "validate"])
+def test_an_unknown_model_type_is_read_only_as_asked(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(MYSTERY / "config.json") if command == "validate" else str(MYSTERY)
+    code, _, err = run(capsys, command, target)
+    assert code in (1, 2) and "model_type: 'mystery' is not a model type the importer knows" in err
+    code, out, err = run(capsys, command, target, "--read-as", "llama")
+    assert code == 0 and "is not known: read as 'llama', as asked; keys not read: wobble_factor" in err
+    assert out or command == "validate"
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "qwen3-8b", "--json"]])
+def test_closed_pipe_exits_quietly(command: list[str]) -> None:
+    """The reader is gone before the first write, as when ``head`` has read all it wants."""
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "wb") as stdout:
+        result = subprocess.run(
+            [sys.executable, "-m", "sphinx_llmarch", *command], stdout=stdout, stderr=subprocess.PIPE, check=False
+        )
+    assert result.returncode == CLOSED_PIPE == 141 and result.stderr == b""
+
+
+def test_one_broken_spec_leaves_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = (USER_SPECS / "toy-lm.toml").read_text()
+    (tmp_path / "toy-lm.toml").write_text(good)
+    broken = good.replace('id = "toy-lm"', 'id = "toy-bad"')
+    (tmp_path / "toy-bad.toml").write_text(broken.replace("num_key_value_heads = 2", "num_key_value_heads = 3"))
+    code, out, err = run(capsys, "--spec-path", str(tmp_path), "show", "toy-lm", "--json")
+    assert code == 0 and json.loads(out)["id"] == "toy-lm"
+    problem = "toy-bad.toml: attention.num_key_value_heads: 3 does not divide num_attention_heads 4\n"
+    assert err.startswith("llmarch: warning: ") and err.endswith(problem)
+    code, _, err = run(capsys, "--spec-path", str(tmp_path), "show", "toy-bad")  # its own error, not "unknown"
+    assert code == 2 and err.endswith(f"llmarch: error: {tmp_path}/{problem}")
+
+
+def test_import_writes_what_validate_accepts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "my-model.toml"
+    assert run(capsys, "import", str(CHECKPOINT), "--id", "my-model", "-o", str(spec))[0] == 0
+    code, out, _ = run(capsys, "validate", str(spec))
+    assert code == 0 and "ok (my-model, my-model)" in out
+    # an id the file name contradicts would be a spec that validate refuses: nothing is written
+    for args, problem in [
+        (["--id", "other", "-o", str(tmp_path / "mine.toml")], "--id 'other' contradicts the file name 'mine.toml'"),
+        (["-o", str(tmp_path / "Mine.toml")], "Mine.toml: id: 'mine' does not match the file name 'Mine'"),
+    ]:
+        code, _, err = run(capsys, "import", str(CHECKPOINT), *args)
+        assert code == 2 and problem in err
+    assert sorted(tmp_path.iterdir()) == [spec]
+
+
+def test_import_output_format_from_the_ending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    facts = tmp_path / "facts.json"
+    assert run(capsys, "import", str(CHECKPOINT), "-o", str(facts))[0] == 0
+    assert json.loads(facts.read_text())["id"] == "liquid"
+
+
+def test_validate_looks_into_subfolders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "specs" / "toy").mkdir(parents=True)
+    (tmp_path / "specs" / "toy" / "toy-lm.toml").write_text((USER_SPECS / "toy-lm.toml").read_text())
+    (tmp_path / "specs" / "liquid").mkdir()
+    (tmp_path / "specs" / "liquid" / "config.json").write_text((CHECKPOINT / "config.json").read_text())
+    (tmp_path / "specs" / ".venv").mkdir()
+    (tmp_path / "specs" / ".venv" / "pyproject.toml").write_text("[project]\n")  # hidden folders are skipped
+    code, out, _ = run(capsys, "validate", str(tmp_path / "specs"))
+    assert code == 0 and "ok (toy-lm, Toy LM)" in out and "ok (liquid, liquid)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+        (["show"], 2, "the following arguments are required: model"),
+        (["show", "gpt-2-xl", "--context", "0"], 2, "expected a positive integer, got '0'"),
+        (["show", "qwen3-8bb"], 2, "unknown model id 'qwen3-8bb'"),
+        (["show", "{tmp}/missing.toml"], 2, "missing.toml: cannot read the file"),
+        (["show", "{tmp}/broken.toml"], 2, "broken.toml: invalid TOML"),
+        (["dot", "{tmp}/bad.json"], 2, "bad.json: invalid JSON"),
+        (["--spec-path", "{tmp}/nowhere", "list"], 2, "--spec-path {tmp}/nowhere: no such file or folder"),
+        (["render", "gpt-2-xl", "-o", "{tmp}/x.gif"], 2, "cannot tell the format from 'x.gif'"),
+        (["render", "gpt-2-xl", "-o", "{tmp}/x.json", "--format", "svg"], 2, "--format svg contradicts the file name"),
+        (["render", "gpt-2-xl", "-o", "-"], 2, "'-o -' needs --format"),
+        (["render", "gpt-2-xl", "-o", "{tmp}"], 2, "is a folder"),
+        (["render", "gpt-2-xl", "-o", "{tmp}/x.svg", "--dot", "{tmp}/no-dot"], 2, "point --dot at the dot executable"),
+        pytest.param(["render", "gpt-2-xl", "-o", "{tmp}/no/x.svg"], 2, "cannot write {tmp}/no/x.svg", marks=needs_dot),
+        (["import", "{tmp}"], 2, "config.json: cannot read the file (No such file"),
+        (["import", "{tmp}/missing.json"], 2, "missing.json: cannot read the file (No such file"),
+        (["import", str(CHECKPOINT), "-o", "{tmp}/no/x.toml"], 2, "cannot write {tmp}/no/x.toml"),
+        (["import", str(CHECKPOINT), "-o", "{tmp}/x.toml", "--json"], 2, "--json contradicts the file name 'x.toml'"),
+        (["validate", "{tmp}/empty"], 2, "no spec files in {tmp}/empty"),
+        (["validate", "{tmp}/missing"], 2, "{tmp}/missing: no such file or folder"),
+        (["validate", "{tmp}/broken.toml"], 1, "broken.toml: invalid TOML"),
+    ],
+)
+def test_bad_invocations_say_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
+    (tmp_path / "broken.toml").write_text('id = "broken"\nname = "no end\n')
+    (tmp_path / "bad.json").write_text("{")
+    (tmp_path / "empty").mkdir()
+    try:
+        status = main([arg.format(tmp=tmp_path) for arg in args])
+    except SystemExit as exit:  # argparse
+        status = exit.code
+    out, err = capsys.readouterr()
+    assert (status, out) == (code, "")
+    assert err.count("\n") == 1 and err.endswith("\n") and message.format(tmp=tmp_path) in err

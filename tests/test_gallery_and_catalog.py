@@ -86,6 +86,70 @@ def test_gallery_pages_are_written_updated_and_removed(make_app: MakeApp, rootdi
     assert "llmarch_gallery_models: unknown model id 'toy-lm-chat'" in again.warning.getvalue()
 
 
+def test_changing_the_gallery_models_writes_and_removes_their_pages(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    """The catalog holds (no spec changed), but the setting did: the pages follow it."""
+    source = project(rootdir, tmp_path, "user-spec", llmarch_gallery="models", llmarch_gallery_models=["toy"])
+    make_app("html", srcdir=source).build()
+    assert sorted(path.name for path in (source / "models").glob("*.rst")) == ["index.rst", "toy-lm.rst"]
+    conf = source / "conf.py"
+    conf.write_text(conf.read_text().replace("['toy']", "['toy-lm-chat', 'qwen3-8b']"))
+    app = make_app("html", srcdir=source)
+    app.build()
+    pages = sorted(path.name for path in (source / "models").glob("*.rst"))
+    assert pages == ["index.rst", "qwen3-8b.rst", "toy-lm-chat.rst"]
+    index = (source / "models" / "index.rst").read_text()
+    assert ':filter: id in ("qwen3-8b")' in index and ':filter: id in ("toy-lm-chat")' in index
+    overview = (Path(app.outdir) / "models" / "index.html").read_text()
+    assert "Qwen3 8B" in overview and "Qwen3 14B" not in overview, "only the gallery's models, not their families"
+
+
+@pytest.mark.parametrize("page", ["index.rst", "toy-lm.rst"])
+def test_a_hand_written_page_in_the_gallery_folder_is_never_replaced(
+    page: str, make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    source = project(rootdir, tmp_path, "user-spec", llmarch_gallery="models", llmarch_gallery_models=["toy"])
+    (source / "models").mkdir()
+    mine = "Mine\n====\n\nWritten by hand.\n"
+    (source / "models" / page).write_text(mine)
+    for _ in range(2):  # and the warning is repeated, not said once and forgotten
+        app = make_app("html", srcdir=source)
+        app.build()
+        assert (source / "models" / page).read_text() == mine
+        assert (
+            f"llmarch_gallery: models/{page} was not written by sphinx-llmarch, so it is left as it is"
+            in app.warning.getvalue()
+        )
+    others = {"index.rst", "toy-lm.rst"} - {page}
+    assert all((source / "models" / other).read_text().startswith(GENERATED) for other in others)
+
+
+@pytest.mark.parametrize("value", [".", "./", "models/.."])
+def test_the_source_directory_itself_is_no_gallery_folder(
+    value: str, make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    source = project(rootdir, tmp_path, "basic", llmarch_gallery=value)
+    index = (source / "index.rst").read_text()
+    app = make_app("html", srcdir=source)
+    app.build()
+    assert (source / "index.rst").read_text() == index
+    assert f"llmarch_gallery: {value!r} must be a folder inside the source directory" in app.warning.getvalue()
+
+
+def test_a_gallery_folder_linked_outside_the_sources_is_refused(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    source = project(rootdir, tmp_path, "basic", llmarch_gallery="models")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (source / "models").symlink_to(outside)
+    app = make_app("html", srcdir=source)
+    app.build()
+    assert list(outside.iterdir()) == []
+    assert "llmarch_gallery: 'models' is not a folder inside the source directory" in app.warning.getvalue()
+
+
 @pytest.mark.parametrize(
     ("value", "problem"), [("/abs/models", "must be a folder inside the source directory"), (3, "must be a folder")]
 )

@@ -13,7 +13,7 @@ import pytest
 
 from sphinx_llmarch import stats, toml_writer
 from sphinx_llmarch.cli import main
-from sphinx_llmarch.hf import spec_from_config
+from sphinx_llmarch.hf import known_model_types, spec_from_config
 from sphinx_llmarch.hf_layers import compress
 from sphinx_llmarch.loader import SpecError, architecture_from_dict, load_config, load_spec
 from sphinx_llmarch.registry import bundled_registry
@@ -135,14 +135,6 @@ def test_every_default_config_is_checked() -> None:
     assert {path.stem for path in (DATA / "hf").glob("*.json")} == set(TRANSFORMERS_DEFAULTS)
 
 
-def test_unknown_model_type_imports_as_a_generic_decoder_and_names_unread_keys() -> None:
-    data = json.loads((DATA / "hf" / "llama.json").read_text()) | {"model_type": "mystery", "wobble_factor": 3}
-    spec, warnings = spec_from_config(data, "mystery.json", "mystery")
-    arch = architecture_from_dict(spec, "mystery.json")
-    assert stats.params(arch).total == TRANSFORMERS_DEFAULTS["llama"]
-    assert len(warnings) == 1 and "unknown model_type 'mystery'" in warnings[0] and "wobble_factor" in warnings[0]
-
-
 def test_written_toml_reads_back_the_same_spec(tmp_path: Path) -> None:
     for path in CONFIGS:
         spec, _ = spec_from_config(json.loads(path.read_text()), path.name, path.stem)
@@ -168,6 +160,54 @@ def test_bad_config_files_are_located_errors(tmp_path: Path) -> None:
 
 LLAMA = {"model_type": "llama", "vocab_size": 100, "hidden_size": 64, "intermediate_size": 128}
 LLAMA |= {"num_hidden_layers": 4, "num_attention_heads": 4}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"model_type": "mystery"}, "'mystery' is not a model type the importer knows"),
+        ({"model_type": "falcon", "new_decoder_architecture": False}, "'falcon' is not a model type"),
+        ({"model_type": "bert"}, "'bert' is not a model type"),
+        ({"model_type": "t5", "hidden_size": None}, "'t5' is not a model type"),  # not "hidden_size: missing"
+        ({"model_type": "mamba", "hidden_size": None}, "'mamba' is not a model type"),
+        ({"model_type": "lamma"}, r"'lamma' is not a model type the importer knows \(did you mean 'llama'\?\)"),
+        ({"model_type": None}, "model_type: missing"),
+    ],
+)
+def test_an_unknown_model_type_is_refused_not_guessed(change: dict[str, Any], problem: str) -> None:
+    """A Falcon or BERT config read as a Llama decoder would publish a wrong architecture."""
+    data = {key: value for key, value in (LLAMA | change).items() if value is not None}
+    with pytest.raises(SpecError, match=problem) as caught:
+        spec_from_config(data, "config.json")
+    assert "known types: " in str(caught.value) and "llama, " in str(caught.value)
+
+
+@pytest.mark.parametrize("activation", ["gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "gelu_accurate"])
+def test_the_common_gelu_names_are_known(activation: str) -> None:
+    spec, _ = spec_from_config(LLAMA | {"hidden_act": activation}, "config.json")
+    assert {op.get("kind") for op in spec["ops"].values()} >= {"geglu"}
+
+
+def test_an_unknown_activation_names_the_known_ones() -> None:
+    with pytest.raises(SpecError, match=r"hidden_act: unknown activation 'tanh' \(known: gelu, gelu_accurate, "):
+        spec_from_config(LLAMA | {"hidden_act": "tanh"}, "config.json")
+
+
+def test_the_spec_docs_name_every_model_type_the_importer_knows() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "specs.rst").read_text()
+    named = {name for name in known_model_types() if f"``{name}``" in text}
+    assert {name for name in known_model_types() if not name.endswith("_text") and name != "grok"} <= named
+
+
+def test_an_unknown_model_type_is_read_as_a_known_one_only_when_asked() -> None:
+    data = json.loads((DATA / "hf" / "llama.json").read_text()) | {"model_type": "mystery", "wobble_factor": 3}
+    spec, warnings = spec_from_config(data, "mystery.json", "mystery", read_as="llama")
+    arch = architecture_from_dict(spec, "mystery.json")
+    assert stats.params(arch).total == TRANSFORMERS_DEFAULTS["llama"]
+    assert warnings == ["model_type 'mystery' is not known: read as 'llama', as asked; keys not read: wobble_factor"]
+    with pytest.raises(SpecError, match=r"cannot read it as 'lama': not a known model type \(did you mean 'llama'\?\)"):
+        spec_from_config(data, "mystery.json", read_as="lama")
+    assert spec_from_config(LLAMA, "config.json", read_as="qwen3")[1] == []  # a known type is read as itself
 
 
 @pytest.mark.parametrize(
@@ -280,3 +320,65 @@ def test_laguna_gating_says_the_gate_width(gating: object, gate: str | None) -> 
 def test_laguna_bad_keys_name_their_key(change: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError, match=rf"^config\.json: {message}"):
         spec_from_config(LAGUNA | change, "config.json")
+
+
+LFM2 = json.loads((DATA / "configs" / "lfm2-1.2b.json").read_text())
+#: Issue 22's config: the released 1.2B's, cut to 12 layers (3 attention, 9 convolution),
+#: with its block_ff_dim taken as given, biased convolutions and an untied output head.
+LFM2_SMALL = LFM2 | {"num_hidden_layers": 12, "full_attn_idxs": [2, 5, 8], "block_ff_dim": 5632}
+LFM2_SMALL |= {"block_auto_adjust_ff_dim": False, "conv_bias": True, "tie_embedding": False}
+D, V = 2048, 65536
+#: Per layer: SwiGLU 3 × d × 5632, two RMSNorms; attention q, o d × d and k, v d × 512, QK-Norm 2 × 64;
+#: convolution in_proj d -> 3d and out_proj d -> d with biases, a depthwise width-3 conv with its bias.
+LFM2_FFN, LFM2_NORMS = 3 * D * 5632, 2 * D
+LFM2_ATTENTION = 2 * D * D + 2 * D * 512 + 2 * 64
+LFM2_CONV = (D * 3 * D + 3 * D) + (D * D + D) + (3 * D + D)
+LFM2_SMALL_TOTAL = 2 * V * D + 12 * (LFM2_FFN + LFM2_NORMS) + 3 * LFM2_ATTENTION + 9 * LFM2_CONV + D
+
+
+def without(config: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("config", "total"),
+    [
+        # transformers 5.25 on the meta device builds each of these to the count given
+        (LFM2, 1_170_340_608),  # the released LFM2-1.2B, its model card's figure
+        (LFM2_SMALL, 866_322_816),
+        (LFM2_SMALL | {"intermediate_size": 8192}, 866_322_816),  # block_ff_dim wins
+        # block_auto_adjust_ff_dim defaults to true: int(2/3 × 5632) = 3754, rounded up to 3840
+        (without(LFM2_SMALL, "block_auto_adjust_ff_dim"), 866_322_816 - 12 * 3 * D * 1792),
+        # int(1.5 × 3754) = 5631, rounded up to a multiple of 100: 5700
+        (
+            LFM2_SMALL | {"block_auto_adjust_ff_dim": True, "block_ffn_dim_multiplier": 1.5, "block_multiple_of": 100},
+            866_322_816 + 12 * 3 * D * 68,
+        ),
+        # tie_embedding wins over tie_word_embeddings; without either, the head is tied
+        (LFM2_SMALL | {"tie_embedding": True, "tie_word_embeddings": False}, 866_322_816 - V * D),
+        (without(LFM2_SMALL, "tie_embedding"), 866_322_816 - V * D),
+        # no full_attn_idxs: every layer attends
+        (without(LFM2_SMALL, "full_attn_idxs"), 866_322_816 + 9 * (LFM2_ATTENTION - LFM2_CONV)),
+        ({"model_type": "lfm2"}, TRANSFORMERS_DEFAULTS["lfm2"]),  # every size from Lfm2Config's defaults
+    ],
+    ids=["1.2b", "issue-22", "two-ff-keys", "auto-adjust", "multiplier", "tie-both", "tied", "all-attn", "defaults"],
+)
+def test_lfm2_keys_follow_transformers(config: dict[str, Any], total: int) -> None:
+    """LFM2's original key names (block_ff_dim, tie_embedding) and its configuration class's defaults."""
+    spec, warnings = spec_from_config(config, "config.json")
+    assert warnings == []
+    assert stats.params(architecture_from_dict(spec, "config.json")).total == total
+
+
+def test_lfm2_issue_22_config_imports_its_ffn_width_and_head() -> None:
+    assert LFM2_SMALL_TOTAL == 866_322_816, "the hand count agrees with transformers"
+    spec, _ = spec_from_config(LFM2_SMALL, "config.json")
+    assert spec["ops"]["mlp"]["intermediate_size"] == 5632 and spec["ops"]["conv"]["conv_bias"] is True
+    assert spec["text"]["tie_word_embeddings"] is False
+
+
+def test_lfm2_original_keys_name_themselves_when_wrong() -> None:
+    with pytest.raises(SpecError, match=r"^config\.json: block_ff_dim: '5632' should be a whole number"):
+        spec_from_config(LFM2 | {"block_ff_dim": "5632"}, "config.json")
+    with pytest.raises(SpecError, match=r"^config\.json: tie_embedding: 'no' should be true or false"):
+        spec_from_config(LFM2 | {"tie_embedding": "no"}, "config.json")

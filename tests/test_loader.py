@@ -51,6 +51,23 @@ def test_bundled_spec_is_sourced_and_slugged(path: Path) -> None:
     assert arch.summary and arch.key_detail and arch.released
 
 
+#: Licences as the models' own files name them (issue 21's audit: LICENSE histories, card metadata).
+LICENCES = {
+    "minimax-m2": "MIT at release; modified MIT from 2025-11-13",
+    "minimax-m2.5": "Modified MIT at release; MiniMax Model License from 2026-03-06",
+    "minimax-m2.7": "MiniMax M2.7 non-commercial licence",
+    "nemotron-3-nano-30b-a3b": "NVIDIA Open Model License",
+    "llama-7b": "Non-commercial bespoke license",
+    "llama-65b": "Non-commercial bespoke license",
+    "intellect-3": "MIT (unconfirmed)",
+}
+
+
+@pytest.mark.parametrize("model_id", sorted(LICENCES))
+def test_licence_is_the_one_its_sources_name(model_id: str) -> None:
+    assert bundled_registry().get(model_id).license == LICENCES[model_id]
+
+
 def test_alias_resolves_to_the_same_model() -> None:
     registry = bundled_registry()
     assert registry.get("gpt2-xl") is registry.get("gpt-2-xl")

@@ -38,8 +38,8 @@ def test_spec_that_is_not_utf8_is_a_located_error(tmp_path: Path, capsys: pytest
         load_spec(latin)
     code, _, err = run(capsys, "validate", str(latin))
     assert code == 1 and "not UTF-8 text" in err and "Traceback" not in err
-    code, _, err = run(capsys, "--spec-path", str(latin), "list")
-    assert code == 2 and "not UTF-8 text" in err
+    code, out, err = run(capsys, "--spec-path", str(latin), "list")  # the other models are still listed
+    assert code == 0 and "qwen3-8b" in out and err.startswith("llmarch: warning: ") and "not UTF-8 text" in err
 
 
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
@@ -89,24 +89,9 @@ def test_validate_reports_every_problem(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 @needs_dot
-def test_render_to_missing_folder_directory_and_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "render", "qwen3-8b", "-o", str(tmp_path / "nodir" / "q.svg"))
-    assert code == 1 and "cannot write" in err and "No such file or directory" in err
-    code, _, err = run(capsys, "render", "qwen3-8b", "-o", str(tmp_path))
-    assert code == 2 and "is a folder" in err
-    code, _, err = run(capsys, "render", "qwen3-8b", "-o", "-")
-    assert code == 2 and "'-o -' needs --format" in err
-
-
-@needs_dot
 def test_render_svg_to_stdout(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert main(["render", "qwen3-8b", "-o", "-", "--format", "svg"]) == 0
     assert capsysbinary.readouterr().out.startswith(b"<?xml")
-
-
-def test_missing_dot_hint_names_the_command_line_option(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "render", "qwen3-8b", "-o", "x.svg", "--dot", "/nonexistent/dot")
-    assert code == 1 and "point --dot at the dot executable" in err and "llmarch_dot" not in err
 
 
 def test_spec_path_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -300,8 +300,10 @@ def test_config_option_imports_a_hugging_face_config(app: SphinxTestApp) -> None
     warnings = app.warning.getvalue()
     page = html(app)
     assert "LFM2-1.2B" not in warnings and "1.17B (1,170,340,608)" in page, "the folder names the model"
-    assert re.search(r"index\.rst:\d+: WARNING: models/mystery/config\.json: unknown model_type 'mystery'", warnings)
-    assert "wobble_factor" in warnings and "[llmarch.import]" in warnings
+    read_as = r"index\.rst:\d+: WARNING: models/mystery/config\.json: model_type 'mystery' is not known: read as"
+    assert re.search(read_as, warnings) and "keys not read: wobble_factor [llmarch.import]" in warnings
+    refused = r"index\.rst:\d+: WARNING: .*models/mystery/config\.json: model_type: 'mystery' is not a model type the"
+    assert re.search(refused, warnings) and page.count("refused-mystery") == 0
     assert "give a model id, a spec .toml or the :config: option" in warnings
     deps = {Path(p).name for p in app.env.dependencies["index"]}
     assert deps == {"config.json"}

@@ -60,8 +60,10 @@ def test_every_model_with_an_official_total_is_checked() -> None:
 
 
 def test_gpt2_xl_uses_openais_corrected_size() -> None:
+    """1558M is the checkpoint's name in DEVELOPERS.md (the README's footnote corrects only the two smaller sizes)."""
     arch = REGISTRY.get("gpt-2-xl")
     assert arch.official.total is not None and arch.official.total.stated == "1558M"
+    assert arch.official.total.source == "https://github.com/openai/gpt-2/blob/master/DEVELOPERS.md"
     assert round(stats.params(arch).total / 1e6) == 1558
 
 
@@ -221,6 +223,8 @@ def test_human_formatting() -> None:
 # dependency). transformers keeps DeepSeek's 256 score-correction biases per MoE layer as
 # buffers and leaves out the MTP module; the checkpoint stores both, and so do we.
 DEEPSEEK_BIAS = 58 * 256
+#: Nemotron 3 Nano: 23 MoE layers, each with 128 router correction biases (buffers in transformers).
+NEMOTRON_BIAS = 23 * 128
 TRANSFORMERS_COUNTS = {
     "gpt-2-xl": (1_557_611_200, None),
     "llama-3-8b": (8_030_261_248, None),
@@ -234,6 +238,8 @@ TRANSFORMERS_COUNTS = {
     "gpt-oss-20b": (20_914_757_184, 4_187_440_704),
     "gpt-oss-120b": (116_829_156_672, 5_711_982_912),
     "deepseek-v3": (671_026_404_352 + DEEPSEEK_BIAS, 37_552_282_624 + DEEPSEEK_BIAS),
+    # active: the meta model's parameters less 122 of each layer's 128 experts (transformers 5.25)
+    "nemotron-3-nano-30b-a3b": (31_577_937_344 + NEMOTRON_BIAS, 3_580_073_408 + NEMOTRON_BIAS),
     # ZayaForCausalLM; active is ours from its shapes (one of 16 experts per token, the tied embedding
     # once); the routers' 17 balancing biases are buffers there and not counted here either
     "zaya1-8b": (8_840_488_784, 1_290_741_584),
@@ -304,3 +310,12 @@ def test_deepseek_mtp_module() -> None:
     # copies of the embedding and head, as the checkpoint stores them (685B in all)
     assert p.mtp == 11_610_067_968 + 256 + embedding_copies
     assert p.total_with_mtp == 684_489_830_400 + DEEPSEEK_BIAS + 256
+
+
+def test_nemotron_3_nano_note_gives_our_counts_and_transformers() -> None:
+    """The note's active figures are ours, and transformers' (without the router correction biases) beside them."""
+    arch = REGISTRY.get("nemotron-3-nano-30b-a3b")
+    p, note = stats.params(arch), arch.official.note or ""
+    no_input_embedding = p.active - arch.vocab_size * arch.hidden_size
+    for ours in (p.total, p.active, no_input_embedding):
+        assert f"{ours:,}" in note and f"{ours - NEMOTRON_BIAS:,}" in note

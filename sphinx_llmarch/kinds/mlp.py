@@ -26,14 +26,10 @@ KINDS = {
     "relu2": ("squared ReLU", "Squared ReLU", False),
 }
 #: Hugging Face activation names -> FFN kind, for gated and plain MLPs.
-GATED_BY_ACTIVATION = {"silu": "swiglu", "swish": "swiglu", "gelu": "geglu", "gelu_pytorch_tanh": "geglu"}
-PLAIN_BY_ACTIVATION = {
-    "gelu": "gelu",
-    "gelu_new": "gelu",
-    "gelu_pytorch_tanh": "gelu",
-    "relu": "relu",
-    "relu2": "relu2",
-}
+#: transformers' names of the exact GELU and of its tanh and sigmoid approximations.
+_GELUS = ("gelu", "gelu_new", "gelu_fast", "gelu_python", "gelu_accurate", "gelu_pytorch_tanh", "quick_gelu")
+GATED_BY_ACTIVATION = {"silu": "swiglu", "swish": "swiglu", **dict.fromkeys(_GELUS, "geglu")}
+PLAIN_BY_ACTIVATION = {**dict.fromkeys(_GELUS, "gelu"), "relu": "relu", "relu2": "relu2"}
 
 
 def mlp_params(kind: str, hidden_size: int, intermediate: int, bias: bool) -> int:
@@ -49,7 +45,8 @@ def kind_from_hf(config: HFConfig, gated: bool) -> str:
     )
     table = GATED_BY_ACTIVATION if gated else PLAIN_BY_ACTIVATION
     if activation not in table:
-        raise SpecError(config.file, config.key("hidden_act"), f"unknown activation {activation!r}")
+        known = ", ".join(sorted(table))
+        raise SpecError(config.file, config.key("hidden_act"), f"unknown activation {activation!r} (known: {known})")
     return table[activation]
 
 
