@@ -16,7 +16,7 @@ from . import __version__, diagram, stats, toml_writer
 from .audio import audio_json
 from .errors import SpecError, UnknownModelError
 from .files import files_in
-from .kinds import Op
+from .kinds import PLUGIN_PROBLEMS, Op
 from .loader import (
     Lookup,
     architecture_from_dict,
@@ -295,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    for problem in PLUGIN_PROBLEMS:
+        print(f"llmarch: warning: {problem}", file=sys.stderr)
     try:
         if args.command == "validate":
             return _validate(args.files, _registry(args.spec_path).raw_spec, args.read_as)

@@ -12,6 +12,7 @@ from .catalog import Catalog, Stamp, load_registry, spec_files, stamp
 from .config import LLMArchConfig, read_config
 from .errors import UnknownModelError
 from .files import bundled_spec_files, load_parsed, save_parsed, write_if_changed
+from .kinds import PLUGIN_PROBLEMS
 from .render import RenderPool
 from .warnings import warn
 
@@ -82,6 +83,8 @@ _STATES: weakref.WeakKeyDictionary[BuildEnvironment, BuildState] = weakref.WeakK
 
 def on_builder_inited(app: Sphinx) -> None:
     build = _STATES[app.env] = BuildState(app, read_config(app.config))
+    for problem in PLUGIN_PROBLEMS:
+        warn(problem, "config", once=True)
     build.catalog.report()
     if build.config.gallery:
         write_gallery_pages(Path(app.srcdir), build)

@@ -71,7 +71,12 @@ def read_stack(
 
 
 def _read_op(table: SpecTable, hidden_size: int) -> Op:
-    kind = KINDS[table.choice("type", KINDS, REQUIRED)]
+    name = table.str("type", REQUIRED)
+    kind = KINDS.get(name)
+    if kind is None:  # no fallback: read as another kind, the table would only add misleading errors
+        hint = suggest(name, KINDS)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise table.fail("type", f"{name!r} is not one of {', '.join(KINDS)}{extra}")
     op = kind.read(table, hidden_size)
     table.check_unknown()
     return op

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .audio import audio_params
-from .kinds import CachePart
+from .kinds import KINDS, CachePart
 from .memo import per_model
 from .model import Architecture, LayerKind, Norm, OfficialFigure
 from .vision import vision_params
@@ -44,6 +44,17 @@ COMPONENT_NAMES = {
     "per_layer_embedding": "per-layer embeddings",
     "output_head": "output head",
 }
+
+
+def component_names(components: Iterable[str]) -> dict[str, str]:
+    """Display names of ``components``: in :data:`COMPONENT_NAMES` order, then any other
+    (a plug-in kind's) by the name its kind declares, so no component is ever left out."""
+    declared = {key: name for kind in KINDS.values() for key, name in kind.component_names.items()}
+    present = list(components)
+    names = {key: name for key, name in COMPONENT_NAMES.items() if key in present}
+    for key in present:
+        names.setdefault(key, declared.get(key, key.replace("_", " ")))
+    return names
 
 
 def kind_params(

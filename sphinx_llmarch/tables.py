@@ -110,7 +110,8 @@ def parameter_rows(arch: Architecture) -> list[Row]:
         routed = f"{moe.experts_per_token} of {moe.num_experts} routed experts"  # type: ignore[attr-defined]
         rows.append(("Active per token", f"{_count(p.active)}: dense parts, shared experts and {routed}"))
     rows.append(("Embedding parameters", _count(p.embedding)))
-    parts = "; ".join(f"{name} {stats.human(p[key])}" for key, name in stats.COMPONENT_NAMES.items() if p[key])
+    named = stats.component_names(key for key, count in p.components.items() if count)
+    parts = "; ".join(f"{name} {stats.human(p[key])}" for key, name in named.items())
     rows.append(("Parameters by component", parts))
     rows.append(("Non-embedding parameters", _count(p.non_embedding)))
     if arch.mtp:

@@ -16,7 +16,7 @@ from ..hf_config import HFConfig
 from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
-from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, plural, short_number
+from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, plural, register, short_number
 
 if TYPE_CHECKING:
     from ..layout import Canvas, Node
@@ -91,6 +91,7 @@ def rope_from_hf(config: HFConfig) -> dict[str, Any]:
     return out
 
 
+@register
 @dataclass(frozen=True)
 class Attention(Op):
     type: ClassVar[str] = "attention"

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 if TYPE_CHECKING:
     from ..layout import Canvas, Node
@@ -81,10 +82,13 @@ class Op:
     role: ClassVar[Role]
     #: Parameter component this kind's weights count towards.
     component: ClassVar[str]
+    #: Display names of components the package does not name already (a plug-in's own).
+    component_names: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
-    def read(cls, table: SpecTable) -> Op:
-        """Build the op from its spec table (unknown keys are checked by the caller)."""
+    def read(cls, table: SpecTable, hidden_size: int) -> Op:
+        """Build the op from its spec table (unknown keys are checked by the caller);
+        ``hidden_size`` is the residual stream's width, which defaults derive from."""
         raise NotImplementedError
 
     @staticmethod
@@ -132,10 +136,17 @@ class Op:
         """The short name used in layer mixes and legends."""
         return self.title
 
+    #: Whether the title is a name (Mamba-2, Kimi Delta Attention) that keeps its capitals mid-sentence.
+    proper_name: ClassVar[bool] = False
+
     @property
     def phrase(self) -> str:
-        """How a sentence describing the model names this op."""
-        return self.title[0].lower() + self.title[1:]
+        """How a sentence describing the model names this op: the title, its first letter
+        lower-cased unless it is a name or an acronym (``RWKV-7 time mix``)."""
+        title = self.title
+        if self.proper_name or not title[1:2].islower():
+            return title
+        return title[0].lower() + title[1:]
 
     def callout(self, hidden_size: int) -> str | None:
         """Text beside the box; ``{...}`` spans are drawn in the accent colour."""
@@ -151,7 +162,8 @@ class Op:
         texts = [op.summary(hidden_size) for op, _ in variants]
         if len(texts) == 1:
             return [(cls.fact_label, texts[0])]
-        return [(cls.fact_label, "; ".join(f"{t} ({n:,} layers)" for t, (_, n) in zip(texts, variants, strict=True)))]
+        parts = (f"{text} ({plural(count, 'layer')})" for text, (_, count) in zip(texts, variants, strict=True))
+        return [(cls.fact_label, "; ".join(parts))]
 
     #: The fact-sheet row this kind fills.
     fact_label: ClassVar[str] = "Feed forward"
@@ -180,6 +192,26 @@ class Op:
     def draw_panel(self, canvas: Canvas, x0: float, ctx: PanelContext) -> list[Node]:
         """Draw the detail panel with its bottom-left corner at (x0, 0)."""
         raise NotImplementedError
+
+
+#: Every op kind, by the ``type`` that names it in a spec, in the order they registered.
+KINDS: dict[str, type[Op]] = {}
+
+_OpKind = TypeVar("_OpKind", bound=type[Op])
+
+
+def register(kind: _OpKind) -> _OpKind:
+    """Class decorator: make ``kind`` readable from specs under its ``type``.
+
+    The package's own kinds register as their modules are imported; a separate
+    package registers its kinds the same way from a module named in the
+    ``sphinx_llmarch.kinds`` entry-point group (see :func:`.load_plugins`).
+    """
+    known = KINDS.get(kind.type)
+    if known is not None and known is not kind:
+        raise ValueError(f"op type {kind.type!r} is registered twice: {known.__qualname__} and {kind.__qualname__}")
+    KINDS[kind.type] = kind
+    return kind
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
 from .attention import position_text, read_position, rope_side
-from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, depthwise_conv, linear, plural
+from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, depthwise_conv, linear, plural, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..spec_table import SpecTable
 
 
+@register
 @dataclass(frozen=True)
 class CCA(Op):
     type: ClassVar[str] = "cca"

@@ -21,7 +21,7 @@ from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
 from .attention import positions_row, read_position, rope_from_hf, rope_side
-from .base import DEFAULT_ROPE, CachePart, Op, PanelContext, Rope, Slot, Variants, linear, plural
+from .base import DEFAULT_ROPE, CachePart, Op, PanelContext, Rope, Slot, Variants, linear, plural, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _INDEX_KEYS = ("index_n_heads", "index_head_dim", "index_topk")
 
 
+@register
 @dataclass(frozen=True)
 class CompressedAttention(Op):
     type: ClassVar[str] = "compressed_attention"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..spec_table import REQUIRED
-from .base import Op, PanelContext, depthwise_conv, linear
+from .base import Op, PanelContext, depthwise_conv, linear, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -17,11 +17,13 @@ if TYPE_CHECKING:
 KEYS = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim", "linear_value_head_dim")
 
 
+@register
 @dataclass(frozen=True)
 class GatedDeltaNet(Op):
     type: ClassVar[str] = "gated_deltanet"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "linear_attention"
+    proper_name: ClassVar[bool] = True
     fact_label: ClassVar[str] = "Linear attention"
 
     num_key_heads: int

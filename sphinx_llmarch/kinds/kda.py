@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..spec_table import REQUIRED
-from .base import Op, PanelContext, depthwise_conv, linear
+from .base import Op, PanelContext, depthwise_conv, linear, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -15,11 +15,13 @@ if TYPE_CHECKING:
     from ..spec_table import SpecTable
 
 
+@register
 @dataclass(frozen=True)
 class KimiDeltaAttention(Op):
     type: ClassVar[str] = "kda"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "linear_attention"
+    proper_name: ClassVar[bool] = True
     fact_label: ClassVar[str] = "Linear attention"
 
     num_heads: int

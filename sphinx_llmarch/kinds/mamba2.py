@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import CONV_FILL, INK, RULE_FILL
-from .base import Op, PanelContext, depthwise_conv, linear
+from .base import Op, PanelContext, depthwise_conv, linear, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -17,11 +17,13 @@ if TYPE_CHECKING:
     from ..spec_table import SpecTable
 
 
+@register
 @dataclass(frozen=True)
 class Mamba2(Op):
     type: ClassVar[str] = "mamba2"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "ssm"
+    proper_name: ClassVar[bool] = True
     fact_label: ClassVar[str] = "State-space layers"
 
     num_heads: int

@@ -15,7 +15,7 @@ from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
 from .attention import positions_row, read_position, rope_from_hf, rope_side
-from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear
+from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..spec_table import SpecTable
 
 
+@register
 @dataclass(frozen=True)
 class MLA(Op):
     type: ClassVar[str] = "mla"

@@ -10,7 +10,7 @@ from ..errors import SpecError
 from ..layout import Grid
 from ..spec_table import REQUIRED
 from ..style import INK
-from .base import Op, PanelContext, linear
+from .base import Op, PanelContext, linear, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
@@ -50,6 +50,7 @@ def kind_from_hf(config: HFConfig, gated: bool) -> str:
     return table[activation]
 
 
+@register
 @dataclass(frozen=True)
 class MLP(Op):
     type: ClassVar[str] = "mlp"

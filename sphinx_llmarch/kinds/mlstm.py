@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..spec_table import REQUIRED
-from .base import Op, linear
+from .base import Op, linear, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
     from ..spec_table import SpecTable
 
 
+@register
 @dataclass(frozen=True)
 class MLSTM(Op):
     type: ClassVar[str] = "mlstm"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..layout import Grid, rich_size
 from ..spec_table import REQUIRED
 from ..style import INK
-from .base import Op, PanelContext, Slot, Variants, linear
+from .base import Op, PanelContext, Slot, Variants, linear, register
 from .mlp import KINDS, MLP, kind_from_hf, mlp_params
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..spec_table import SpecTable
 
 
+@register
 @dataclass(frozen=True)
 class MoE(Op):
     type: ClassVar[str] = "moe"

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..spec_table import REQUIRED
-from .base import Op, Slot, Variants, linear
+from .base import Op, Slot, Variants, linear, register
 
 if TYPE_CHECKING:
     from ..hf_config import HFConfig
     from ..spec_table import SpecTable
 
 
+@register
 @dataclass(frozen=True)
 class PerLayerInput(Op):
     type: ClassVar[str] = "per_layer_input"

@@ -1,0 +1,108 @@
+"""Every registered op kind, checked for what used to fail silently when a kind was added
+(a component the fact sheet did not name, a concept missing, a lower-cased acronym), and
+a kind added from outside the package through the entry-point group."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sphinx_llmarch import diagram, kinds, stats
+from sphinx_llmarch.concepts import primary_concept
+from sphinx_llmarch.kinds import KINDS, Op
+from sphinx_llmarch.loader import load_spec, read_raw
+from sphinx_llmarch.problems import spec_problems
+from sphinx_llmarch.registry import bundled_registry
+from sphinx_llmarch.schema import op_schema
+from sphinx_llmarch.tables import fact_rows
+
+from .test_layer_kinds import HYBRID, write
+
+
+def _ops_in_bundled_models() -> dict[str, list[tuple[Op, int]]]:
+    found: dict[str, list[tuple[Op, int]]] = {}
+    for arch in bundled_registry():
+        for kind, _ in arch.kind_counts():
+            for op in kind.ops:
+                found.setdefault(op.type, []).append((op, arch.hidden_size))
+    return found
+
+
+OPS = _ops_in_bundled_models()
+
+
+@pytest.mark.parametrize("type_", list(KINDS))
+def test_every_kind_is_used_and_named_throughout(type_: str) -> None:
+    """A kind no bundled model uses is untested; each of its components has a display name,
+    its phrase keeps acronyms, and a kind with a detail panel links it to a concept."""
+    assert KINDS[type_].type == type_
+    if type_ not in OPS:
+        pytest.skip(f"no bundled model uses {type_}")
+    for op, hidden_size in OPS[type_]:
+        components = op.params(hidden_size)
+        assert set(components) <= set(stats.COMPONENT_NAMES) | set(type(op).component_names), components
+        assert not (op.title[:2].isupper() and op.phrase[:1].islower()), f"an acronym lower-cased: {op.phrase}"
+        if op.panel_key() is not None:
+            assert primary_concept(op), f"{op.title}: its panel's title links to no concept"
+    assert op_schema(type_)["properties"]["type"] == {"const": type_}
+
+
+def test_one_layer_of_a_kind_is_not_layers() -> None:
+    arch = next(a for a in bundled_registry() if a.id == "qwen3-next-80b-a3b")
+    texts = [text for _, text in fact_rows(arch)]
+    assert not any("(1 layers)" in str(text) for text in texts)
+
+
+def test_an_unknown_op_type_is_one_problem_not_a_cascade(tmp_path: Path) -> None:
+    path = write(tmp_path, HYBRID.replace('type = "mamba2"', 'type = "mamba3"'))
+    problems = spec_problems(read_raw(path, path.name), bundled_registry().raw_spec)
+    assert [str(problem) for problem in problems] == [
+        f"hybrid-toy.toml: ops.mamba.type: 'mamba3' is not one of {', '.join(KINDS)} (did you mean 'mamba2'?)"
+    ]
+
+
+# -- a kind from outside the package -------------------------------------------------------
+
+TOY_SPEC = HYBRID.replace(
+    '[ops.mamba]\ntype = "mamba2"\nmamba_num_heads = 4\nmamba_head_dim = 16\nssm_state_size = 8\n',
+    '[ops.mamba]\ntype = "toy_recurrence"\nstate_size = 16\n',
+)
+
+
+@pytest.fixture
+def toy_plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The toy package as an installed distribution would announce it."""
+    entry = importlib.metadata.EntryPoint("toy", "tests.toy_kind_plugin", kinds.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(kinds, "entry_points", lambda group: [entry] if group == kinds.ENTRY_POINT_GROUP else [])
+    assert kinds.load_plugins() == []
+    yield
+    KINDS.pop("toy_recurrence", None)
+
+
+@pytest.mark.usefixtures("toy_plugin")
+def test_a_kind_from_another_package_is_read_counted_and_drawn(tmp_path: Path) -> None:
+    assert "toy_recurrence" in KINDS
+    arch = load_spec(write(tmp_path, TOY_SPEC))
+    d = 64
+    toy = 4 * d * d + d
+    assert stats.params(arch)["toy_recurrence"] == 6 * toy, "six of the eight layers"
+    assert stats.state_bytes(arch) == 6 * d * 16 * stats.BYTES_BF16
+    by_component = dict(fact_rows(arch))["Parameters by component"].astext()
+    assert f"toy recurrences {stats.human(6 * toy)}" in by_component, "a plug-in's component is named, not dropped"
+    assert "RWKV-7 time mix" in diagram.to_dot(arch)
+    assert "with 8 layers (6 RWKV-7 time mix + 2 global attention)" in stats.describe(arch)
+
+
+def test_a_broken_plugin_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = importlib.metadata.EntryPoint("broken", "tests.no_such_module", kinds.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(kinds, "entry_points", lambda group: [entry])
+    problems = kinds.load_plugins()
+    assert len(problems) == 1 and problems[0].startswith("op kinds from 'tests.no_such_module' (broken) could not")
+
+
+def test_a_type_registered_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="op type 'mla' is registered twice"):
+        kinds.register(type("OtherMLA", (Op,), {"type": "mla"}))
