@@ -187,8 +187,8 @@ class LLMDomain(Domain):
             _warn_two_glossaries(known[0], f"here (line {line})", location)
 
     def note_model(self, arch: Architecture, docname: str, line: int, location: Any, only: str = "") -> str | None:
-        """Record a place of ``arch``; its anchor, or None if it already has an unconditional one.
-        A place under ``only`` is one of several: each builder links to one it shows."""
+        """Record a place of ``arch``; its anchor, or None if it already has one under the same
+        ``only`` condition (or none). Each builder links to the first place it shows."""
         place = ModelPlace(
             docname,
             model_anchor(arch.id),
@@ -202,8 +202,8 @@ class LLMDomain(Domain):
         return place.anchor if self._add_place(arch.id, place, location) else None
 
     def _add_place(self, model_id: str, place: ModelPlace, location: Any) -> bool:
-        known = self.models.get(model_id)
-        if known is not None and not known.only and not place.only:
+        known = next((other for other in self.places(model_id) if other.only == place.only), None)
+        if known is not None:  # two places for the same builders
             _warn_duplicate(model_id, known, "here", location)
             return False
         self._settle_model(model_id, [place, *self.places(model_id)])
