@@ -138,6 +138,7 @@ def _show_text(arch: Architecture, context: int | None) -> str:
         f"  kv cache   {data['kv_cache']['bytes_per_token']:,} bytes/token (bf16), "
         f"{stats.human_bytes(data['kv_cache']['bytes_at_context'])} at {data['kv_cache']['context_tokens']:,} tokens",
         f"  layers     {arch.num_layers} ({data['layer_mix']})",
+        f"  mixing     {stats.token_mixing(arch)}",
         *(
             [f"  state      {stats.human_bytes(data['state_bytes'])} per sequence (bf16)"]
             if data["state_bytes"]

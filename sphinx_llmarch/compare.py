@@ -17,7 +17,7 @@ from .diagram import compact
 from .domain import llm_xref
 from .model import Architecture
 from .options import word_list
-from .tables import normalization
+from .tables import beyond_context, normalization
 
 _NONE = "—"
 
@@ -31,11 +31,17 @@ def _joined(values: Sequence[str]) -> str:
     return "; ".join(dict.fromkeys(values)) or _NONE
 
 
+#: The op types with query heads and positions: the heads and positions rows read them.
+_ATTENTION_TYPES = ("attention", "mla", "compressed_attention", "cca")
+
+
 def _heads(arch: Architecture) -> str:
     texts = []
-    for op in _ops(arch, "attention", "mla"):
+    for op in _ops(arch, *_ATTENTION_TYPES):
         if hasattr(op, "kv_lora_rank"):
             texts.append(f"{op.num_heads} / latent {op.kv_lora_rank} / {op.qk_nope_head_dim}+{op.qk_rope_head_dim}")  # type: ignore[attr-defined]
+        elif hasattr(op, "compress_ratio"):  # every query head reads one shared key/value latent
+            texts.append(f"{op.num_heads} / 1 latent / {op.head_dim}")  # type: ignore[attr-defined]
         else:
             texts.append(f"{op.num_heads} / {op.num_kv_heads} / {op.head_dim}")  # type: ignore[attr-defined]
     return _joined(texts)
@@ -49,7 +55,7 @@ def _qk_norm(arch: Architecture) -> str:
 def _positions(arch: Architecture) -> str:
     from .kinds.attention import position_text
 
-    return _joined([position_text(op.position, op.rope) for op in _ops(arch, "attention", "mla")])  # type: ignore[attr-defined]
+    return _joined([position_text(op.position, op.rope) for op in _ops(arch, *_ATTENTION_TYPES)])  # type: ignore[attr-defined]
 
 
 def _ffn(arch: Architecture) -> str:
@@ -82,7 +88,7 @@ def _kv_cache(arch: Architecture, context: int) -> str:
 def _kv_at(arch: Architecture, context: int) -> str:
     state = stats.state_bytes(arch)
     text = stats.human_bytes(stats.kv_cache_bytes(arch, context) + state)
-    return text + (" (with state)" if state else "")
+    return text + (" (with state)" if state else "") + beyond_context(arch, context)
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ ROWS: dict[str, RowSpec] = {
     "hidden_size": RowSpec("Hidden size", lambda a, c: f"{a.hidden_size:,}"),
     "width_depth": RowSpec("Width / depth", lambda a, c: f"{a.hidden_size / a.num_layers:,.0f}"),
     "layer_mix": RowSpec("Layer mix", lambda a, c: stats.layer_mix(a), ("Layers",)),
-    "attention": RowSpec("Token mixing", lambda a, c: " + ".join(stats.token_mixers(a)), _MIXERS),
+    "attention": RowSpec("Token mixing", lambda a, c: stats.token_mixing(a), _MIXERS),
     "heads": RowSpec("Heads / KV heads / head dim", lambda a, c: _heads(a), ("Attention",)),
     "positions": RowSpec("Positions", lambda a, c: _positions(a), ("Positions",)),
     "norm": RowSpec("Normalization", lambda a, c: normalization(a), ("Normalization",)),
@@ -239,11 +245,9 @@ def _facts(first: Architecture, other: Architecture) -> list[str]:
     if first.is_moe or other.is_moe:
         size += f" ({stats.human(p.active)} vs {stats.human(q.active)} active per token)"
     clauses.append(size)
-    mine, theirs = stats.token_mixers(first), stats.token_mixers(other)
+    mine, theirs = stats.token_mixing(first), stats.token_mixing(other)
     if mine != theirs:
-        clauses.append(
-            f"it mixes tokens with {' + '.join(mine).lower()} where the other uses {' + '.join(theirs).lower()}"
-        )
+        clauses.append(f"it mixes tokens with {mine.lower()} (the other: {theirs.lower()})")
     if first.is_moe != other.is_moe:
         moe = first if first.is_moe else other
         op = _ops(moe, "moe")[0]

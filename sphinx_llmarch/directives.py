@@ -18,7 +18,7 @@ from .config import SHOW_CHOICES
 from .errors import SpecError, UnknownModelError
 from .images import note_diagram, note_use
 from .nodes import llmarch_diagram
-from .options import word_list
+from .options import width_option, word_list
 from .runtime import state
 from .warnings import warn
 
@@ -53,7 +53,7 @@ class LLMArchDirective(SphinxDirective):
         "caption": directives.unchanged,
         "name": directives.unchanged,
         "align": lambda arg: directives.choice(arg, ("left", "center", "right")),
-        "width": directives.length_or_percentage_or_unitless,
+        "width": width_option,
         "alt": directives.unchanged,
         "class": directives.class_option,
         "no-index": directives.flag,
@@ -62,34 +62,35 @@ class LLMArchDirective(SphinxDirective):
 
     def _architecture(self) -> Architecture:
         from .loader import load_config, load_spec
-        from .registry import bundled_registry
         from .stats import official_disagreements
 
         argument = self.arguments[0] if self.arguments else ""
+        registry = state(self.env).registry
         if "config" in self.options:  # a Hugging Face config.json, relative to the page like literalinclude
             relative, absolute = self.env.relfn2path(self.options["config"], self.env.docname)
             self.env.note_dependency(absolute)
             arch, warnings = load_config(absolute, relative, argument or None, self.options.get("read-as"))
             for warning in warnings:
                 warn(f"{relative}: {warning}", "import", location=self.get_location())
-            if bundled_registry().is_bundled(arch.id):  # as a spec-path override is reported
-                warn(
-                    f"{relative}: id {arch.id!r} is also a bundled model's; this page shows the imported one",
-                    "import",
-                    location=self.get_location(),
-                    once=True,
-                )
-            return arch
-        if not argument:
+        elif not argument:
             raise SpecError(self.env.docname, "", "give a model id, a spec .toml or the :config: option")
-        if argument.endswith(".toml"):
+        elif argument.endswith(".toml"):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
-            arch = load_spec(absolute, display=relative, lookup=state(self.env).registry.raw_spec)
+            arch = load_spec(absolute, display=relative, lookup=registry.raw_spec)
             for key, problem in official_disagreements(arch):
                 warn(f"{relative}: {key}: {problem}", "spec", location=self.get_location())
-            return arch
-        return state(self.env).registry.model(argument)
+        else:
+            return registry.model(argument)
+        # the build knows this model from its file (see catalog.page_models), unless the id was taken
+        if arch.id in registry and registry.get(arch.id).source_path != arch.source_path:
+            warn(
+                f"{relative} gives the model id {arch.id!r}, which {registry.file_of(arch.id)} already has; "
+                "other pages compare and list that one (give this model another id)",
+                "spec",
+                location=self.get_location(),
+            )
+        return arch
 
     def run(self) -> list[nodes.Node]:
         from .tables import diagram_links, fact_rows, fact_sheet

@@ -20,7 +20,7 @@ from .domain import (
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
-from .packed import UnpackNodes, llmarch_packed, pack_doctree
+from .packed import FlattenNestedTables, UnpackNodes, llmarch_packed, pack_doctree
 from .runtime import finish, on_builder_inited
 from .views import THUMBNAIL_VISITORS, LLMArchGalleryDirective, LLMArchTableDirective, llmarch_thumbnail
 
@@ -48,6 +48,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", note_references, priority=400)  # before packing hides the links
     app.connect("doctree-read", pack_doctree)
     app.add_post_transform(UnpackNodes)
+    app.add_post_transform(FlattenNestedTables)
     app.connect("doctree-resolved", expand_links)
     app.connect("warn-missing-reference", optional_reference)
     app.connect("builder-inited", on_builder_inited)

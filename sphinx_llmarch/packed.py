@@ -108,3 +108,54 @@ class UnpackNodes(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(llmarch_packed)):
             node.replace_self(_node(node["tree"]))
+
+
+class FlattenNestedTables(SphinxPostTransform):
+    """The text and man writers cannot write a table inside a table (they stop the build).
+    There, each of the extension's tables that sits in another table's cell (a comparison
+    in a ``list-table``) becomes a list with one item per row: ``label: cell | cell``."""
+
+    default_priority = 6  # after UnpackNodes, before references are resolved
+    builders = ("text", "man")
+
+    def run(self, **kwargs: Any) -> None:
+        for table in list(self.document.findall(nodes.table)):
+            if any(cls.startswith("llmarch-") for cls in table["classes"]) and _nested(table):
+                table.replace_self(_rows_as_list(table))
+
+
+def _nested(node: nodes.Element) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.table):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _rows_as_list(table: nodes.table) -> nodes.container:
+    """The title, then a bullet per row (a cell keeps its line breaks only in a list)."""
+    out = nodes.container(classes=table["classes"])
+    for title in table.findall(nodes.title):
+        out += nodes.paragraph("", "", nodes.strong("", "", *title.children))
+    rows = nodes.bullet_list()
+    for row in table.findall(nodes.row):
+        label, *cells = (_inline(entry) for entry in row.findall(nodes.entry))
+        para = nodes.paragraph("", "", *label)
+        for index, cell in enumerate(cells):
+            para += nodes.Text((": " if label else "") if index == 0 else " | ")
+            para.extend(cell)
+        rows += nodes.list_item("", para)
+    out += rows
+    return out
+
+
+def _inline(entry: nodes.entry) -> list[nodes.Node]:
+    """An entry's content as inline nodes: its paragraphs' children, anything else as text."""
+    parts: list[nodes.Node] = []
+    for child in entry.children:
+        if isinstance(child, nodes.paragraph):
+            parts += child.children
+        else:
+            parts.append(nodes.Text(child.astext()))
+    return parts

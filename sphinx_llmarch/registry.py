@@ -29,6 +29,8 @@ class Registry:
         self.failed: dict[str, SpecError] = {}
         #: Two specs claiming one id or alias: one message each, naming both files.
         self.conflicts: list[str] = []
+        #: Models that a page loads itself (``:config:``, a spec path): that page is their place.
+        self.from_pages: set[str] = set()
         for arch in models:
             self.add(arch, bundled=True)
 
@@ -126,6 +128,10 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self._models)
+
+    def __contains__(self, model_id: object) -> bool:
+        """Whether ``model_id`` is a model's id (aliases do not count)."""
+        return model_id in self._models
 
     def is_bundled(self, model_id: str) -> bool:
         return model_id in self._bundled

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog, Stamp, load_registry, spec_files, stamp
+from .catalog import Catalog, Stamp, load_registry, page_models, spec_files, stamp
 from .config import LLMArchConfig, read_config
 from .errors import UnknownModelError
 from .files import bundled_spec_files, load_parsed, save_parsed, write_if_changed
@@ -49,7 +49,9 @@ class BuildState:
         self.targets_before: dict[str, dict[str, Any]] | None = None
         self._confdir = Path(app.confdir)
         self.spec_files = spec_files(self._confdir, config.spec_paths)
-        file_stamp = stamp(self.spec_files)
+        #: The models pages load from a config.json or a spec path, known before any page is read.
+        self.page_models = page_models(app)
+        file_stamp = stamp(self.spec_files, self.page_models)
         #: The catalog of the last successful build (None: the first), and this build's.
         self.catalog_file = Path(app.doctreedir, CATALOG_FILE)
         self.parsed_file = Path(app.doctreedir, PARSED_FILE)
@@ -72,7 +74,7 @@ class BuildState:
     def _load(self, file_stamp: Stamp) -> tuple[Registry, Catalog]:
         """Load every spec, parsing only the files the last build did not keep parsed."""
         load_parsed(self.parsed_file)
-        return load_registry(self._confdir, self.spec_files, file_stamp)
+        return load_registry(self._confdir, self.spec_files, file_stamp, self.page_models)
 
 
 # Keyed by the build environment, which directives (self.env) and translators
@@ -109,7 +111,8 @@ def write_gallery_pages(srcdir: Path, build: BuildState) -> None:
     settings = json.dumps([build.config.gallery, list(build.config.gallery_models)])
     if build.catalog is build.previous and (directory / "index.rst").is_file() and _read(settings_file) == settings:
         return
-    models = list(build.registry)
+    # a model a page loads already has that page; a gallery page would show it twice
+    models = [arch for arch in build.registry if arch.id not in build.registry.from_pages]
     if build.config.gallery_models:
         chosen = set()
         for name in build.config.gallery_models:

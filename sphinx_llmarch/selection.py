@@ -4,11 +4,14 @@
     attention in ("mla", "gqa") and not family == "Qwen3"
     params >= 100B or concepts == "mtp"
 
-Fields are the keys of :func:`record`. Strings compare without regard to case;
-numbers may carry K, M, B or T; dates are written YYYY-MM-DD. A field that holds
-several values (``attention``, ``concepts``) matches ``==`` when any of them does,
-and ``in (...)`` when any of them is listed. A malformed expression raises
-:class:`FilterError` with the position where reading it failed.
+Fields are the keys of :func:`record` (or a name in :data:`FIELD_ALIASES`); ``id``
+matches a model's aliases too. Strings compare without regard to case; dates are
+written YYYY-MM-DD; numbers may carry the units the tables print (:data:`UNITS`):
+``2.5B`` parameters, ``128k`` or ``1M`` tokens of context (binary, as model cards say
+them), ``64 KiB`` of cache. A field that holds several values (``attention``,
+``concepts``) matches ``==`` when any of them does, and ``in (...)`` when any of them
+is listed. A malformed expression raises :class:`FilterError` with the position where
+reading it failed.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def record(arch: Architecture) -> dict[str, Any]:
     mixing = next((kind for kind in ("hybrid", "attention-free") if decoder.startswith(kind)), "attention")
     return {
         "id": arch.id,
+        "aliases": frozenset(arch.aliases),
         "name": arch.name,
         "family": arch.family,
         "organization": arch.organization,
@@ -77,17 +81,60 @@ FIELDS = (
     *("released", "params", "active", "layers", "hidden_size", "context", "vocab", "kv_cache"),
 )
 
+#: Other names of fields, as specs, config.json files and the tables call them.
+FIELD_ALIASES = {
+    "model": "id",
+    "org": "organization",
+    "organisation": "organization",
+    "date": "released",
+    "release": "released",
+    "release_date": "released",
+    "parameters": "params",
+    "total": "params",
+    "active_params": "active",
+    "active_parameters": "active",
+    "num_layers": "layers",
+    "num_hidden_layers": "layers",
+    "depth": "layers",
+    "hidden": "hidden_size",
+    "width": "hidden_size",
+    "d_model": "hidden_size",
+    "context_length": "context",
+    "max_position_embeddings": "context",
+    "vocab_size": "vocab",
+    "vocabulary": "vocab",
+    "kv_cache_per_token": "kv_cache",
+    "mixer": "attention",
+    "mixers": "attention",
+    "concept": "concepts",
+}
+
+#: What a unit multiplies by, for each kind of number: the tables print counts as
+#: ``2.5B``, context lengths as ``128k`` and ``1M`` (powers of two, as model cards
+#: say them) and cache sizes as ``64 KiB``. Units are read without regard to case.
+UNITS: dict[str, dict[str, int]] = {
+    "count": {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12},
+    "tokens": {"": 1, "k": 2**10, "m": 2**20},
+    "bytes": {"": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40},
+}
+#: The numeric fields and the kind of number each holds.
+_NUMBERS = {
+    **dict.fromkeys(("params", "active", "layers", "hidden_size", "vocab"), "count"),
+    "context": "tokens",
+    "kv_cache": "bytes",
+}
+_EXAMPLES = {"count": "2.5B", "tokens": "128k", "bytes": "64 KiB"}
+
 _TOKEN = re.compile(
     r"""\s*(?:
       (?P<date>\d{4}-\d{2}-\d{2})
-    | (?P<number>\d+(?:\.\d+)?)(?P<unit>[KMBT]?)(?![\w.])
+    | (?P<number>\d+(?:\.\d+)?)(?:[ \t]*(?P<unit>[KMGT]iB|[kmbtKMBT]))?(?![\w.])
     | (?P<string>"[^"]*"|'[^']*')
     | (?P<op>==|!=|<=|>=|<|>|\(|\)|,)
     | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
     )""",
     re.VERBOSE,
 )
-_UNITS = {"": 1, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 
 
 @dataclass
@@ -97,6 +144,21 @@ class _Token:
     position: int
 
 
+@dataclass(frozen=True)
+class _Number:
+    """A number as written: its unit is read by the field it is compared with."""
+
+    amount: float
+    unit: str
+
+    def scaled(self, field: str, position: int) -> float:
+        kind = _NUMBERS[field]
+        scale = UNITS[kind].get(self.unit.lower())
+        if scale is None:
+            raise FilterError(f"{field} does not take {self.unit!r} (write, e.g., {_EXAMPLES[kind]})", position)
+        return self.amount * scale
+
+
 def _tokens(text: str) -> list[_Token]:
     out, at = [], 0
     while text[at:].strip():
@@ -104,14 +166,14 @@ def _tokens(text: str) -> list[_Token]:
         if match is None:
             start = at + len(text[at:]) - len(text[at:].lstrip())
             raise FilterError(f"cannot read {text[start : start + 12]!r}", start)
-        start = match.start(match.lastgroup or 0)
+        start = match.end() - len(match.group(0).lstrip())  # where the token begins
         if match.group("date"):
             try:
                 out.append(_Token("value", datetime.date.fromisoformat(match.group("date")), start))
             except ValueError:
                 raise FilterError(f"{match.group('date')} is not a date", start) from None
         elif match.group("number"):
-            out.append(_Token("value", float(match.group("number")) * _UNITS[match.group("unit")], start))
+            out.append(_Token("value", _Number(float(match.group("number")), match.group("unit") or ""), start))
         elif match.group("string"):
             out.append(_Token("value", match.group("string")[1:-1], start))
         elif match.group("op"):
@@ -192,34 +254,46 @@ class _Parser:
 
     def test(self) -> Predicate:
         field = self.take("field")
-        if field.value not in FIELDS:
-            close = difflib.get_close_matches(field.value, FIELDS, n=1)
+        name = FIELD_ALIASES.get(field.value.lower(), field.value.lower())
+        if name not in FIELDS:
+            close = difflib.get_close_matches(field.value, [*FIELDS, *FIELD_ALIASES], n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"fields: {', '.join(FIELDS)}"
             raise FilterError(f"unknown field {field.value!r} ({hint})", field.position)
-        name = field.value
+        read = _ids if name == "id" else lambda r: r[name]
         if self.peek().kind == "keyword" and self.peek().value == "in":
             self.at += 1
             self.take("op", "(")
-            values = [_fold(self.take("value").value)]
+            values = [self.value(name)]
             while self.peek().value == ",":
                 self.at += 1
-                values.append(_fold(self.take("value").value))
+                values.append(self.value(name))
             self.take("op", ")")
-            return lambda r: _matches(r[name], lambda v: v in values)
+            return lambda r: _matches(read(r), lambda v: v in values)
         op = self.peek()
         if op.kind != "op" or op.value not in _COMPARE:
-            raise FilterError(f"expected a comparison (== != < <= > >= in) after {name}", op.position)
+            raise FilterError(f"expected a comparison (== != < <= > >= in) after {field.value}", op.position)
         self.at += 1
-        value = self.take("value")
-        compare, wanted = _COMPARE[op.value], _fold(value.value)
-        if name == "released" and not isinstance(wanted, datetime.date):
-            raise FilterError("released compares with a date, YYYY-MM-DD", value.position)
-        if name in _NUMBERS and not isinstance(wanted, float):
-            raise FilterError(f"{name} compares with a number", value.position)
-        return lambda r: _matches(r[name], lambda v: compare(v, wanted))
+        compare, wanted = _COMPARE[op.value], self.value(name)
+        return lambda r: _matches(read(r), lambda v: compare(v, wanted))
+
+    def value(self, name: str) -> Any:
+        """The next value, as ``name`` compares it: a number in that field's units."""
+        token = self.take("value")
+        value = token.value
+        if name == "released" and not isinstance(value, datetime.date):
+            raise FilterError("released compares with a date, YYYY-MM-DD", token.position)
+        if name in _NUMBERS:
+            if not isinstance(value, _Number):
+                raise FilterError(f"{name} compares with a number", token.position)
+            return value.scaled(name, token.position)
+        if isinstance(value, _Number):  # a number where text is kept: as written, so never equal
+            return f"{value.amount:g}{value.unit}"
+        return _fold(value)
 
 
-_NUMBERS = {"params", "active", "layers", "hidden_size", "context", "vocab", "kv_cache"}
+def _ids(fields: dict[str, Any]) -> frozenset[str]:
+    """A model's id and aliases: ``id == "gpt2-xl"`` finds GPT-2 XL."""
+    return frozenset({fields["id"], *fields.get("aliases", ())})
 
 
 def _matches(value: Any, test: Callable[[Any], bool]) -> bool:

@@ -328,6 +328,20 @@ def token_mixers(arch: Architecture) -> list[str]:
     return list(dict.fromkeys(op.title for kind, _ in arch.kind_counts() for op in kind.ops if op.role == "token"))
 
 
+def token_mixing(arch: Architecture) -> str:
+    """The token mixers and how many layers look back only so far (or through pooled
+    entries): ``Grouped-query attention, sliding 128 on 18 of 36 layers``."""
+    reaches: Counter[str] = Counter()
+    for kind, count in arch.kind_counts():
+        for reach in dict.fromkeys(words for op in kind.ops if op.role == "token" for words in op.reach):
+            reaches[reach] += count
+    clauses = [
+        f"{reach} on {'all ' if layers == arch.num_layers else f'{layers:,} of '}{arch.num_layers:,} layers"
+        for reach, layers in reaches.items()
+    ]
+    return ", ".join([" + ".join(token_mixers(arch)), *clauses])
+
+
 def decoder_type(arch: Architecture) -> str:
     """``dense``, ``sparse MoE``, or either with ``hybrid``/``attention-free`` and its mixers."""
     kind = "sparse MoE" if arch.is_moe else "dense"

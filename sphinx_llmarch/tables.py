@@ -244,8 +244,7 @@ def cache_rows(arch: Architecture, context: int) -> list[Row]:
     if per_token:
         text = f"{per_token:,} bytes per token with every caching layer in full; "
         text += f"{stats.human_bytes(stats.kv_cache_bytes(arch, context))} at {tokens(context)}"
-        if context > arch.context_length:
-            text += f", beyond the model's context length of {tokens(arch.context_length)}"
+        text += beyond_context(arch, context)
         pooled = stats.pooled_layers(arch)  # caches that grow, slowly, beside a window
         whole = " whole" if pooled else ""
         caps = [
@@ -259,6 +258,13 @@ def cache_rows(arch: Architecture, context: int) -> list[Row]:
     if state:
         rows.append(("Recurrent state (bf16)", f"{stats.human_bytes(state)} per sequence, whatever its length"))
     return rows
+
+
+def beyond_context(arch: Architecture, context: int) -> str:
+    """The flag on a cache size computed for more tokens than the model takes."""
+    if context <= arch.context_length:
+        return ""
+    return f", beyond the model's context length of {tokens(arch.context_length)}"
 
 
 def concept_links(arch: Architecture) -> nodes.paragraph:

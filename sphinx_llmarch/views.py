@@ -45,9 +45,10 @@ class _ModelsDirective(SphinxDirective):
         "class": directives.class_option,
     }
 
-    def models(self) -> list[dict[str, Any]] | None:
-        """What is shown of each model to show (see :func:`shown_in_views`), or None when
-        the filter is malformed (warned at the directive)."""
+    def models(self) -> list[dict[str, Any]] | str:
+        """What is shown of each model to show (see :func:`shown_in_views`); when the
+        filter is malformed or matches nothing, what the page says instead (and a
+        warning at the directive)."""
         from .selection import FilterError, record_from_json, select_records
 
         shown = note_every_model(self.env, "models")
@@ -62,11 +63,15 @@ class _ModelsDirective(SphinxDirective):
                 "config",
                 location=self.get_location(),
             )
-            return None
+            return "the :filter: expression could not be read."
+        if not chosen:
+            warn(f"{self.name}: no model matches :filter: {expression}", "config", location=self.get_location())
+            return f"no model matches {expression}"
         return [shown[fields["id"]] for fields in chosen]
 
-    def failed(self) -> list[nodes.Node]:
-        return [nodes.paragraph("", f"{self.name}: the :filter: expression could not be read.")]
+    def note(self, text: str) -> list[nodes.Node]:
+        """A short paragraph in place of the grid or table."""
+        return [nodes.paragraph("", f"{self.name}: {text}", classes=["llmarch-no-models"])]
 
 
 def card_meta(arch: Architecture) -> str:
@@ -118,8 +123,8 @@ class LLMArchGalleryDirective(_ModelsDirective):
         from .domain import llm_xref
 
         models = self.models()
-        if models is None:
-            return self.failed()
+        if isinstance(models, str):
+            return self.note(models)
         grid = nodes.container(classes=["llmarch-grid", *self.options.get("class", [])])
         for model in models:
             facts = model["record"]
@@ -142,8 +147,8 @@ class LLMArchTableDirective(_ModelsDirective):
         from .domain import llm_xref
 
         models = self.models()
-        if models is None:
-            return self.failed()
+        if isinstance(models, str):
+            return self.note(models)
         table = nodes.table(classes=["llmarch-models", "llmarch-sortable", *self.options.get("class", [])])
         group = nodes.tgroup(cols=len(TABLE_COLUMNS))
         table += group

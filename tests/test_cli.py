@@ -53,6 +53,11 @@ def test_show_by_alias_and_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "vision" not in out
 
 
+def test_show_text_says_how_far_layers_look_back(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", "gpt-oss-120b")
+    assert code == 0 and "  mixing     Grouped-query attention, sliding 128 on 18 of 36 layers\n" in out
+
+
 def test_show_text_names_the_vision_tower(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "show", "qwen3.6-27b")
     assert code == 0 and "  vision     415,891,440 encoder, 44,838,656 projector (LayerNorm" in out

@@ -48,11 +48,29 @@ def test_summary_says_the_main_differences_in_words() -> None:
     (paragraph,) = summary(comparison)
     assert paragraph.astext() == (
         "Qwen3 30B-A3B is twice as deep (48 vs 24 blocks) and narrower (2,048 vs 2,880) than gpt-oss-20b; "
-        "it holds 30.5B parameters against 20.9B (3.35B vs 4.19B active per token); it picks 8 of 128 "
-        "experts per token, the other 4 of 32; it caches 96 KiB per token against 48 KiB."
+        "it holds 30.5B parameters against 20.9B (3.35B vs 4.19B active per token); it mixes tokens with "
+        "grouped-query attention (the other: grouped-query attention, sliding 128 on 12 of 24 layers); "
+        "it picks 8 of 128 experts per token, the other 4 of 32; it caches 96 KiB per token against 48 KiB."
     )
     dense = summary(compare([REGISTRY.get("qwen3-8b"), REGISTRY.get("olmo-2-7b")]))[0].astext()
     assert "multi-head attention" in dense and "post-norm" in dense
+
+
+def test_windows_compressed_attention_and_long_contexts_are_in_the_cells() -> None:
+    models = [REGISTRY.get(name) for name in ("gpt-oss-20b", "llama-4-maverick", "deepseek-v4-flash", "qwen3-8b")]
+    comparison = compare(models, context=2_000_000)
+    assert comparison.cells["attention"] == (
+        "Grouped-query attention, sliding 128 on 12 of 24 layers",
+        "Grouped-query attention, chunked 8,192 on 36 of 48 layers",
+        "Compressed latent attention, sliding 128 on all 43 layers, pooled ×4 on 21 of 43 layers, "
+        "pooled ×128 on 20 of 43 layers",
+        "Grouped-query attention",
+    )
+    assert comparison.cells["heads"][2] == "64 / 1 latent / 512"
+    assert comparison.cells["positions"][2].startswith("RoPE, base 10,000; yarn")
+    at_context = comparison.cells["kv_cache_at_context"]
+    assert at_context[3] == "275 GiB, beyond the model's context length of 32,768 tokens"  # as fact sheets say
+    assert "beyond" not in compare(models[2:3] * 2, ["kv_cache_at_context"]).cells["kv_cache_at_context"][0]
 
 
 def test_rows_option_names_the_rows_it_knows() -> None:
@@ -153,16 +171,20 @@ def test_comparison_html(make_app: type[SphinxTestApp], rootdir: Path, tmp_path:
     assert "Qwen3 30B-A3B (LLM architecture)" in (out / "genindex.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("builder", ["latex", "text"])
-def test_comparison_in_latex_and_text(
+@pytest.mark.parametrize("builder", ["latex", "text", "man"])
+def test_comparison_in_latex_text_and_man(
     make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path, builder: str
 ) -> None:
     app = make_app(builder, srcdir=project(rootdir, tmp_path, "compare"), confoverrides={"llmarch_dot": "no-dot"})
     app.build()
-    output = "".join(path.read_text(encoding="utf-8") for path in Path(app.outdir).glob("*.t*x*"))
+    outputs = [path for path in Path(app.outdir).iterdir() if path.suffix in (".tex", ".txt", ".1")]
+    output = "".join(path.read_text(encoding="utf-8") for path in outputs)
     assert "Traceback" not in app.warning.getvalue()
     assert "twice as deep (48 vs 24 blocks)" in output
     assert "Heads / KV" in output and "Qwen3 30B" in output
+    # a comparison in a list-table cell: text and man cannot nest tables, so it is a list there
+    if builder != "latex":
+        assert re.search(r"Layers\S*: \S*36\S*[\s|]+\S*32", output)
 
 
 def test_objects_inventory_and_intersphinx(make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path) -> None:

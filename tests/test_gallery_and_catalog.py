@@ -13,7 +13,7 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_llmarch import catalog, runtime
 from sphinx_llmarch.gallery import GENERATED
 
-from .conftest import project
+from .conftest import ROOTS, project
 
 MakeApp = Callable[..., SphinxTestApp]
 
@@ -247,6 +247,82 @@ def test_parsed_specs_are_kept_for_the_next_build_and_a_no_op_build_leaves_them(
     make_app("html", srcdir=source).build()
     # the edited spec, and the spec index.rst names by path as that page is read again
     assert reads == ["specs/toy-lm.toml", "local-model.toml"], "no other spec is read and parsed again"
+
+
+def test_pages_that_load_a_model_are_found_before_any_page_is_read() -> None:
+    rst = """
+.. llm-arch:: mine
+   :show: facts
+   :config: ../models/mine/config.json
+
+.. llm-arch:: local.toml
+
+.. llm-arch-compare:: mine qwen3-8b
+
+.. llm-arch:: qwen3-8b
+
+   :config: not/an/option.json
+"""
+    myst = """
+```{llm-arch}
+:config: /models/theirs/config.json
+```
+
+:::{llm-arch} other
+---
+config: other/config.json
+read-as: llama
+---
+:::
+"""
+    assert catalog.directives_loading_models(rst) == [
+        ("config", "../models/mine/config.json", "mine", ""),
+        ("spec", "local.toml", "", ""),
+    ]
+    assert catalog.directives_loading_models(myst) == [
+        ("config", "/models/theirs/config.json", "", ""),
+        ("config", "other/config.json", "other", "llama"),
+    ]
+
+
+def test_a_model_a_page_loads_is_compared_and_tabled_on_other_pages(make_app: MakeApp, tmp_path: Path) -> None:
+    """Editing its config.json re-reads the pages that show it; an id that is taken warns."""
+    source = tmp_path / "src"
+    (source / "tiny").mkdir(parents=True)
+    config = source / "tiny" / "config.json"
+    config.write_text((ROOTS / "test-parallel" / "tiny" / "config.json").read_text())
+    (source / "conf.py").write_text(
+        'extensions = ["sphinx_llmarch"]\nllmarch_default_show = "facts"\n'
+        'llmarch_gallery = "models"\nllmarch_gallery_models = ["your-tiny", "llama-3-8b"]\n'
+    )
+    (source / "index.rst").write_text(
+        "Index\n=====\n\n.. toctree::\n\n   zz-model\n   models/index\n"
+        "\n.. llm-arch-compare:: your-tiny qwen3-8b local-model\n   :rows: hidden_size\n"
+        '\n.. llm-arch-table::\n   :filter: id == "your-tiny"\n'
+    )
+    (source / "local-model.toml").write_text((ROOTS / "test-user-spec" / "local-model.toml").read_text())
+    (source / "zz-model.rst").write_text(
+        "Model\n=====\n\n.. llm-arch:: your-tiny\n   :config: tiny/config.json\n"
+        "\n.. llm-arch:: qwen3-8b\n   :config: tiny/config.json\n   :no-index:\n"
+        "\n.. llm-arch:: local-model.toml\n"
+    )
+    app = make_app("html", srcdir=source)
+    app.build()
+    index = (Path(app.outdir) / "index.html").read_text()
+    assert "<strong>256</strong>" in index and 'href="zz-model.html#llm-model-your-tiny"' in index
+    assert "<strong>64</strong>" in index and 'href="zz-model.html#llm-model-local-model"' in index  # a spec path
+    assert re.search(r"<tr[^>]*><td><p><a [^>]*your-tiny", index), "the table has its row"
+    assert re.search(
+        r"zz-model\.rst:\d+: WARNING: tiny/config\.json gives the model id 'qwen3-8b', which qwen3-8b\.toml "
+        r"already has; other pages compare and list that one \(give this model another id\)",
+        app.warning.getvalue(),
+    )
+    assert not (source / "models" / "your-tiny.rst").exists(), "its page is the one that loads it"
+    assert (source / "models" / "llama-3-8b.rst").exists()
+    config.write_text(config.read_text().replace('"hidden_size": 256', '"hidden_size": 320'))
+    again = make_app("html", srcdir=source)
+    again.build()
+    assert "<strong>320</strong>" in (Path(again.outdir) / "index.html").read_text()
 
 
 def test_renaming_or_fixing_a_model_id_updates_every_page_that_links_it(

@@ -132,6 +132,9 @@ def test_bad_input_warns_with_location_and_the_rest_builds(app: SphinxTestApp) -
     reported = r"WARNING: specs/bad-value\.toml: (attention\.num_key_value_heads|ffn\.kind):"
     assert len(re.findall(reported, warnings)) == 2
     assert "[llmarch.unknown_model]" in warnings and "[llmarch.spec]" in warnings
+    for value in ("'0'", "'-5px'"):  # a width that draws nothing is refused at the directive
+        assert f"{value} is not a positive length; give one such as 600px, 80% or 12em" in warnings
+    assert len(re.findall(r'index\.rst:\d+: ERROR: Error in "llm-arch" directive', warnings)) == 2
     page = html(app)
     assert page.count('class="admonition error"') == 4
     assert "Parameters (text stack)" in page, "the good directive on the same page still renders"
@@ -196,8 +199,16 @@ def test_parallel_build_matches_serial(app: SphinxTestApp, make_app: MakeApp, tm
     parallel = make_app("html", srcdir=app.srcdir, builddir=tmp_path / "parallel", parallel=4)
     parallel.build()
     assert "[llmarch." not in parallel.warning.getvalue()
-    # 8 model pages and the 3 diagrams of the comparison on views.rst; merged, so none pruned
-    assert len(list((Path(parallel.outdir) / "_images").glob("llmarch-*.svg"))) == 11
+    # 9 model pages and the 3 diagrams of the comparison on views.rst; merged, so none pruned
+    assert len(list((Path(parallel.outdir) / "_images").glob("llmarch-*.svg"))) == 12
+    # the model your-model.rst loads from its config.json is known to the pages read before it
+    assert "unknown model" not in app.warning.getvalue()
+    views = (Path(app.outdir) / "views.html").read_text()
+    link = '<a class="reference internal" href="your-model.html#llm-model-your-tiny"'
+    for place in ('"llmarch-card-thumb">', '"llmarch-card-name">', "<td><p>", '<th class="head"><p>'):
+        assert place + link in views  # grid card (with its thumbnail), table row, comparison column
+    assert "<strong>4 / 2 / 64</strong>" in views and link in (Path(app.outdir) / "qwen3-8b.html").read_text()
+    assert any(Path(dep).name == "config.json" for dep in app.env.dependencies["views"])
     for page in sorted(Path(app.outdir).glob("*.html")):
         if page.name in ("genindex.html", "search.html"):
             continue
@@ -314,7 +325,7 @@ def test_paths_with_spaces_and_an_import_shadowing_a_bundled_id(app: SphinxTestA
     app.build()
     warnings = app.warning.getvalue()
     assert "Traceback" not in warnings and "argument(s) allowed" not in warnings
-    shadow = r"spaces\.rst:\d+: WARNING: path with space/config\.json: id 'qwen3-8b' is also a bundled model's"
+    shadow = r"spaces\.rst:\d+: WARNING: path with space/config\.json gives the model id 'qwen3-8b', which qwen3"
     assert len(re.findall(shadow, warnings)) == 1
     page = html(app, "spaces")
     assert "1.17B (1,170,340,608)" in page and "Toy LM" in page

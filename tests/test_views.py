@@ -4,6 +4,7 @@ models table, in html and text, and (when Chromium is installed) in a real brows
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import shutil
 import subprocess
@@ -40,17 +41,31 @@ def test_filter_language() -> None:
     assert set(ids('decoder != "dense"')) == moe and record(MODELS[0])["released"] > datetime.date(2000, 1, 1)
 
 
+def test_numbers_with_units_and_aliases_in_filters() -> None:
+    """Numbers as the tables print them, model ids' aliases and other names of fields."""
+    assert ids('context == 128k and family == "gpt-oss"') == ["gpt-oss-120b", "gpt-oss-20b"]  # 131,072 tokens
+    assert "deepseek-v4-flash" in ids("context >= 1M") and "gpt-oss-20b" not in ids("context >= 1M")
+    assert ids("kv_cache == 48 KiB") == ["gpt-oss-20b"] and ids("params >= 2.5B") == ids("params >= 2500m")
+    assert ids('id == "gpt2-xl"') == ids('model in ("gpt2-xl")') == ["gpt-2-xl"]
+    assert ids("num_hidden_layers == 36 and vocab_size > 150k and Parameters < 9B") == ids(
+        "layers == 36 and vocab > 150K and params < 9B"
+    )
+
+
 @pytest.mark.parametrize(
     ("expression", "message", "position"),
     [
         ('decoder = "moe"', "cannot read '= \"moe\"'", 8),
-        ("released >= 2025", "released compares with a date", 12 + 4),
+        ("released >= 2025", "released compares with a date", 12),
         ('famly == "qwen3"', "unknown field 'famly' (did you mean 'family'?)", 0),
         ('params > "big"', "params compares with a number", 9),
         ('(decoder == "moe"', "expected ')', found the end", 17),
         ('decoder == "moe" and', "expected a field name, found the end", 20),
         ('decoder "moe"', "expected a comparison", 8),
         ("released > 2025-13-01", "2025-13-01 is not a date", 11),
+        ("params > 64 KiB", "params does not take 'KiB' (write, e.g., 2.5B)", 9),
+        ("context < 2B", "context does not take 'B' (write, e.g., 128k)", 10),
+        ("parms > 1B", "unknown field 'parms' (did you mean 'params'?)", 0),
     ],
 )
 def test_bad_filters_say_where_they_fail(expression: str, message: str, position: int) -> None:
@@ -86,6 +101,9 @@ def test_gallery_grid_and_models_table(make_app: type[SphinxTestApp], rootdir: P
     table = page.split('class="llmarch-models llmarch-sortable')[1].split("</table>")[0]
     assert re.findall(r"<tr[^>]*>\s*<td><p>(?:<a [^>]*>)?<span[^>]*>([^<]+)<", table) == ["DeepSeek R1", "DeepSeek V3"]
     assert "the :filter: expression could not be read" in page
+    # a filter that matches nothing says so on the page and in a located warning
+    assert re.search(r"index\.rst:\d+: WARNING: llm-arch-table: no model matches :filter: params > 100T", warnings)
+    assert '<p class="llmarch-no-models">llm-arch-table: no model matches params &gt; 100T</p>' in page
 
 
 def test_views_in_the_text_builder(make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path) -> None:
@@ -93,6 +111,29 @@ def test_views_in_the_text_builder(make_app: type[SphinxTestApp], rootdir: Path,
     app.build()
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
     assert "Qwen3 235B-A22B" in text and "235B, 22.2B active" in text and "DeepSeek R1" in text
+
+
+NODE = shutil.which("node")
+SCRIPT = Path(__file__).parent.parent / "sphinx_llmarch" / "static" / "llmarch.js"
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_table_sorter_reads_dates_bytes_and_counts_by_value() -> None:
+    """The cells' texts as the sortable table's script orders them, run under node."""
+    cells = [
+        *("2024-12-31", "2025-02-01", "2025-10-15"),
+        *("512 B", "1 KiB", "144 KiB", "1.5 MiB + 32 KiB state", "2 GiB"),
+        *("950M", "8.19B", "1.2T", "128k", "1,024", "all"),
+    ]
+    script = f"const {{sortValue}} = require({json.dumps(str(SCRIPT))});"
+    script += "console.log(JSON.stringify(process.argv.slice(1).map(sortValue)))"
+    result = subprocess.run([NODE, "-e", script, *cells], capture_output=True, text=True, timeout=60, check=True)
+    values = dict(zip(cells, json.loads(result.stdout), strict=True))
+    assert values["2024-12-31"] < values["2025-02-01"] < values["2025-10-15"], "dates, not their years"
+    assert values["512 B"] == 512 and values["1 KiB"] == 1024 and values["2 GiB"] == 2 * 2**30
+    assert values["144 KiB"] < values["1.5 MiB + 32 KiB state"] == 1.5 * 2**20 < values["2 GiB"]
+    assert (values["950M"], values["8.19B"], values["1.2T"]) == pytest.approx((950e6, 8.19e9, 1.2e12))
+    assert values["128k"] == 131072 and values["1,024"] == 1024 and values["all"] == "all"
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

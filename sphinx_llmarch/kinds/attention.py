@@ -230,6 +230,12 @@ class Attention(Op):
         return "chunked" if self.chunk_size else "global"
 
     @property
+    def reach(self) -> tuple[str, ...]:
+        if self.sliding_window:
+            return (f"sliding {self.sliding_window:,}",)
+        return (f"chunked {self.chunk_size:,}",) if self.chunk_size else ()
+
+    @property
     def short(self) -> str:
         text = f"{self.span}{' NoPE' if self.position == 'nope' else ''} attention"
         return text + (", shared KV" if self.kv_shared else "")

@@ -140,6 +140,12 @@ class Op:
     proper_name: ClassVar[bool] = False
 
     @property
+    def reach(self) -> tuple[str, ...]:
+        """How far back the layer looks, in a few words each (``sliding 128``, ``chunked
+        8,192``, ``pooled ×4``); none for a layer that sees every earlier token as it is."""
+        return ()
+
+    @property
     def phrase(self) -> str:
         """How a sentence describing the model names this op: the title, its first letter
         lower-cased unless it is a name or an acronym (``RWKV-7 time mix``)."""

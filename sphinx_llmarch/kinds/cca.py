@@ -126,6 +126,10 @@ class CCA(Op):
         return "Compressed convolutional attention"
 
     @property
+    def reach(self) -> tuple[str, ...]:
+        return (f"sliding {self.sliding_window:,}",) if self.sliding_window else ()
+
+    @property
     def short(self) -> str:
         return "CCA" + (" (sliding window)" if self.sliding_window else "")
 

@@ -162,6 +162,11 @@ class CompressedAttention(Op):
         return "Compressed latent attention"
 
     @property
+    def reach(self) -> tuple[str, ...]:
+        pooled = (f"pooled ×{self.compress_ratio}",) if self.compress_ratio else ()
+        return (f"sliding {self.sliding_window:,}", *pooled)
+
+    @property
     def short(self) -> str:
         if not self.compress_ratio:
             return "sliding window"

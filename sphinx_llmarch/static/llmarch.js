@@ -182,12 +182,24 @@
 
   // -- model tables: click a column header to sort ------------------------------------
 
-  var UNITS = { K: 1e3, M: 1e6, B: 1e9, T: 1e12, k: 1024, KiB: 1024, MiB: 1048576, GiB: 1073741824 };
+  // Numbers as the tables print them: counts with K, M, B or T right after the digits
+  // (8.19B), context lengths with k in powers of two (128k), sizes in bytes with a space
+  // before the unit (512 B, 144 KiB); dates as YYYY-MM-DD.
+  var COUNTS = { K: 1e3, M: 1e6, B: 1e9, T: 1e12, k: 1024 };
+  var BYTES = { B: 1, KiB: 1024, MiB: 1048576, GiB: 1073741824, TiB: 1099511627776 };
+
+  function number(digits) {
+    return parseFloat(digits.replace(/,/g, ""));
+  }
 
   function sortValue(text) {
     var t = text.trim();
-    var m = t.match(/^([\d.,]+)\s*(KiB|MiB|GiB|[KMBTk])?\b/);
-    if (m) return parseFloat(m[1].replace(/,/g, "")) * (UNITS[m[2]] || 1);
+    var m = t.match(/^(\d{4})-(\d{2})-(\d{2})$/);
+    if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3]);
+    m = t.match(/^([\d.,]+) (B|KiB|MiB|GiB|TiB)(?![\w.])/);
+    if (m) return number(m[1]) * BYTES[m[2]];
+    m = t.match(/^([\d.,]+)([KMBTk]?)(?![\w.])/);
+    if (m) return number(m[1]) * (COUNTS[m[2]] || 1);
     return t.toLowerCase();
   }
 
@@ -221,6 +233,10 @@
     document.querySelectorAll("table.llmarch-sortable").forEach(setupTable);
   }
 
+  if (typeof document === "undefined") {  // loaded by node, for the tests: the parsing alone
+    module.exports = { sortValue: sortValue };
+    return;
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setupAll);
   else setupAll();
 })();
