@@ -190,18 +190,20 @@ def load_registry(
     real problem instead of "unknown model".
     """
     from .registry import bundled_registry, with_bundled
+    from .stats import official_disagreements
 
     registry, problems = with_bundled()
     messages: list[tuple[Literal["warning", "info"], str]] = [("warning", problem) for problem in problems]
 
     def failed(path: Path, error: SpecError) -> None:
-        messages.append(("warning", str(error)))
+        messages.extend(("warning", str(problem)) for problem in error.every())
         registry.failed[path.stem] = error
 
     for arch in registry.add_files([(path, _display(path, confdir)) for path in files], failed):
+        where = _display(Path(arch.source_path), confdir)
         if bundled_registry().is_bundled(arch.id):
-            where = _display(Path(arch.source_path), confdir)
             messages.append(("info", f"llmarch: {where} overrides the bundled spec {arch.id!r}"))
+        messages += [("warning", f"{where}: {key}: {problem}") for key, problem in official_disagreements(arch)]
     add_page_models(registry, pages)
     messages += [("warning", message) for message in registry.conflicts]
     return registry, Catalog(file_stamp, registry.names(), tuple(messages))

@@ -382,6 +382,8 @@ def _validate(paths: list[Path], lookup: Lookup, read_as: str | None = None) -> 
                     failed += 1
                     continue
                 arch = load_spec(file, display=str(file), lookup=lookup)
+                for key, problem in stats.official_disagreements(arch):
+                    print(f"{file}: warning: {key}: {problem}", file=sys.stderr)
         except SpecError as error:
             print(f"{error}", file=sys.stderr)
             failed += 1

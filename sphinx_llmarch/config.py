@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .style import FONT
 from .warnings import warn
 
 if TYPE_CHECKING:
@@ -14,6 +16,9 @@ if TYPE_CHECKING:
 
 
 SHOW_CHOICES = ("diagram", "facts")
+#: A font family name as fontconfig spells it ("Noto Sans CJK SC"): nothing that could
+#: end the DOT attribute or name another fontconfig property.
+_FONT_NAME = re.compile(r"[\w .+-]+")
 
 
 def _option(default: Any, rebuild: str, *types: type) -> Any:
@@ -41,6 +46,9 @@ class LLMArchConfig:
     gallery: str = _option("", "env", str)
     #: The models of that gallery (ids or aliases); empty: every model the build knows.
     gallery_models: tuple[str, ...] = _option((), "env", list, tuple, str)
+    #: The font families Graphviz tries, in order, for PNG and PDF diagrams (a list, or
+    #: one comma-separated string): add a CJK or emoji font for names in those scripts.
+    fontname: str = _option(FONT, "env", list, tuple, str)
 
 
 def add_config_values(app: Sphinx) -> None:
@@ -83,6 +91,14 @@ def _normalize(name: str, value: Any) -> Any:
         if not isinstance(items, (list, tuple)) or not items or any(v not in SHOW_CHOICES for v in items):
             raise ValueError(f"must list some of {', '.join(SHOW_CHOICES)}")
         return tuple(items)
+    if name == "fontname":
+        names = value.split(",") if isinstance(value, str) else value
+        if not isinstance(names, (list, tuple)) or not all(isinstance(v, str) for v in names):
+            raise ValueError("must be a list of font family names")
+        names = [v.strip() for v in names if v.strip()]
+        if not names or not all(_FONT_NAME.fullmatch(v) for v in names):
+            raise ValueError("must name font families (letters, digits, spaces, '.', '-', '_', '+')")
+        return ",".join(names)
     if name == "kv_context":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError("must be a whole number of tokens (0: each model's own context)")

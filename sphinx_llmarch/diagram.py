@@ -21,7 +21,7 @@ from .ends import draw_inputs, draw_mtp
 from .kinds import Op
 from .layout import Canvas, Cluster, Node, rich_size
 from .model import Architecture, LayerKind, Sublayer
-from .style import DARK_BOX, DIFFERS, PANEL_FILL, family_colour, kind_fills
+from .style import DARK_BOX, DIFFERS, FONT, PANEL_FILL, family_colour, kind_fills
 
 #: Norm-box wording by the component of the op the norm wraps.
 _NORM_ROLE = {"attention": "attention", "dense_ffn": "FFN", "routed_experts": "FFN", "per_layer_input": "PLE"}
@@ -451,10 +451,12 @@ def build_canvas(arch: Architecture, links: Links | None = None, marked: Collect
     return canvas
 
 
-def to_graph(arch: Architecture, links: Links | None = None, marked: Collection[str] = ()) -> graphviz.Digraph:
+def to_graph(
+    arch: Architecture, links: Links | None = None, marked: Collection[str] = (), font: str = FONT
+) -> graphviz.Digraph:
     """The model's diagram as a graph with pinned positions (render with neato -n2)."""
-    return build_canvas(arch, links, marked).to_graphviz(arch.id)
+    return build_canvas(arch, links, marked).to_graphviz(arch.id, font=font)
 
 
-def to_dot(arch: Architecture, links: Links | None = None, marked: Collection[str] = ()) -> str:
-    return to_graph(arch, links, marked).source
+def to_dot(arch: Architecture, links: Links | None = None, marked: Collection[str] = (), font: str = FONT) -> str:
+    return to_graph(arch, links, marked, font).source

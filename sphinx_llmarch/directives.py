@@ -44,7 +44,8 @@ class LLMArchDirective(SphinxDirective):
 
     required_arguments = 0
     optional_arguments = 1
-    final_argument_whitespace = False
+    #: A spec's folder may have spaces in its name (``my specs/toy-lm.toml``); ids never do.
+    final_argument_whitespace = True
     option_spec: ClassVar[OptionSpec] = {
         "config": directives.path,
         "read-as": directives.unchanged_required,
@@ -61,6 +62,7 @@ class LLMArchDirective(SphinxDirective):
 
     def _architecture(self) -> Architecture:
         from .loader import load_config, load_spec
+        from .stats import official_disagreements
 
         argument = self.arguments[0] if self.arguments else ""
         registry = state(self.env).registry
@@ -76,6 +78,8 @@ class LLMArchDirective(SphinxDirective):
             relative, absolute = self.env.relfn2path(argument, self.env.docname)
             self.env.note_dependency(absolute)
             arch = load_spec(absolute, display=relative, lookup=registry.raw_spec)
+            for key, problem in official_disagreements(arch):
+                warn(f"{relative}: {key}: {problem}", "spec", location=self.get_location())
         else:
             return registry.model(argument)
         # the build knows this model from its file (see catalog.page_models), unless the id was taken
@@ -144,7 +148,7 @@ class LLMArchDirective(SphinxDirective):
 
         domain = self.env.get_domain("llm")
         assert isinstance(domain, LLMDomain)
-        anchor = domain.note_model(arch, self.env.docname, self.lineno, self.get_location())
+        anchor = domain.note_model(arch, self.env.docname, self.lineno, self.get_location(), only_condition(self))
         if anchor is None:
             return []
         container["ids"].append(anchor)
@@ -177,11 +181,31 @@ class LLMArchDirective(SphinxDirective):
         return figure
 
 
+def only_condition(directive: SphinxDirective) -> str:
+    """The condition of the ``.. only::`` directives around ``directive`` ("" for none):
+    a model shown there is not where other builders' links should go."""
+    from sphinx import addnodes
+
+    conditions = []
+    # the node docutils is filling (an ``only`` while its content is parsed); MyST's mock has none
+    node = vars(directive.state_machine).get("node")
+    while node is not None:
+        if isinstance(node, addnodes.only):
+            conditions.append(f"({node['expr']})")
+        node = node.parent
+    return " and ".join(reversed(conditions))
+
+
 def load_error(directive: SphinxDirective, error: SpecError | UnknownModelError) -> nodes.Element:
     """Warn at the directive and leave an error box in the page."""
-    subtype = "unknown_model" if isinstance(error, UnknownModelError) else "spec"
-    message = str(error) if subtype == "unknown_model" else f"cannot load spec {error}"
-    warn(message, subtype, location=directive.get_location())
+    if isinstance(error, UnknownModelError):
+        message = str(error)
+        warn(message, "unknown_model", location=directive.get_location())
+    else:
+        message = f"cannot load spec {error}"
+        for problem in error.every():  # one warning line per problem, each naming file and key
+            warn(f"cannot load spec {problem}", "spec", location=directive.get_location())
+        message += f" (and {len(error.others)} more problems)" if error.others else ""
     return nodes.error("", nodes.paragraph("", f"{directive.name}: {message}"))
 
 
@@ -191,7 +215,7 @@ def diagram_node(
     """The diagram of ``arch``, its render started, with the directive's layout options."""
     from . import diagram, stats
 
-    dot = diagram.to_dot(arch, links, marked)
+    dot = diagram.to_dot(arch, links, marked, state(directive.env).config.fontname)
     key = note_diagram(directive.env, dot)
     alt = directive.options.get("alt") or stats.describe(arch)
     summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])

@@ -10,6 +10,7 @@ other projects link here through intersphinx, and Sphinx's own machinery
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Set
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -42,6 +43,20 @@ class ModelPlace(NamedTuple):
     line: int
     #: Render key of the diagram shown there ("" for none): gallery cards reuse the image.
     diagram: str = ""
+    #: The ``only`` condition the directive sits under ("" for every builder).
+    only: str = ""
+
+
+class ConceptPlace(NamedTuple):
+    """A glossary that shows a concept with an anchor (one without ``:no-index:``)."""
+
+    concept: str
+    docname: str
+    anchor: str
+    title: str
+    #: Whether it is the whole glossary, which is the target rather than a part of it.
+    full: bool
+    line: int
 
 
 def model_anchor(model_id: str) -> str:
@@ -98,12 +113,26 @@ class LLMDomain(Domain):
         "concept": XRefRole(innernodeclass=nodes.inline),
     }
     indices = [ModelIndex]  # noqa: RUF012
-    initial_data: dict[str, Any] = {"models": {}, "concepts": {}, "diagrams": {}}  # noqa: RUF012
-    data_version = 3
+    initial_data: dict[str, Any] = {  # noqa: RUF012
+        "models": {},
+        "alternates": {},
+        "concepts": {},
+        "concept_places": {},
+        "glossaries": {},
+        "diagrams": {},
+        "refs": {},
+    }
+    data_version = 4
 
     @property
     def models(self) -> dict[str, ModelPlace]:
+        """Model id -> its canonical place: the first of its places (:meth:`places`)."""
         return self.data.setdefault("models", {})
+
+    @property
+    def alternates(self) -> dict[str, list[ModelPlace]]:
+        """Model id -> its other places, each shown only under an ``only`` directive."""
+        return self.data.setdefault("alternates", {})
 
     @property
     def diagrams(self) -> dict[str, dict[str, str]]:
@@ -112,26 +141,90 @@ class LLMDomain(Domain):
 
     @property
     def concepts(self) -> dict[str, tuple[str, str, str]]:
-        """Concept id -> (docname, anchor, title) of the glossary that defines it. The
-        title is kept so that the inventory, written on every build, needs no glossary."""
+        """Concept id -> (docname, anchor, title) of the glossary that defines it: the first
+        of :attr:`concept_places`. The title is kept so that the inventory, written on every
+        build, needs no glossary."""
         return self.data.setdefault("concepts", {})
 
-    def note_concept(self, concept_id: str, title: str, docname: str) -> str:
-        anchor = concept_anchor(concept_id)
-        self.concepts.setdefault(concept_id, (docname, anchor, title))
-        return anchor
+    @property
+    def concept_places(self) -> dict[str, list[ConceptPlace]]:
+        """Concept id -> every indexed glossary that shows it, the target first."""
+        return self.data.setdefault("concept_places", {})
 
-    def note_model(self, arch: Architecture, docname: str, line: int, location: Any) -> str | None:
-        """Record the canonical place of ``arch``; its anchor, or None if it already has one."""
-        known = self.models.get(arch.id)
-        if known is not None:
-            _warn_duplicate(arch.id, known, "here", location)
-            return None
+    @property
+    def glossaries(self) -> dict[str, list[int]]:
+        """Docname -> lines of the whole (indexed) glossaries on the page: one is expected."""
+        return self.data.setdefault("glossaries", {})
+
+    @property
+    def refs(self) -> dict[str, list[tuple[str, str]]]:
+        """Docname -> (role, target) of every model and concept the page links to, so that
+        the page is written again when where they are shown changes (:func:`moved_targets`)."""
+        return self.data.setdefault("refs", {})
+
+    def note_concept(self, place: ConceptPlace) -> None:
+        self.concept_places.setdefault(place.concept, []).append(place)
+        self._settle_concept(place.concept)
+
+    def _settle_concept(self, concept_id: str) -> None:
+        """The whole glossary wins over a part of it, then the first page by name."""
+        places = sorted(self.concept_places.get(concept_id, []), key=lambda p: (not p.full, p.docname, p.line))
+        if places:
+            self.concept_places[concept_id] = places
+            self.concepts[concept_id] = (places[0].docname, places[0].anchor, places[0].title)
+        else:
+            self.concept_places.pop(concept_id, None)
+            self.concepts.pop(concept_id, None)
+
+    def note_glossary(self, docname: str, line: int, location: Any, compared: Set[str] = frozenset()) -> None:
+        """Record a whole glossary, with a warning naming both if there is one already (on
+        a page not in ``compared``: a parallel reader warned about those itself)."""
+        known = [
+            (doc, other) for doc, lines in sorted(self.glossaries.items()) if doc not in compared for other in lines
+        ]
+        self.glossaries.setdefault(docname, []).append(line)
+        if known:
+            _warn_two_glossaries(known[0], f"here (line {line})", location)
+
+    def note_model(self, arch: Architecture, docname: str, line: int, location: Any, only: str = "") -> str | None:
+        """Record a place of ``arch``; its anchor, or None if it already has one under the same
+        ``only`` condition (or none). Each builder links to the first place it shows."""
         place = ModelPlace(
-            docname, model_anchor(arch.id), arch.name, arch.family, arch.organization, tuple(arch.aliases), line
+            docname,
+            model_anchor(arch.id),
+            arch.name,
+            arch.family,
+            arch.organization,
+            tuple(arch.aliases),
+            line,
+            only=only,
         )
-        self.models[arch.id] = place
-        return place.anchor
+        return place.anchor if self._add_place(arch.id, place, location) else None
+
+    def _add_place(self, model_id: str, place: ModelPlace, location: Any) -> bool:
+        known = next((other for other in self.places(model_id) if other.only == place.only), None)
+        if known is not None:  # two places for the same builders
+            _warn_duplicate(model_id, known, "here", location)
+            return False
+        self._settle_model(model_id, [place, *self.places(model_id)])
+        return True
+
+    def places(self, model_id: str) -> list[ModelPlace]:
+        """Every place of a model, the canonical one first."""
+        first = self.models.get(model_id)
+        return [first, *self.alternates.get(model_id, [])] if first is not None else []
+
+    def _settle_model(self, model_id: str, places: list[ModelPlace]) -> None:
+        """The place shown by every builder first, then by page and line."""
+        places = sorted(places, key=lambda p: (bool(p.only), p.docname, p.line))
+        if places:
+            self.models[model_id] = places[0]
+        else:
+            self.models.pop(model_id, None)
+        if len(places) > 1:
+            self.alternates[model_id] = places[1:]
+        else:
+            self.alternates.pop(model_id, None)
 
     def note_diagram(self, model_id: str, docname: str, key: str) -> None:
         """The diagram of a model's canonical place, for thumbnails elsewhere."""
@@ -140,36 +233,38 @@ class LLMDomain(Domain):
             self.models[model_id] = place._replace(diagram=key)
 
     def clear_doc(self, docname: str) -> None:
-        for model_id in [key for key, place in self.models.items() if place.docname == docname]:
-            del self.models[model_id]
-        for concept_id in [key for key, place in self.concepts.items() if place[0] == docname]:
-            del self.concepts[concept_id]
-        self.diagrams.pop(docname, None)
+        for model_id in [key for key in self.models if any(p.docname == docname for p in self.places(key))]:
+            self._settle_model(model_id, [p for p in self.places(model_id) if p.docname != docname])
+        for concept_id in [
+            key for key, places in self.concept_places.items() if any(p.docname == docname for p in places)
+        ]:
+            self.concept_places[concept_id] = [p for p in self.concept_places[concept_id] if p.docname != docname]
+            self._settle_concept(concept_id)
+        for mapping in (self.diagrams, self.glossaries, self.refs):
+            mapping.pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
-        theirs = otherdata.get("diagrams", {})
-        self.diagrams.update({docname: theirs[docname] for docname in docnames if docname in theirs})
-        for concept_id, place in otherdata.get("concepts", {}).items():
-            if place[0] in docnames:
-                self.concepts.setdefault(concept_id, place)
-        for model_id, place in otherdata.get("models", {}).items():
-            if place.docname not in docnames:
-                continue
-            known = self.models.get(model_id)
-            if known is not None and known.docname != place.docname:
-                where = f"in {place.docname} (line {place.line})"
-                _warn_duplicate(model_id, known, where, (place.docname, place.line))
-                continue
-            self.models[model_id] = place
+        for key in ("diagrams", "refs"):
+            theirs = otherdata.get(key, {})
+            self.data.setdefault(key, {}).update({doc: theirs[doc] for doc in docnames if doc in theirs})
+        for docname, lines in sorted(otherdata.get("glossaries", {}).items()):
+            if docname in docnames:
+                for line in lines:
+                    self.note_glossary(docname, line, (docname, line), docnames)
+        for places in otherdata.get("concept_places", {}).values():
+            for place in places:
+                if place.docname in docnames:
+                    self.note_concept(place)
+        theirs = otherdata.get("models", {})
+        for model_id in sorted(theirs):
+            for place in [theirs[model_id], *otherdata.get("alternates", {}).get(model_id, [])]:
+                if place.docname in docnames:
+                    self._add_place(model_id, place, (place.docname, place.line))
 
     def find(self, target: str) -> tuple[str, ModelPlace] | None:
         """A model by id or alias."""
-        if target in self.models:
-            return target, self.models[target]
-        for model_id, place in self.models.items():
-            if target in place.aliases:
-                return model_id, place
-        return None
+        model_id = _find(self.models, target)
+        return (model_id, self.models[model_id]) if model_id is not None else None
 
     def resolve_xref(
         self,
@@ -181,7 +276,7 @@ class LLMDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> nodes.reference | None:
-        found = self._place(typ, target)
+        found = self._place(typ, target, builder)
         if found is None:
             return None
         docname, anchor, title = found
@@ -189,20 +284,16 @@ class LLMDomain(Domain):
             contnode = nodes.inline(title, title, classes=["xref", "llm", f"llm-{typ}"])
         return make_refnode(builder, fromdocname, docname, anchor, contnode, title)
 
-    def _place(self, typ: str, target: str) -> tuple[str, str, str] | None:
-        """(docname, anchor, display name) of a model or concept, by id, alias or title."""
-        if typ == "concept":
-            from .concepts import find as find_concept
-
-            concept = find_concept(target)
-            if concept is None or concept.id not in self.concepts:
-                return None
-            return self.concepts[concept.id]
-        found = self.find(target)
-        if found is None:
-            return None
-        place = found[1]
-        return place.docname, place.anchor, place.name
+    def _place(self, typ: str, target: str, builder: Builder) -> tuple[str, str, str] | None:
+        """(docname, anchor, display name) of a model or concept, by id, alias or title: for
+        a model, its first place that ``builder`` shows (a page under ``.. only:: latex`` is
+        no target of an html link)."""
+        for place in candidates(self.data, typ, target):
+            if isinstance(place, ConceptPlace):
+                return place.docname, place.anchor, place.title
+            if not place.only or _shown(place.only, builder):
+                return place.docname, place.anchor, place.name
+        return None
 
     def resolve_any_xref(
         self,
@@ -228,6 +319,46 @@ class LLMDomain(Domain):
 
     def get_full_qualified_name(self, node: nodes.Element) -> str | None:
         return node.get("reftarget")
+
+
+def _find(models: dict[str, ModelPlace], target: str) -> str | None:
+    """The id of a model by id or alias."""
+    if target in models:
+        return target
+    return next((model_id for model_id, place in models.items() if target in place.aliases), None)
+
+
+def candidates(data: dict[str, Any], typ: str, target: str) -> list[Any]:
+    """Every place of a model (``typ`` "model") or concept that ``target`` names, the
+    canonical one first, in the domain's ``data`` (or a copy of it from before a read)."""
+    if typ == "concept":
+        from .concepts import find as find_concept
+
+        concept = find_concept(target)
+        return list(data.get("concept_places", {}).get(concept.id, [])) if concept is not None else []
+    models = data.get("models", {})
+    model_id = _find(models, target)
+    if model_id is None:
+        return []
+    return [models[model_id], *data.get("alternates", {}).get(model_id, [])]
+
+
+def _shown(expression: str, builder: Builder) -> bool:
+    """Whether ``builder`` keeps what an ``only`` directive with ``expression`` holds
+    (as Sphinx does, a condition it cannot evaluate keeps it)."""
+    try:
+        return bool(builder.tags.eval_condition(expression))
+    except Exception:
+        return True
+
+
+def _warn_two_glossaries(known: tuple[str, int], where: str, location: Any) -> None:
+    warn(
+        f"the whole llm-concepts glossary is shown with index entries in {known[0]} (line {known[1]}) and {where}; "
+        "give one of them :no-index:",
+        "duplicate",
+        location=location,
+    )
 
 
 def _warn_duplicate(model_id: str, known: ModelPlace, where: str, location: Any) -> None:
@@ -270,6 +401,8 @@ def expand_links(app: Any, doctree: nodes.document, docname: str) -> None:
     from sphinx.addnodes import pending_xref
 
     domain = app.env.get_domain("llm")
+    assert isinstance(domain, LLMDomain)
+    _unique_concept_ids(domain, doctree)
     explicit = pending_xref("", refexplicit=True)
     for node in list(doctree.findall(llmarch_links)):
         out: list[nodes.Node] = []
@@ -285,3 +418,80 @@ def optional_reference(app: object, domain: Domain, node: pending_xref) -> bool 
     """Keep nitpicky mode quiet about the extension's own links (comparison headers,
     summaries) to models no page shows: they stay plain text. Authors' roles still warn."""
     return True if node.get("llmarch_optional") else None
+
+
+def _unique_concept_ids(domain: LLMDomain, doctree: nodes.document) -> None:
+    """singlehtml puts every page into one: of the glossaries on two pages that give a
+    concept one anchor, only the link target keeps it."""
+    terms: dict[str, list[nodes.Element]] = {}
+    for term in doctree.findall(nodes.term):
+        if term.get("llmarch_concept") and term["ids"]:
+            terms.setdefault(term["ids"][0], []).append(term)
+    for anchor, same in terms.items():
+        if len(same) < 2:
+            continue
+        target = domain.concepts.get(same[0]["llmarch_concept"], ("", "", ""))
+        keep = next((term for term in same if (term["llmarch_docname"], anchor) == target[:2]), same[0])
+        for term in same:
+            if term is not keep:
+                term["ids"] = [nodes.make_id(f"{anchor}-{term['llmarch_docname']}")]
+
+
+_DIAGRAM_CONCEPT = re.compile(r"lm-concept-([a-z0-9.-]+)")
+
+
+def note_references(app: Any, doctree: nodes.document) -> None:
+    """Record which models and concepts the page just read links to (roles, comparison
+    headers, lists of links, gallery cards, diagram panel titles); before the page's
+    tables are packed, which hides them."""
+    from sphinx.addnodes import pending_xref
+
+    domain = app.env.get_domain("llm")
+    assert isinstance(domain, LLMDomain)
+    found = {
+        (node["reftype"], node["reftarget"]) for node in doctree.findall(pending_xref) if node.get("refdomain") == "llm"
+    }
+    found |= {(kind, target) for node in doctree.findall(llmarch_links) for kind, target, _ in node["links"]}
+    for dot in domain.diagrams.get(app.env.docname, {}).values():
+        found |= {("concept", concept) for concept in _DIAGRAM_CONCEPT.findall(dot)}
+    if found:
+        domain.refs[app.env.docname] = sorted(found)
+
+
+_SNAPSHOT_KEYS = ("models", "alternates", "concept_places")
+
+
+def remember_targets(
+    app: Any, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
+) -> list[str]:
+    """Before any page is read again: where every model and concept is shown."""
+    from .runtime import state
+
+    data = env.get_domain("llm").data
+    state(env).targets_before = {
+        key: {name: list(value) if isinstance(value, list) else value for name, value in data.get(key, {}).items()}
+        for key in _SNAPSHOT_KEYS
+    }
+    return []
+
+
+def moved_targets(app: Any, env: BuildEnvironment) -> list[str]:
+    """After reading: the pages, read again or not, that link to a model or concept whose
+    place changed (a model id renamed or fixed, a glossary added), so they are written
+    again and link to where it is now, or to nothing, instead of to an anchor gone."""
+    from .runtime import state
+
+    before = state(env).targets_before
+    domain = env.get_domain("llm")
+    assert isinstance(domain, LLMDomain)
+    if before is None:
+        return []
+    moved: dict[tuple[str, str], bool] = {}
+
+    def differs(key: tuple[str, str]) -> bool:
+        if key not in moved:
+            old, new = ([place._replace(line=0) for place in candidates(data, *key)] for data in (before, domain.data))
+            moved[key] = old != new
+        return moved[key]
+
+    return sorted(docname for docname, refs in domain.refs.items() if any(differs(tuple(ref)) for ref in refs))

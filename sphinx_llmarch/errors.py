@@ -10,12 +10,18 @@ class SpecError(ValueError):
 
     ``fallback`` is a value the key would accept (a choice's first option), so
     ``llmarch validate`` can step over the problem and report the next one.
+    ``others`` are the spec's further problems, which a build reports too.
     """
 
     def __init__(self, file: str, key: str, problem: str, fallback: Any = None) -> None:
         self.file, self.key, self.problem, self.fallback = file, key, problem, fallback
+        self.others: tuple[SpecError, ...] = ()
         where = f"{file}: {key}: " if key else f"{file}: "
         super().__init__(where + problem)
+
+    def every(self) -> tuple[SpecError, ...]:
+        """This problem and the others, each one line to report."""
+        return (self, *self.others)
 
 
 class UnknownModelError(LookupError):

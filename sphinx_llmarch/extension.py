@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Any
 from . import images
 from .config import add_config_values
 from .directives import LLMArchCompareDirective, LLMArchDirective
-from .domain import LLMDomain, escape_index_headings, expand_links, llmarch_links, optional_reference
+from .domain import (
+    LLMDomain,
+    escape_index_headings,
+    expand_links,
+    llmarch_links,
+    moved_targets,
+    note_references,
+    optional_reference,
+    remember_targets,
+)
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
@@ -19,7 +28,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 8
+ENV_VERSION = 9
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
@@ -36,6 +45,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_domain(LLMDomain)
     app.add_node(llmarch_links)
     app.add_node(llmarch_packed)
+    app.connect("doctree-read", note_references, priority=400)  # before packing hides the links
     app.connect("doctree-read", pack_doctree)
     app.add_post_transform(UnpackNodes)
     app.add_post_transform(FlattenNestedTables)
@@ -45,8 +55,10 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", images.write_every_model_files)
     app.connect("html-page-context", add_page_script)
     app.connect("html-page-context", escape_index_headings)
+    app.connect("env-get-outdated", remember_targets)
     app.connect("env-get-outdated", images.outdated_by_catalog)
     app.connect("env-updated", images.start_missing_renders)
+    app.connect("env-updated", moved_targets)
     app.connect("build-finished", images.prune_stale)
     app.connect("build-finished", finish)
     app.connect("build-finished", fix_epub_manifest)

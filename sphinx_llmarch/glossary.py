@@ -34,13 +34,18 @@ def shown_in_glossary(arch: Architecture) -> list[str]:
 
 
 class LLMConceptsDirective(SphinxDirective):
-    """The glossary of architecture concepts; ``:concepts:`` or ``:sections:`` pick a part."""
+    """The glossary of architecture concepts; ``:concepts:`` or ``:sections:`` pick a part.
+
+    Links to a concept go to the whole glossary if a page shows it, else to a part;
+    ``:no-index:`` draws a glossary that is no link target and has no index entries.
+    """
 
     has_content = False
     option_spec: ClassVar[OptionSpec] = {
         "concepts": names_option,
         "sections": names_option,
         "class": directives.class_option,
+        "no-index": directives.flag,
     }
 
     def _chosen(self) -> list[str]:
@@ -70,7 +75,7 @@ class LLMConceptsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         from .concepts import GLOSSARY, glossary
-        from .domain import LLMDomain, llm_links
+        from .domain import ConceptPlace, LLMDomain, concept_anchor, llm_links
 
         self.env.note_dependency(str(GLOSSARY))
         users: dict[str, list[tuple[str, str]]] = {}
@@ -81,6 +86,10 @@ class LLMConceptsDirective(SphinxDirective):
         assert isinstance(domain, LLMDomain)
         container = nodes.container(classes=["llmarch-concepts", *self.options.get("class", [])])
         every = glossary()
+        docname, indexed = self.env.docname, "no-index" not in self.options
+        whole = not {"concepts", "sections"} & set(self.options)
+        if indexed and whole:
+            domain.note_glossary(docname, self.lineno, self.get_location())
         section = None
         entries: list[tuple[str, str, str, str, None]] = []
         for key in self._chosen():
@@ -90,9 +99,15 @@ class LLMConceptsDirective(SphinxDirective):
                 container += nodes.rubric(section, section)
                 listing = nodes.definition_list(classes=["llmarch-glossary"])
                 container += listing
-            anchor = domain.note_concept(key, concept.title, self.env.docname)
-            entries.append(("single", f"{concept.title} (LLM concept)", anchor, "", None))
-            term = nodes.term(concept.title, concept.title, ids=[anchor])
+            term = nodes.term(concept.title, concept.title)
+            if indexed:
+                anchor = concept_anchor(key)
+                if any(place.docname == docname for place in domain.concept_places.get(key, [])):
+                    # shown twice on the page: the first keeps the plain anchor
+                    anchor = nodes.make_id(f"{anchor}-{self.env.new_serialno('llm-concepts')}")
+                domain.note_concept(ConceptPlace(key, docname, anchor, concept.title, whole, self.lineno))
+                entries.append(("single", f"{concept.title} (LLM concept)", anchor, "", None))
+                term.update_all_atts({"ids": [anchor], "llmarch_concept": key, "llmarch_docname": docname})
             body = nodes.definition()
             body += nodes.paragraph(concept.summary, concept.summary)
             reference = nodes.paragraph("", "Reference: ")
@@ -109,4 +124,4 @@ class LLMConceptsDirective(SphinxDirective):
             used += llm_links([("model", model_id, name) for name, model_id in models])
             body += used
             listing += nodes.definition_list_item("", term, body)
-        return [addnodes.index(entries=entries), container]
+        return [addnodes.index(entries=entries), container] if entries else [container]

@@ -222,8 +222,9 @@ class Canvas:
         self.clusters.append(cluster)
         return cluster
 
-    def to_graphviz(self, name: str, margin: float = 12) -> graphviz.Digraph:
-        """Shift everything to positive coordinates and emit the pinned graph."""
+    def to_graphviz(self, name: str, margin: float = 12, font: str = FONT) -> graphviz.Digraph:
+        """Shift everything to positive coordinates and emit the pinned graph; ``font`` is
+        the families Graphviz tries (comma-separated), for names in other scripts."""
         import graphviz  # only pages that draw need it; reading a model does not
 
         xs = [n.left for n in self.nodes.values()] + [c.x0 for c in self.clusters]
@@ -236,10 +237,10 @@ class Canvas:
             splines="line",
             outputorder="edgesfirst",
             bgcolor="transparent",
-            fontname=FONT,
+            fontname=font,
             pad="0.1",
         )
-        graph.attr("node", fontname=FONT, fontsize=f"{FONT_SIZE:g}", fontcolor=INK, penwidth="1.2")
+        graph.attr("node", fontname=font, fontsize=f"{FONT_SIZE:g}", fontcolor=INK, penwidth="1.2")
         graph.attr("edge", color=INK, arrowsize="0.7", penwidth="1.3")
         for cluster in self.clusters:
             with graph.subgraph(name=f"cluster_{cluster.name}") as sub:

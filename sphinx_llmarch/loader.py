@@ -135,16 +135,24 @@ def _mtp(root: SpecTable, kinds: Iterable[str], default_kind: str) -> MTP | None
 
 
 def architecture_from_dict(
-    data: Mapping[str, Any], file: str, origins: Mapping[str, str] | None = None, files: tuple[str, ...] = ()
+    data: Mapping[str, Any],
+    file: str,
+    origins: Mapping[str, str] | None = None,
+    files: tuple[str, ...] = (),
+    *,
+    sourced: bool = False,
 ) -> Architecture:
-    """Validate one (merged) spec; raise :class:`SpecError` naming file and key."""
+    """Validate one (merged) spec; raise :class:`SpecError` naming file and key.
+
+    ``sourced``: the spec must link the config.json or paper its numbers come from,
+    as every bundled spec does; a user's spec may leave ``[sources]`` out.
+    """
     root = SpecTable(file, "", data, origins or {})
     root.used.add("extends")
-    sources = root.table("sources", required=True)
-    assert sources is not None
-    links = tuple((name, sources.str(name)) for name in sources.data)
-    if "config" not in sources.data and "paper" not in sources.data:
-        raise sources.fail("config", "every spec must link its config.json or paper")
+    sources = root.table("sources", required=sourced)
+    links = tuple((name, sources.str(name)) for name in sources.data) if sources is not None else ()
+    if sourced and sources is not None and "config" not in sources.data and "paper" not in sources.data:
+        raise sources.fail("config", "every bundled spec must link its config.json or paper")
     text = root.table("text", required=True)
     assert text is not None
     hidden = text.int("hidden_size", REQUIRED)
@@ -251,10 +259,20 @@ def resolve(raw: RawSpec, lookup: Lookup) -> tuple[dict[str, Any], dict[str, str
     return merged, origins, tuple(chain)
 
 
-def build(raw: RawSpec, lookup: Lookup) -> Architecture:
-    """Resolve and validate one raw spec."""
+def build(raw: RawSpec, lookup: Lookup, *, sourced: bool = False) -> Architecture:
+    """Resolve and validate one raw spec; an error carries every problem of the spec
+    (:attr:`SpecError.others`), so that a build reports them all, as ``llmarch validate`` does."""
+    from .problems import spec_problems
+
     data, origins, chain = resolve(raw, lookup)
-    return architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain))
+    try:
+        return architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain), sourced=sourced)
+    except SpecError as error:
+        problems = spec_problems(raw, lookup, sourced=sourced)
+        if not problems or str(problems[0]) != str(error):
+            raise
+        problems[0].others = tuple(problems[1:])
+        raise problems[0] from None
 
 
 def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | None = None) -> Architecture:

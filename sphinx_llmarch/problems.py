@@ -1,9 +1,10 @@
 """Every problem of a spec, not just the first: what ``llmarch validate`` reports.
 
-The loader stops at the first problem, which is what a build wants. To list
-them all, the spec is read again with each reported value taken out (or, for a
-value of the wrong type, replaced by a neutral one of the right type), until it
-reads cleanly or a problem cannot be stepped over (a missing required value).
+The loader stops at the first problem; when there is one, :func:`.loader.build`
+asks here for the rest, so a build warns about each. To list them all, the spec
+is read again with each reported value taken out (or, for a value of the wrong
+type, replaced by a neutral one of the right type), until it reads cleanly or a
+problem cannot be stepped over (a missing required value).
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def _step_over(data: Any, error: SpecError) -> bool:
     return True
 
 
-def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50) -> list[SpecError]:
-    """Each problem of the spec once, in the order the loader meets them."""
+def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50, *, sourced: bool = False) -> list[SpecError]:
+    """Each problem of the spec once, in the order the loader meets them (``sourced``: as
+    for a bundled spec, which must link its sources)."""
     try:
         merged, origins, chain = resolve(raw, lookup)
     except SpecError as error:
@@ -57,7 +59,8 @@ def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50) -> list[SpecErr
     found: list[SpecError] = []
     while len(found) < limit:
         try:
-            arch = architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain))
+            files = tuple(spec.path for spec in chain)
+            arch = architecture_from_dict(data, raw.display, origins, files, sourced=sourced)
         except SpecError as error:
             if any(error.key == seen.key for seen in found):
                 break  # stepping over it only moved the problem

@@ -86,12 +86,16 @@ class Registry:
         return replaced
 
     def add_files(
-        self, files: Iterable[tuple[Path, str]], on_error: Callable[[Path, SpecError], None] | None = None
+        self,
+        files: Iterable[tuple[Path, str]],
+        on_error: Callable[[Path, SpecError], None] | None = None,
+        *,
+        sourced: bool = False,
     ) -> list[Architecture]:
         """Parse every file first, so a spec may extend one read after it; then build each.
 
         Returns the models added, in file order; a failing file is passed to ``on_error``
-        (without one, its error is raised).
+        (without one, its error is raised). ``sourced``: each must link its sources.
         """
         on_error = on_error or _raise
         pending = []
@@ -108,7 +112,7 @@ class Registry:
         added = []
         for path, raw in pending:
             try:
-                arch = build(raw, self.raw_spec)
+                arch = build(raw, self.raw_spec, sourced=sourced)
                 misnamed = file_name_problem(arch.id, path, raw.display)
                 if misnamed:
                     raise misnamed
@@ -158,7 +162,7 @@ def bundled_registry() -> Registry:
     def failed(path: Path, error: SpecError) -> None:
         registry.failed[path.stem] = error
 
-    for arch in registry.add_files(((path, path.name) for path in bundled_spec_files()), failed):
+    for arch in registry.add_files(((path, path.name) for path in bundled_spec_files()), failed, sourced=True):
         registry._bundled.add(arch.id)
     return registry
 

@@ -44,6 +44,9 @@ class BuildState:
         self.reported: set[str] = set()
         #: The summaries of every model that grids, tables and the glossary are built from.
         self.every_model: dict[str, dict[str, Any]] = {}
+        #: Where models and concepts were shown before this build read any page (see
+        #: :func:`.domain.moved_targets`); None until Sphinx looks for changed pages.
+        self.targets_before: dict[str, dict[str, Any]] | None = None
         self._confdir = Path(app.confdir)
         self.spec_files = spec_files(self._confdir, config.spec_paths)
         #: The models pages load from a config.json or a spec path, known before any page is read.

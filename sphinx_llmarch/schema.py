@@ -22,10 +22,12 @@ _TYPES = {str: "string", bool: "boolean", int: "integer", float: "number", list:
 class _Recorder(SpecTable):
     """A table that answers every read with a harmless value and remembers the question."""
 
-    def __init__(self) -> None:
+    def __init__(self, answers: dict[str, str] | None = None) -> None:
         super().__init__("schema", "", {})
         self.properties: dict[str, dict[str, Any]] = {}
         self.required: list[str] = []
+        #: What :meth:`choice` answers instead of the first choice, to follow another branch.
+        self.answers = answers or {}
 
     def get(self, name: str, kinds: tuple[type, ...], what: str, default: Any = None) -> Any:
         types = sorted({_TYPES[kind] for kind in kinds if kind in _TYPES})
@@ -45,6 +47,8 @@ class _Recorder(SpecTable):
         choices = list(choices)
         value = self.str(name, default)
         self.properties[name]["enum"] = choices
+        if name in self.answers:
+            return self.answers[name]
         return choices[0] if value in (None, "x") else value
 
 
@@ -69,15 +73,35 @@ _NAMES = {"type": "array", "items": {"type": "string"}}
 
 
 def _tower_schema(read_tower: Callable[[SpecTable], object], step: dict[str, Any]) -> dict[str, Any]:
-    """``[vision]`` or ``[audio]``: the reader's keys and the projector steps they share."""
+    """``[vision]`` or ``[audio]``: the reader's keys and the projector steps they share.
+    Keys that only one ``kind`` of tower requires are required under that kind (the
+    first, the default, also applies when ``kind`` is left out)."""
     recorder = _Recorder()
     read_tower(recorder)
     properties = {**recorder.properties, "projector": {"type": "array", "items": step}}
-    return {"type": "object", "properties": properties, "required": recorder.required, "additionalProperties": False}
+    kinds = properties.get("kind", {}).get("enum", [])
+    by_kind = {}
+    for kind in kinds:
+        branch = _Recorder({"kind": kind})
+        read_tower(branch)
+        by_kind[kind] = branch.required
+    common = [key for key in recorder.required if all(key in required for required in by_kind.values())]
+    schema = {"type": "object", "properties": properties, "required": common, "additionalProperties": False}
+    rules = [  # "kind" itself is required for any but the default, the first
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"] if index else []},
+            "then": {"required": extra},
+        }
+        for index, (kind, required) in enumerate(by_kind.items())
+        if (extra := [key for key in required if key not in common])
+    ]
+    return schema | ({"allOf": rules} if rules else {})
 
 
 def spec_schema() -> dict[str, Any]:
-    """The whole spec format (the explicit form; the uniform form is described in the docs)."""
+    """The whole spec format, for a spec file as written (a spec that ``extends`` another
+    gives only what it changes). The explicit form's tables are described key by key; the
+    uniform form's (``[attention]``, ``[position]``, ``[ffn]``, ...) are described in the docs."""
     figure = {
         f"{p}_{k}": v
         for p in ("total", "active", "non_embedding", "total_with_mtp")
@@ -98,9 +122,7 @@ def spec_schema() -> dict[str, Any]:
         "properties": {"step": {"enum": ["linear", "norm", "pool", "pixel_shuffle", "conv", "activation"]}},
         "required": ["step"],
     }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "sphinx-llmarch model spec",
+    spec = {
         "type": "object",
         "properties": {
             "id": {"type": "string", "pattern": "^[a-z0-9]+(?:[-.][a-z0-9]+)*$"},
@@ -114,7 +136,12 @@ def spec_schema() -> dict[str, Any]:
             "summary": _STR,
             "key_detail": _STR,
             "colour": {"enum": list(PALETTE)},
-            "sources": {"type": "object", "additionalProperties": _STR},
+            "sources": {
+                "type": "object",
+                "additionalProperties": _STR,
+                "description": "links (config, paper, model_card, ...): optional in your own specs; every bundled "
+                "spec must have one, linking its config or paper (the loader checks this)",
+            },
             "official": _object(
                 {
                     **figure,
@@ -139,7 +166,15 @@ def spec_schema() -> dict[str, Any]:
                     "residual_scales": _BOOL,
                 }
             ),
-            "norm": _object({"kind": {"enum": ["rmsnorm", "layernorm"]}, "bias": _BOOL, "eps": _NUM}, ("kind",)),
+            # kind is required of a spec that extends none (the loader says so); placement is the uniform form's
+            "norm": _object(
+                {
+                    "kind": {"enum": ["rmsnorm", "layernorm"]},
+                    "bias": _BOOL,
+                    "eps": _NUM,
+                    "placement": {"enum": ["pre", "post", "sandwich"]},
+                }
+            ),
             "ops": {"type": "object", "additionalProperties": {"oneOf": [op_schema(t) for t in KINDS]}},
             "layer_kinds": {
                 "type": "object",
@@ -163,5 +198,28 @@ def spec_schema() -> dict[str, Any]:
             "vision": _tower_schema(vision.read_tower, step),
             "audio": _tower_schema(audio.read_tower, step),
         },
-        "required": ["id", "name", "family", "sources", "text"],
+        "required": ["id", "name", "family", "text"],
+    }
+    # A spec that extends another gives only what it changes (not its name: that is not inherited).
+    extension = _partial(spec) | {"required": ["id", "name", "extends"]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "sphinx-llmarch model spec",
+        "$defs": {"spec": spec, "extension": extension},
+        "if": {"required": ["extends"]},
+        "then": {"$ref": "#/$defs/extension"},
+        "else": {"$ref": "#/$defs/spec"},
+    }
+
+
+def _partial(schema: Any) -> Any:
+    """``schema`` with nothing required: what a spec that extends another may give
+    (any op table may then match more than one op kind, so one of them is enough)."""
+    if isinstance(schema, list):
+        return [_partial(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    dropped = ("required", "allOf", "if", "then")
+    return {
+        ("anyOf" if key == "oneOf" else key): _partial(value) for key, value in schema.items() if key not in dropped
     }

@@ -7,6 +7,7 @@ what one layer holds. The counting rules are written out in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from .audio import audio_params
 from .kinds import KINDS, CachePart
 from .memo import per_model
-from .model import Architecture, LayerKind, Norm
+from .model import Architecture, LayerKind, Norm, OfficialFigure
 from .vision import vision_params
 
 BYTES_BF16 = 2
@@ -211,6 +212,57 @@ def counted_like_official(arch: Architecture, figure: str) -> int:
         value += sum(getattr(p, name) for name in official.plus)
         value += round(official.plus_params)
     return value
+
+
+_UNITS = {"T": 1e12, "B": 1e9, "billion": 1e9, "M": 1e6, "million": 1e6}
+
+
+def stated_precision(stated: str) -> float | None:
+    """The value of the last digit the authors printed: '8B' -> 1e9, '8.2B' -> 1e8;
+    None when ``stated`` holds no count in a unit we read."""
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", stated):  # an exact count, digit for digit
+        return 1.0
+    match = re.search(r"(\d[\d,]*)(?:\.(\d+))?\s*(T|B|M|billion|million)\b", stated)
+    if match is None:
+        return None
+    return _UNITS[match.group(3)] / 10 ** len(match.group(2) or "")
+
+
+def agrees(computed: int, figure: OfficialFigure) -> bool:
+    """Within 1%, or within half a unit of the last digit when that is coarser.
+
+    A model card that says only "8B" claims no more than that precision. Where
+    the spec records that the authors truncated (``rounding = "down"``), the
+    count must lie in [stated, stated + one unit of the last digit); where the
+    figure is only a size-class name (``rounding = "class"``), within 2.5% of it.
+    """
+    unit = stated_precision(figure.stated) or 0.01 * figure.value  # unreadable: 1% either way
+    if figure.rounding == "down":
+        return figure.value <= computed < figure.value + unit
+    if figure.rounding == "class":
+        return abs(computed - figure.value) <= 0.025 * figure.value
+    return abs(computed - figure.value) <= max(0.01 * figure.value, unit / 2)
+
+
+def official_disagreements(arch: Architecture) -> list[tuple[str, str]]:
+    """(key, problem) for each of the spec's ``[official]`` figures that our count
+    does not match within the figure's rounding: a wrong shape or a wrong figure."""
+    found = []
+    for figure in OFFICIAL_FIGURES:
+        official = getattr(arch.official, figure)
+        if official is None:
+            continue
+        computed = counted_like_official(arch, figure)
+        if not agrees(computed, official):
+            found.append(
+                (
+                    f"official.{figure}_params",
+                    f"the computed count {computed:,} ({human(computed)}) differs from the stated "
+                    f"{official.stated!r} by more than its rounding ({official.rounding}); "
+                    "check the spec's shape, or the figure and its conventions",
+                )
+            )
+    return found
 
 
 # -- caches and state -----------------------------------------------------------------

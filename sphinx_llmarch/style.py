@@ -7,8 +7,10 @@ re-maps the neutral ones through CSS classes so dark themes stay readable.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 
+#: The font families Graphviz tries, in order, for PNG and PDF (``llmarch_fontname``).
 FONT = "Helvetica,Arial,sans-serif"
 FONT_SIZE = 12.0
 CALLOUT_SIZE = 12.0
@@ -88,7 +90,9 @@ def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
     """Estimated width in points of ``text`` set in the diagram font."""
     width = 0.0
     for char in text:
-        if char in _NARROW:
+        if unicodedata.east_asian_width(char) in "WF":  # CJK ideographs, kana, hangul, most emoji
+            width += 1.0
+        elif char in _NARROW:
             width += 0.30
         elif char in _WIDE:
             width += 0.88

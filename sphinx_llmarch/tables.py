@@ -371,7 +371,9 @@ def fact_rows(
     cells: list[tuple[str, nodes.Node]] = [(k, _text(v) if isinstance(v, str) else v) for k, v in rows]
     if arch.official.note:
         cells.append(("Note on the official figure", _text(arch.official.note)))
-    cells.append(("Sources", _links([(_SOURCE_LABELS.get(k, k.replace("_", " ")), url) for k, url in arch.sources])))
+    if arch.sources:  # a user's spec may have none
+        labelled = [(_SOURCE_LABELS.get(key, key.replace("_", " ")), url) for key, url in arch.sources]
+        cells.append(("Sources", _links(labelled)))
     return cells
 
 

@@ -160,7 +160,7 @@ def test_import_writes_the_audio_table() -> None:
 
 
 def test_schema_lists_every_audio_key() -> None:
-    audio = spec_schema()["properties"]["audio"]
+    audio = spec_schema()["$defs"]["spec"]["properties"]["audio"]
     keys = {"hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "conv_kernel_size"}
     keys |= {"subsampling_channels", "output_size", "name", "projector", "kind"}
     assert keys | {"codebooks", "codebook_size", "group_size"} == set(audio["properties"])

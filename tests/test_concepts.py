@@ -94,3 +94,31 @@ def test_diagram_panel_titles_link_to_the_glossary(
     assert f'<a xlink:href="{target}" xlink:title="In the glossary"' in page, "the expert FFN panel's title"
     assert "llm-concept-moe" not in page.split("<svg")[1], "MoE is not in the glossary shown: no link"
     assert broken_links(Path(app.outdir)) == []
+
+
+def test_the_whole_glossary_is_the_target_and_no_index_draws_one_without_anchors(
+    make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path
+) -> None:
+    source = project(rootdir, tmp_path, "concepts", llmarch_dot="no-dot")
+    (source / "whole.rst").write_text("Whole\n=====\n\n.. llm-concepts::\n")
+    (source / "again.rst").write_text("Again\n=====\n\n.. llm-concepts::\n\n.. llm-concepts::\n   :no-index:\n")
+    index = source / "index.rst"
+    index.write_text(index.read_text().replace("   glossary\n", "   glossary\n   whole\n   again\n"))
+    app = make_app("html", srcdir=source)
+    app.build()
+    warnings = app.warning.getvalue()
+    twice = r"(\w+)\.rst:(\d+): WARNING: the whole llm-concepts glossary is shown .* in (\w+) \(line (\d+)\)"
+    found = re.findall(twice, warnings)
+    assert found == [("whole", "4", "again", "4")] or found == [("again", "4", "whole", "4")], "both places named, once"
+    out = Path(app.outdir)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="again.html#llm-concept-gqa"' in index, "the first whole glossary by page name, not the part"
+    again = (out / "again.html").read_text(encoding="utf-8")
+    ids = re.findall(r'\sid="([^"]+)"', again)
+    assert len(ids) == len(set(ids)) and again.count("Grouped-query attention") >= 2, "drawn twice, anchored once"
+    assert 'id="llm-concept-gqa"' in (out / "glossary.html").read_text(encoding="utf-8"), "a part keeps its anchors"
+    assert broken_links(out) == []
+    single = make_app("singlehtml", srcdir=source)
+    single.build()
+    ids = re.findall(r'\sid="([^"]+)"', (Path(single.outdir) / "index.html").read_text(encoding="utf-8"))
+    assert len(ids) == len(set(ids)), "three glossaries in one page, no id twice"

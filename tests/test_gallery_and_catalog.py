@@ -42,7 +42,7 @@ def test_a_build_that_changes_no_spec_reads_none(
     again = make_app("html", srcdir=source)
     again.build()
     assert len(loads) == 1, "the catalog was kept: no spec parsed"
-    assert "broken.toml: sources: missing required table" in again.warning.getvalue(), "its problems are still reported"
+    assert "broken.toml: text: missing required table" in again.warning.getvalue(), "its problems are still reported"
     toy = source / "specs" / "toy-lm.toml"
     toy.write_text(toy.read_text().replace("vocab_size = 1000", "vocab_size = 1001"))
     edited = make_app("html", srcdir=source)
@@ -323,3 +323,39 @@ def test_a_model_a_page_loads_is_compared_and_tabled_on_other_pages(make_app: Ma
     again = make_app("html", srcdir=source)
     again.build()
     assert "<strong>320</strong>" in (Path(again.outdir) / "index.html").read_text()
+
+
+def test_renaming_or_fixing_a_model_id_updates_every_page_that_links_it(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    """Pages that only link a model (a role, a gallery card) are not re-read when its place
+    changes; they are written again, so no link points at an anchor that is gone."""
+    source = project(rootdir, tmp_path, "user-spec", llmarch_dot="no-dot")
+    toy = (source / "specs" / "toy-lm.toml").read_text()
+    (source / "specs" / "mine.toml").write_text(toy.replace('id = "toy-lm"', 'id = "mine"').replace('["toy"]', "[]"))
+    (source / "shown.rst").write_text("Shown\n=====\n\n.. llm-arch:: qwen3-8bb\n   :show: facts\n")
+    (source / "mine.rst").write_text("Mine\n====\n\n.. llm-arch:: mine\n   :show: facts\n")
+    links = "Links\n=====\n\nSee :llm:model:`qwen3-8b` and :llm:model:`mine`.\n\n.. llm-arch-gallery::\n"
+    (source / "links.rst").write_text(links + '   :filter: family == "Toy"\n')
+    with (source / "index.rst").open("a") as index:
+        index.write("   shown\n   mine\n   links\n")
+
+    def build() -> tuple[str, str]:
+        app = make_app("html", srcdir=source)
+        app.build()
+        return (Path(app.outdir) / "links.html").read_text(encoding="utf-8"), app.status.getvalue()
+
+    page, _ = build()
+    assert 'href="shown.html' not in page and page.count('href="mine.html#llm-model-mine"') == 3, "role and card"
+    (source / "shown.rst").write_text((source / "shown.rst").read_text().replace("qwen3-8bb", "qwen3-8b"))
+    page, status = build()
+    assert 'href="shown.html#llm-model-qwen3-8b"' in page, "the fixed id is linked from the page that was not read"
+    plain = re.sub(r"\x1b\[[\d;]*m", "", status)
+    steps = [line.split("...")[0] for line in plain.splitlines() if line.endswith(" links")]
+    assert steps == ["writing output"], "written again, not read again"
+    (source / "specs" / "mine.toml").unlink()
+    (source / "specs" / "ours.toml").write_text(toy.replace('id = "toy-lm"', 'id = "ours"').replace('["toy"]', "[]"))
+    (source / "mine.rst").write_text("Mine\n====\n\n.. llm-arch:: ours\n   :show: facts\n")
+    page, _ = build()
+    assert "llm-model-mine" not in page, "no link to the anchor of the old id"
+    assert 'href="mine.html#llm-model-ours"' in page, "the gallery card follows the new id"

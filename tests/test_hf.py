@@ -275,7 +275,7 @@ def test_cli_validate_reads_configs_and_folders(tmp_path: Path, capsys: pytest.C
 def test_cli_schema_is_json_schema_of_every_op_kind(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema")
     schema = json.loads(out)
-    ops = schema["properties"]["ops"]["additionalProperties"]["oneOf"]
+    ops = schema["$defs"]["spec"]["properties"]["ops"]["additionalProperties"]["oneOf"]
     assert code == 0 and schema["$schema"].startswith("https://json-schema.org/")
     kinds = {op["properties"]["type"]["const"]: op for op in ops}
     assert {"attention", "mla", "gated_deltanet", "kda", "mamba2", "short_conv", "mlstm", "mlp", "moe"} <= set(kinds)

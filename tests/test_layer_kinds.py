@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_llmarch import stats
-from sphinx_llmarch.loader import SpecError, load_spec, read_raw
+from sphinx_llmarch.loader import SpecError, build, load_spec, read_raw
 from sphinx_llmarch.model import Schedule
 from sphinx_llmarch.registry import Registry, bundled_registry
 
@@ -198,11 +198,12 @@ def test_extends_cycles_and_missing_bases_are_clear_errors(tmp_path: Path) -> No
 
 
 def test_a_table_the_child_must_give_itself_is_blamed_on_the_child(tmp_path: Path) -> None:
-    """[sources] is not inherited: when a fine-tune leaves it out, the message names the
-    fine-tune's file, not the base that had one."""
+    """[sources] is not inherited: a user's fine-tune may leave it out, but a bundled spec
+    may not, and then the message names the fine-tune's file, not the base that had one."""
     child = write(tmp_path, 'id = "my-tune"\nextends = "qwen3-8b"\nname = "My tune"\n', "my-tune.toml")
+    assert load_spec(child).sources == ()
     with pytest.raises(SpecError, match=r"^my-tune\.toml: sources: missing required table"):
-        load_spec(child)
+        build(read_raw(child), REGISTRY.raw_spec, sourced=True)
 
 
 def test_step3_vl_extends_qwen3_8b_with_its_own_vision_tower() -> None:

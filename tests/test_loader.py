@@ -189,3 +189,60 @@ def test_every_bundled_spec_file_loads() -> None:
 
     assert with_bundled()[1] == [], "a broken bundled spec is only a warning in builds: fail here"
     assert sorted(path.stem for path in bundled_spec_files()) == sorted(arch.id for arch in bundled_registry())
+
+
+# -- the JSON schema (``llmarch schema``) against real spec files --------------------------
+
+MINIMAL = """id = "tiny"
+name = "Tiny"
+family = "Tiny"
+
+[text]
+vocab_size = 100
+hidden_size = 8
+num_hidden_layers = 1
+context_length = 64
+
+[attention]
+num_attention_heads = 2
+num_key_value_heads = 1
+
+[position]
+kind = "rope"
+
+[norm]
+kind = "rmsnorm"
+placement = "pre"
+
+[ffn]
+kind = "swiglu"
+intermediate_size = 16
+"""
+
+
+def schema_errors(path: Path) -> list[str]:
+    """What the JSON schema finds wrong with a spec file, read as JSON reads it (dates as text)."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from sphinx_llmarch.files import read_toml
+    from sphinx_llmarch.schema import spec_schema
+
+    data = json.loads(json.dumps(read_toml(path, path.name), default=str))
+    validator = Draft202012Validator(spec_schema())
+    return [f"{path.name}: {'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+
+
+def test_every_bundled_spec_an_extension_and_a_minimal_user_spec_meet_the_schema(tmp_path: Path) -> None:
+    minimal = tmp_path / "tiny.toml"
+    minimal.write_text(MINIMAL)
+    assert load_spec(minimal).sources == (), "a user's spec may leave [sources] out"
+    extension = TOY.with_name("toy-lm-chat.toml")
+    assert not [error for path in [*bundled_spec_files(), extension, minimal] for error in schema_errors(path)]
+    broken = tmp_path / "broken.toml"
+    broken.write_text(MINIMAL.replace("hidden_size = 8", 'hidden_size = "8"').replace('name = "Tiny"\n', ""))
+    assert len(schema_errors(broken)) == 2
+    unnamed = tmp_path / "unnamed.toml"
+    unnamed.write_text(extension.read_text().replace('name = "Toy LM Chat"\n', ""))
+    assert schema_errors(unnamed) == ["unnamed.toml: : 'name' is a required property"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch import stats
+from sphinx_llmarch import diagram, stats, style
 from sphinx_llmarch.cli import main
 from sphinx_llmarch.loader import SpecError, load_spec
 from sphinx_llmarch.registry import bundled_registry
@@ -157,6 +157,7 @@ def test_a_new_spec_file_is_picked_up_without_a_fresh_environment(app: SphinxTes
         ("llmarch_kv_context", True, "must be a whole number of tokens"),
         ("llmarch_default_show", "pictures", "must list some of diagram, facts"),
         ("llmarch_dot_timeout", 0, "must be a positive number of seconds"),
+        ("llmarch_fontname", 'Arial" fontcolor="red', "must name font families"),
     ],
 )
 def test_bad_config_values_warn_and_fall_back(
@@ -362,3 +363,54 @@ def test_a_broken_bundled_spec_warns_and_every_other_model_builds(
         assert "llmarch: warning: bundled spec broken-model.toml" in capsys.readouterr().err
     finally:
         registry.bundled_registry.cache_clear()
+
+
+# -- a user's official figure that the spec's shape does not give ------------------------
+
+WRONG_FIGURE = '\n[official]\ntotal_params = 3e5\ntotal_stated = "0.3M"\n'
+
+
+def test_validate_warns_when_the_count_misses_the_official_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "toy-lm.toml"
+    spec.write_text(TOY.read_text().replace("\n[text]", WRONG_FIGURE + "\n[text]"))
+    code, out, err = run(capsys, "validate", str(spec))
+    assert code == 0 and "ok (toy-lm" in out
+    assert f"{spec}: warning: official.total_params: the computed count 212,032" in err and "'0.3M'" in err
+    spec.write_text(TOY.read_text().replace("\n[text]", WRONG_FIGURE.replace("0.3M", "0.21M") + "\n[text]"))
+    spec.write_text(spec.read_text().replace("3e5", "2.1e5"))
+    code, _, err = run(capsys, "validate", str(spec))
+    assert code == 0 and err == "", "within the stated rounding"
+
+
+def test_build_warns_when_a_user_spec_misses_its_official_figure(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    source = project(rootdir, tmp_path, "user-spec", llmarch_default_show=["facts"])
+    for spec in (source / "specs" / "toy-lm.toml", source / "local-model.toml"):
+        spec.write_text(spec.read_text().replace("\n[text]", WRONG_FIGURE + "\n[text]"))
+    app = make_app("html", srcdir=source)
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "WARNING: specs/toy-lm.toml: official.total_params: the computed count 212,032 (212K)" in warnings
+    assert re.search(r"index\.rst:\d+: WARNING: local-model\.toml: official\.total_params: the computed", warnings)
+    assert warnings.count("official.total_params") == 2, "the bundled and user llama-3-8b agree with theirs"
+
+
+# -- names in other scripts ----------------------------------------------------------------
+
+
+def test_fontname_reaches_the_dot_and_wide_characters_are_measured_wide(
+    make_app: MakeApp, rootdir: Path, tmp_path: Path
+) -> None:
+    fonts = ["Helvetica", "Noto Sans CJK SC", "Noto Color Emoji", "sans-serif"]
+    source = project(rootdir, tmp_path, "basic", llmarch_fontname=fonts, llmarch_dot="no-dot")
+    app = make_app("html", srcdir=source)
+    app.build()
+    sources = [dot for page in app.env.get_domain("llm").diagrams.values() for dot in page.values()]
+    assert sources and all('fontname="Helvetica,Noto Sans CJK SC,Noto Color Emoji,sans-serif"' in s for s in sources)
+    assert "llmarch_fontname" not in app.warning.getvalue()
+    assert 'fontname="Helvetica,Arial,sans-serif"' in diagram.to_dot(bundled_registry().get("qwen3-8b")), "default"
+    assert style.text_width("通义千问") >= 4 * style.FONT_SIZE > style.text_width("Qwen")
+    assert style.text_width("🦙") == style.FONT_SIZE

@@ -16,7 +16,7 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_llmarch import render
 from sphinx_llmarch.style import PALETTE
 
-from .conftest import needs_dot
+from .conftest import needs_dot, project
 
 pytestmark = needs_dot
 MakeApp = Callable[..., SphinxTestApp]
@@ -127,6 +127,10 @@ def test_bad_input_warns_with_location_and_the_rest_builds(app: SphinxTestApp) -
         r"num_key_value_heads: 3 does not divide num_attention_heads 4",
         warnings,
     )
+    # every problem of a spec, each on its own line, at the directive and in the build's report
+    assert re.search(r"index\.rst:10: WARNING: cannot load spec specs/bad-value\.toml: ffn\.kind: 'swiglo'", warnings)
+    reported = r"WARNING: specs/bad-value\.toml: (attention\.num_key_value_heads|ffn\.kind):"
+    assert len(re.findall(reported, warnings)) == 2
     assert "[llmarch.unknown_model]" in warnings and "[llmarch.spec]" in warnings
     for value in ("'0'", "'-5px'"):  # a width that draws nothing is refused at the directive
         assert f"{value} is not a positive length; give one such as 600px, 80% or 12em" in warnings
@@ -316,6 +320,19 @@ def test_config_option_imports_a_hugging_face_config(app: SphinxTestApp) -> None
     assert deps == {"config.json"}
 
 
+@pytest.mark.sphinx("html", testroot="hf-config", freshenv=True)
+def test_paths_with_spaces_and_an_import_shadowing_a_bundled_id(app: SphinxTestApp) -> None:
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "Traceback" not in warnings and "argument(s) allowed" not in warnings
+    shadow = r"spaces\.rst:\d+: WARNING: path with space/config\.json gives the model id 'qwen3-8b', which qwen3"
+    assert len(re.findall(shadow, warnings)) == 1
+    page = html(app, "spaces")
+    assert "1.17B (1,170,340,608)" in page and "Toy LM" in page
+    assert 'href="#llmarch-spaces-qwen3-8b' not in page
+    assert "my specs/toy-lm.toml" in {str(Path(p).relative_to(app.srcdir)) for p in app.env.dependencies["spaces"]}
+
+
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"llmarch_html_format": "png"})
 def test_png_names_survive_a_dot_setting_that_rebuilds_nothing(app: SphinxTestApp, make_app: MakeApp) -> None:
     app.build()
@@ -324,3 +341,23 @@ def test_png_names_survive_a_dot_setting_that_rebuilds_nothing(app: SphinxTestAp
     again.build()
     images = {p.name for p in (Path(again.outdir) / "_images").glob("llmarch-*.png")}
     assert shown and shown <= images, "unchanged pages keep the images they show"
+
+
+def test_a_model_shown_only_in_latex_is_not_the_html_target(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    source = project(rootdir, tmp_path, "concepts", llmarch_dot="no-dot")
+    shown = "\n\n.. only:: {}\n\n   .. llm-arch:: smollm3-3b\n      :show: facts\n"
+    (source / "a-print.rst").write_text("Print\n=====" + shown.format("latex"))
+    (source / "b-web.rst").write_text("Web\n===" + shown.format("html"))
+    (source / "c-links.rst").write_text("Links\n=====\n\nSee :llm:model:`smollm3-3b`.\n" + shown.format("latex"))
+    (source / "index.rst").write_text(
+        (source / "index.rst").read_text().replace("   glossary\n", "   glossary\n   a-print\n   b-web\n   c-links\n")
+    )
+    app = make_app("html", srcdir=source)
+    app.build()
+    duplicates = re.findall(
+        r"([\w-]+)\.rst:\d+: WARNING: 'smollm3-3b' is shown with an index entry in ([\w-]+) ", app.warning.getvalue()
+    )
+    assert duplicates == [("c-links", "a-print")], "one place per builder is no duplicate; two for latex are"
+    assert 'href="b-web.html#llm-model-smollm3-3b"' in html(app, "c-links")
+    domain = app.env.get_domain("llm")
+    assert [place.only for place in domain.places("smollm3-3b")] == ["(latex)", "(html)"], "by page name"

@@ -152,7 +152,7 @@ def test_vision_config_the_tower_cannot_draw_is_refused(model_id: str, key: str,
 
 
 def test_schema_lists_every_vision_key() -> None:
-    vision = spec_schema()["properties"]["vision"]
+    vision = spec_schema()["$defs"]["spec"]["properties"]["vision"]
     new_keys = {"temporal_patch_size", "position_embeddings", "qk_norm", "placement", "tokens_per_image"}
     new_keys |= {"num_key_value_heads", "head_dim", "sink_layers"}
     assert new_keys | {"image_size", "projector"} <= set(vision["properties"])

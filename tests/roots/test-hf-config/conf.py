@@ -1,1 +1,2 @@
 extensions = ["sphinx_llmarch"]
+llmarch_spec_paths = ["my specs"]
