@@ -40,13 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
-from sphinx_llmarch import diagram  # noqa: E402
-from sphinx_llmarch.gallery import write_gallery  # noqa: E402
-from sphinx_llmarch.loader import load_spec  # noqa: E402
-from sphinx_llmarch.model import Architecture  # noqa: E402
-from sphinx_llmarch.registry import bundled_registry, bundled_spec_files  # noqa: E402
-from sphinx_llmarch.render import RENDER_ARGS  # noqa: E402
-from sphinx_llmarch.tables import fact_rows  # noqa: E402
+from sphinx_llmarch.draw import diagram  # noqa: E402
+from sphinx_llmarch.draw.render import RENDER_ARGS  # noqa: E402
+from sphinx_llmarch.facts.tables import fact_rows  # noqa: E402
+from sphinx_llmarch.model.architecture import Architecture  # noqa: E402
+from sphinx_llmarch.spec.loader import load_spec  # noqa: E402
+from sphinx_llmarch.spec.registry import bundled_registry, bundled_spec_files  # noqa: E402
+from sphinx_llmarch.sphinxext.gallery import write_gallery  # noqa: E402
 
 EDITED = "qwen3-8b"  # the model whose spec the "edit spec" scenario changes
 DIRECTIVE = re.compile(
@@ -108,7 +108,7 @@ def _list_table(header: list[str] | None, rows: list[list[str]]) -> str:
 
 def _compare_block(archs: list[Architecture], options: dict[str, str]) -> str:
     """An ``llm-arch-compare`` written by hand: the table, the summary, the marked diagrams."""
-    from sphinx_llmarch.compare import ROWS, compare, summary
+    from sphinx_llmarch.facts.compare import ROWS, compare, summary
 
     rows = tuple(options["rows"].replace(",", " ").split()) if "rows" in options else ()
     comparison = compare(archs, rows, int(options.get("context", 0)))
@@ -124,8 +124,8 @@ def _compare_block(archs: list[Architecture], options: dict[str, str]) -> str:
 
 def _models_block(name: str, options: dict[str, str], models: dict[str, Architecture]) -> str:
     """``llm-arch-table`` as a list-table, ``llm-arch-gallery`` as a list."""
-    from sphinx_llmarch.selection import select
-    from sphinx_llmarch.views import TABLE_COLUMNS, card_meta, table_cells
+    from sphinx_llmarch.facts.selection import select
+    from sphinx_llmarch.sphinxext.views import TABLE_COLUMNS, card_meta, table_cells
 
     chosen = select(
         models.values(), options.get("filter", ""), options.get("sort", "date"), int(options.get("limit", 0))
@@ -136,7 +136,7 @@ def _models_block(name: str, options: dict[str, str], models: dict[str, Architec
 
 
 def _concepts_block() -> str:
-    from sphinx_llmarch.concepts import concepts_of, glossary
+    from sphinx_llmarch.facts.concepts import concepts_of, glossary
 
     users: dict[str, list[str]] = {}
     for arch in bundled_registry():
@@ -151,7 +151,7 @@ def _concepts_block() -> str:
 
 
 def _role_text(match: re.Match[str], models: dict[str, Architecture]) -> str:
-    from sphinx_llmarch.concepts import find
+    from sphinx_llmarch.facts.concepts import find
 
     explicit = re.fullmatch(r"(.*?)\s*<([^>]+)>", match["text"])
     if explicit:

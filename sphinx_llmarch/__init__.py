@@ -12,6 +12,6 @@ __version__ = "0.1.0"
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Sphinx entry point; imports Sphinx-dependent code only when used."""
-    from .extension import setup_extension
+    from .sphinxext.extension import setup_extension
 
     return setup_extension(app)

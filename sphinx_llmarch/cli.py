@@ -12,12 +12,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, diagram, stats, toml_writer
-from .audio import audio_json
+from . import __version__
+from .draw import diagram
+from .draw.render import FORMATS, RenderError, render_bytes
 from .errors import SpecError, UnknownModelError
-from .files import files_in
+from .facts import stats
 from .kinds import PLUGIN_PROBLEMS, Op
-from .loader import (
+from .model.architecture import Architecture
+from .model.audio import audio_json
+from .model.vision import vision_json
+from .spec import writer
+from .spec.files import files_in
+from .spec.loader import (
     Lookup,
     architecture_from_dict,
     file_name_problem,
@@ -26,12 +32,9 @@ from .loader import (
     load_spec,
     read_raw,
 )
-from .model import Architecture
-from .problems import spec_problems
-from .registry import Registry
-from .render import FORMATS, RenderError, render_bytes
-from .schema import spec_schema
-from .vision import vision_json
+from .spec.problems import spec_problems
+from .spec.registry import Registry
+from .spec.schema import spec_schema
 
 #: Exit statuses: ``validate`` found a problem; any other error; the reader of the output
 #: went away (``llmarch list | head -1``), reported as a program killed by SIGPIPE is.
@@ -244,7 +247,7 @@ def _positive(text: str) -> int:
 def _registry(entries: list[str]) -> Registry:
     """The bundled models and those of ``--spec-path``, loaded as a Sphinx build loads them:
     a spec that fails is a warning (its file, key and problem), not the end of every command."""
-    from .catalog import load_registry
+    from .spec.catalog import load_registry
 
     for entry in entries:
         if not Path(entry).exists():
@@ -413,7 +416,7 @@ def _import(config: Path, output: Path | None, model_id: str | None, as_json: bo
         text = json.dumps(model_json(arch), indent=2) + "\n"
     else:
         header = f"# Imported from {config} by llmarch {__version__}: add summary, key_detail and [official].\n"
-        text = header + toml_writer.dumps(spec)
+        text = header + writer.dumps(spec)
     if output is None:
         print(text, end="")
     else:

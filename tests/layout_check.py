@@ -6,9 +6,9 @@ import itertools
 import json
 from dataclasses import dataclass
 
-from sphinx_llmarch import diagram
-from sphinx_llmarch.model import Architecture
-from sphinx_llmarch.render import render_bytes
+from sphinx_llmarch.draw import diagram
+from sphinx_llmarch.draw.render import render_bytes
+from sphinx_llmarch.model.architecture import Architecture
 
 MAIN_COLUMN = ("input", "embedding", "final_norm", "head", "output")
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from sphinx_llmarch import stats, tables
-from sphinx_llmarch.hf import spec_from_config
-from sphinx_llmarch.loader import SpecError, architecture_from_dict
-from sphinx_llmarch.model import Architecture
-from sphinx_llmarch.schema import spec_schema
+from sphinx_llmarch.facts import stats, tables
+from sphinx_llmarch.hf.importer import spec_from_config
+from sphinx_llmarch.model.architecture import Architecture
+from sphinx_llmarch.spec.loader import SpecError, architecture_from_dict
+from sphinx_llmarch.spec.schema import spec_schema
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -12,7 +12,7 @@ import pytest
 from docutils import nodes
 from docutils.core import publish_doctree
 
-from sphinx_llmarch.registry import bundled_registry
+from sphinx_llmarch.spec.registry import bundled_registry
 
 #: Problems kept in the tree (from "warning" up) rather than printed or raised.
 QUIET = {"report_level": 2, "halt_level": 5, "warning_stream": False}

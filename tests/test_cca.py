@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch import stats
-from sphinx_llmarch.hf import spec_from_config
+from sphinx_llmarch.facts import stats
+from sphinx_llmarch.hf.importer import spec_from_config
 from sphinx_llmarch.kinds import CCA, MoE
-from sphinx_llmarch.loader import SpecError, architecture_from_dict
-from sphinx_llmarch.model import Architecture
-from sphinx_llmarch.registry import bundled_registry
+from sphinx_llmarch.model.architecture import Architecture
+from sphinx_llmarch.spec.loader import SpecError, architecture_from_dict
+from sphinx_llmarch.spec.registry import bundled_registry
 
 D = 2048
 ZAYA = bundled_registry().get("zaya1-8b")

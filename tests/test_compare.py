@@ -11,10 +11,10 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.inventory import InventoryFile
 
-from sphinx_llmarch import diagram
-from sphinx_llmarch.compare import ROWS, compare, rows_option, summary
-from sphinx_llmarch.registry import bundled_registry
-from sphinx_llmarch.style import DIFFERS
+from sphinx_llmarch.draw import diagram
+from sphinx_llmarch.draw.style import DIFFERS
+from sphinx_llmarch.facts.compare import ROWS, compare, rows_option, summary
+from sphinx_llmarch.spec.registry import bundled_registry
 
 from .conftest import needs_dot, project
 
@@ -212,7 +212,7 @@ def test_objects_inventory_and_intersphinx(make_app: type[SphinxTestApp], rootdi
 
 
 def test_fact_sheets_name_related_models() -> None:
-    from sphinx_llmarch.tables import related_models, template
+    from sphinx_llmarch.facts.tables import related_models, template
 
     assert template(REGISTRY.get("deepseek-v3")) == "MLA + MoE with a shared expert"
     assert template(REGISTRY.get("qwen3-next-80b-a3b")) == "Gated DeltaNet + GQA + MoE with a shared expert"

@@ -9,8 +9,8 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.inventory import InventoryFile
 
-from sphinx_llmarch.concepts import concepts_of, find, glossary
-from sphinx_llmarch.registry import bundled_registry
+from sphinx_llmarch.facts.concepts import concepts_of, find, glossary
+from sphinx_llmarch.spec.registry import bundled_registry
 
 from .conftest import needs_dot, project
 from .test_compare import broken_links

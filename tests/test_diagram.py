@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from sphinx_llmarch import diagram
-from sphinx_llmarch.registry import bundled_registry
-from sphinx_llmarch.style import family_colour
+from sphinx_llmarch.draw import diagram
+from sphinx_llmarch.draw.style import family_colour
+from sphinx_llmarch.spec.registry import bundled_registry
 
 from .conftest import needs_dot
 from .layout_check import layout, problems

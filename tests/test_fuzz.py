@@ -14,11 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sphinx_llmarch import diagram, stats, tables
-from sphinx_llmarch.hf import spec_from_config
-from sphinx_llmarch.loader import SpecError, architecture_from_dict
-from sphinx_llmarch.registry import bundled_spec_files
-from sphinx_llmarch.render import render_bytes
+from sphinx_llmarch.draw import diagram
+from sphinx_llmarch.draw.render import render_bytes
+from sphinx_llmarch.facts import stats, tables
+from sphinx_llmarch.hf.importer import spec_from_config
+from sphinx_llmarch.spec.loader import SpecError, architecture_from_dict
+from sphinx_llmarch.spec.registry import bundled_spec_files
 
 from .conftest import needs_dot
 from .layout_check import layout, problems

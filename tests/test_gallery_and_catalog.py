@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch import catalog, runtime
-from sphinx_llmarch.gallery import GENERATED
+from sphinx_llmarch.spec import catalog
+from sphinx_llmarch.sphinxext import runtime
+from sphinx_llmarch.sphinxext.gallery import GENERATED
 
 from .conftest import ROOTS, project
 
@@ -183,8 +184,8 @@ def test_pages_are_redrawn_when_the_package_code_changes(make_app: MakeApp, root
 
 
 def test_gallery_index_groups_models_by_family_in_order_of_release() -> None:
-    from sphinx_llmarch.gallery import by_family
-    from sphinx_llmarch.registry import bundled_registry
+    from sphinx_llmarch.spec.registry import bundled_registry
+    from sphinx_llmarch.sphinxext.gallery import by_family
 
     families = by_family(bundled_registry())
     names = [family for family, _ in families]
@@ -223,7 +224,7 @@ def test_parsed_specs_are_kept_for_the_next_build_and_a_no_op_build_leaves_them(
 ) -> None:
     import pickle
 
-    from sphinx_llmarch import files
+    from sphinx_llmarch.spec import files
 
     source = project(rootdir, tmp_path, "user-spec")
     app = make_app("html", srcdir=source)

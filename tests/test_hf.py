@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from sphinx_llmarch import stats, toml_writer
 from sphinx_llmarch.cli import main
-from sphinx_llmarch.hf import known_model_types, spec_from_config
-from sphinx_llmarch.hf_layers import compress
-from sphinx_llmarch.loader import SpecError, architecture_from_dict, load_config, load_spec
-from sphinx_llmarch.registry import bundled_registry
+from sphinx_llmarch.facts import stats
+from sphinx_llmarch.hf.importer import known_model_types, spec_from_config
+from sphinx_llmarch.hf.layers import compress
+from sphinx_llmarch.spec import writer
+from sphinx_llmarch.spec.loader import SpecError, architecture_from_dict, load_config, load_spec
+from sphinx_llmarch.spec.registry import bundled_registry
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -138,7 +139,7 @@ def test_every_default_config_is_checked() -> None:
 def test_written_toml_reads_back_the_same_spec(tmp_path: Path) -> None:
     for path in CONFIGS:
         spec, _ = spec_from_config(json.loads(path.read_text()), path.name, path.stem)
-        text = toml_writer.dumps(spec)
+        text = writer.dumps(spec)
         assert tomllib.loads(text) == spec, path.stem
         target = tmp_path / f"{path.stem}.toml"
         target.write_text(text)

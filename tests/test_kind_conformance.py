@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch import diagram, kinds, stats
-from sphinx_llmarch.concepts import glossary
+from sphinx_llmarch import kinds
+from sphinx_llmarch.draw import diagram
+from sphinx_llmarch.facts import stats
+from sphinx_llmarch.facts.concepts import glossary
+from sphinx_llmarch.facts.tables import fact_rows
 from sphinx_llmarch.kinds import KINDS, Op
-from sphinx_llmarch.loader import load_spec, read_raw
-from sphinx_llmarch.problems import spec_problems
-from sphinx_llmarch.registry import bundled_registry
-from sphinx_llmarch.schema import op_schema
-from sphinx_llmarch.tables import fact_rows
+from sphinx_llmarch.spec.loader import load_spec, read_raw
+from sphinx_llmarch.spec.problems import spec_problems
+from sphinx_llmarch.spec.registry import bundled_registry
+from sphinx_llmarch.spec.schema import op_schema
 
 from .test_layer_kinds import HYBRID, write
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch import stats
-from sphinx_llmarch.loader import SpecError, build, load_spec, read_raw
-from sphinx_llmarch.model import Schedule
-from sphinx_llmarch.registry import Registry, bundled_registry
+from sphinx_llmarch.facts import stats
+from sphinx_llmarch.model.architecture import Schedule
+from sphinx_llmarch.spec.loader import SpecError, build, load_spec, read_raw
+from sphinx_llmarch.spec.registry import Registry, bundled_registry
 
 REGISTRY = bundled_registry()
 HYBRID = """

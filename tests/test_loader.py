@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch.loader import (
+from sphinx_llmarch.spec.loader import (
     SpecError,
     UnknownModelError,
     load_spec,
 )
-from sphinx_llmarch.registry import Registry, bundled_registry, bundled_spec_files
+from sphinx_llmarch.spec.registry import Registry, bundled_registry, bundled_spec_files
 
 from .test_stats import NO_OFFICIAL_TOTAL
 
@@ -184,8 +184,8 @@ def test_every_data_file_of_the_package_ships_in_the_wheel() -> None:
 
 
 def test_every_bundled_spec_file_loads() -> None:
-    from sphinx_llmarch.files import bundled_spec_files
-    from sphinx_llmarch.registry import bundled_registry, with_bundled
+    from sphinx_llmarch.spec.files import bundled_spec_files
+    from sphinx_llmarch.spec.registry import bundled_registry, with_bundled
 
     assert with_bundled()[1] == [], "a broken bundled spec is only a warning in builds: fail here"
     assert sorted(path.stem for path in bundled_spec_files()) == sorted(arch.id for arch in bundled_registry())
@@ -226,8 +226,8 @@ def schema_errors(path: Path) -> list[str]:
 
     from jsonschema import Draft202012Validator
 
-    from sphinx_llmarch.files import read_toml
-    from sphinx_llmarch.schema import spec_schema
+    from sphinx_llmarch.spec.files import read_toml
+    from sphinx_llmarch.spec.schema import spec_schema
 
     data = json.loads(json.dumps(read_toml(path, path.name), default=str))
     validator = Draft202012Validator(spec_schema())

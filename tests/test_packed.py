@@ -9,10 +9,10 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch.compare import compare, comparison_table
-from sphinx_llmarch.packed import _node, llmarch_packed, pack
-from sphinx_llmarch.registry import bundled_registry
-from sphinx_llmarch.tables import fact_rows, fact_sheet
+from sphinx_llmarch.facts.compare import compare, comparison_table
+from sphinx_llmarch.facts.tables import fact_rows, fact_sheet
+from sphinx_llmarch.spec.registry import bundled_registry
+from sphinx_llmarch.sphinxext.packed import _node, llmarch_packed, pack
 
 from .conftest import project
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch import diagram, stats, style
 from sphinx_llmarch.cli import main
-from sphinx_llmarch.loader import SpecError, load_spec
-from sphinx_llmarch.registry import bundled_registry
-from sphinx_llmarch.tables import difference, fact_rows
+from sphinx_llmarch.draw import diagram, style
+from sphinx_llmarch.facts import stats
+from sphinx_llmarch.facts.tables import difference, fact_rows
+from sphinx_llmarch.spec.loader import SpecError, load_spec
+from sphinx_llmarch.spec.registry import bundled_registry
 
 from .conftest import needs_dot, project
 
@@ -338,7 +339,7 @@ def test_an_incremental_build_equals_a_clean_one(make_app: MakeApp, rootdir: Pat
 def test_a_broken_bundled_spec_warns_and_every_other_model_builds(
     make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from sphinx_llmarch import registry
+    from sphinx_llmarch.spec import registry
 
     broken = tmp_path / "specs" / "broken-model.toml"
     broken.parent.mkdir()

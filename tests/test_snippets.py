@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch.nodes import llmarch_diagram
+from sphinx_llmarch.sphinxext.nodes import llmarch_diagram
 
 from .conftest import needs_dot, project
 from .test_compare import broken_links

@@ -13,8 +13,9 @@ from xml.etree import ElementTree
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch import render
-from sphinx_llmarch.style import PALETTE
+from sphinx_llmarch.draw import render
+from sphinx_llmarch.draw.style import PALETTE
+from sphinx_llmarch.sphinxext.runtime import STATIC_DIR
 
 from .conftest import needs_dot, project
 
@@ -262,7 +263,7 @@ def test_latex_without_dot_prints_the_summary(app: SphinxTestApp) -> None:
 
 def test_css_reaches_shapes_inside_links() -> None:
     """Linked nodes wrap their shape in <a>, so node rules must not use child selectors."""
-    css = (Path(render.__file__).parent / "static" / "llmarch.css").read_text()
+    css = (STATIC_DIR / "llmarch.css").read_text()
     assert re.search(r"\.lm-box path", css)
     assert not re.search(r"\.lm-(box|op|ffn|mixer|rule|conv|junction) >", css)
 
@@ -283,7 +284,7 @@ def _contrast(a: str, b: str) -> float:
 def test_dark_pages_swap_each_accent_for_a_readable_twin(name: str) -> None:
     """Callout numbers and titles keep their family's hue on dark pages, lighter."""
     colour = PALETTE[name]
-    css = (Path(render.__file__).parent / "static" / "llmarch.css").read_text()
+    css = (STATIC_DIR / "llmarch.css").read_text()
     assert f'text[fill="{colour.accent}"] {{ fill: var(--llmarch-accent-{name}, {colour.accent}); }}' in css
     # the explicit dark theme and the "auto" theme under a dark OS setting
     assert css.count(f"--llmarch-accent-{name}: {colour.dark};") == 2

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sphinx_llmarch import stats
-from sphinx_llmarch.model import OfficialFigure
-from sphinx_llmarch.registry import bundled_registry
-from sphinx_llmarch.stats import agrees, stated_precision
+from sphinx_llmarch.facts import stats
+from sphinx_llmarch.facts.stats import agrees, stated_precision
+from sphinx_llmarch.model.architecture import OfficialFigure
+from sphinx_llmarch.spec.registry import bundled_registry
 
 REGISTRY = bundled_registry()
 ALL = [arch.id for arch in REGISTRY]

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch import toml_writer
 from sphinx_llmarch.escape import html_text, rst_text, rst_title, web_url
+from sphinx_llmarch.spec import writer
 
 from .conftest import needs_dot
 
@@ -106,7 +106,7 @@ def hostile_project(rootdir: Path, tmp_path: Path) -> Path:
     shutil.copytree(rootdir / "test-trust", source)
     (source / "checkpoints" / "evil").mkdir(parents=True)  # git keeps no empty folders
     (source / "specs").mkdir()
-    (source / "specs" / "hostile.toml").write_text(toml_writer.dumps(HOSTILE_SPEC), encoding="utf-8")
+    (source / "specs" / "hostile.toml").write_text(writer.dumps(HOSTILE_SPEC), encoding="utf-8")
     (source / "checkpoints" / "evil" / "config.json").write_text(json.dumps(HOSTILE_CONFIG), encoding="utf-8")
     return source
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_llmarch.registry import bundled_registry
-from sphinx_llmarch.selection import FilterError, compile_filter, record, select, sort_option
+from sphinx_llmarch.facts.selection import FilterError, compile_filter, record, select, sort_option
+from sphinx_llmarch.spec.registry import bundled_registry
+from sphinx_llmarch.sphinxext.runtime import STATIC_DIR
 
 from .conftest import needs_dot, project
 
@@ -114,7 +115,7 @@ def test_views_in_the_text_builder(make_app: type[SphinxTestApp], rootdir: Path,
 
 
 NODE = shutil.which("node")
-SCRIPT = Path(__file__).parent.parent / "sphinx_llmarch" / "static" / "llmarch.js"
+SCRIPT = STATIC_DIR / "llmarch.js"
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from .base import KINDS, CachePart, Op, PanelContext, Rope, Slot, Variants, register
-
 # Imported for their registration; the order is the order KINDS lists them in.
-from .attention import Attention  # isort: skip
-from .mla import MLA  # isort: skip
-from .compressed_attention import CompressedAttention  # isort: skip
-from .cca import CCA  # isort: skip
-from .gated_deltanet import GatedDeltaNet  # isort: skip
-from .kda import KimiDeltaAttention  # isort: skip
-from .lightning import Lightning  # isort: skip
-from .mamba2 import Mamba2  # isort: skip
-from .short_conv import ShortConv  # isort: skip
-from .mlstm import MLSTM  # isort: skip
-from .mlp import MLP  # isort: skip
-from .moe import MoE  # isort: skip
-from .per_layer_input import PerLayerInput  # isort: skip
+from .attention import Attention
+from .base import KINDS, CachePart, Op, PanelContext, Rope, Slot, Variants, register
+from .cca import CCA
+from .compressed_attention import CompressedAttention
+from .gated_deltanet import GatedDeltaNet
+from .kda import KimiDeltaAttention
+from .lightning import Lightning
+from .mamba2 import Mamba2
+from .mla import MLA
+from .mlp import MLP
+from .mlstm import MLSTM
+from .moe import MoE
+from .per_layer_input import PerLayerInput
+from .short_conv import ShortConv
 
 #: The entry-point group through which other packages add op kinds.
 ENTRY_POINT_GROUP = "sphinx_llmarch.kinds"

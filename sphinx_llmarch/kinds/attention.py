@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from ..hf_config import HFConfig
-from ..layout import Grid
-from ..spec_table import REQUIRED
-from ..style import INK
+from ..draw.canvas import Grid
+from ..draw.style import INK
+from ..hf.config import HFConfig
+from ..spec.table import REQUIRED
 from .base import (
     DEFAULT_ROPE,
     Op,
@@ -31,8 +31,8 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..spec.table import SpecTable
 
 QKNorm = Literal["none", "per-head", "full"]
 Gate = Literal["none", "elementwise", "headwise"]

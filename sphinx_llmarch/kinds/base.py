@@ -18,8 +18,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 if TYPE_CHECKING:
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..spec.table import SpecTable
 
 Role = Literal["token", "channel", "other"]
 

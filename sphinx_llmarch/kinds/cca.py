@@ -18,9 +18,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..layout import Grid
-from ..spec_table import REQUIRED
-from ..style import INK
+from ..draw.canvas import Grid
+from ..draw.style import INK
+from ..spec.table import REQUIRED
 from .attention import position_text, read_position, rope_side
 from .base import (
     DEFAULT_ROPE,
@@ -37,9 +37,9 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..hf.config import HFConfig
+    from ..spec.table import SpecTable
 
 
 @register

@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..layout import Grid
-from ..spec_table import REQUIRED
-from ..style import INK
+from ..draw.canvas import Grid
+from ..draw.style import INK
+from ..spec.table import REQUIRED
 from .attention import positions_row, read_position, rope_from_hf, rope_side
 from .base import (
     DEFAULT_ROPE,
@@ -36,9 +36,9 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..hf.config import HFConfig
+    from ..spec.table import SpecTable
 
 _INDEX_KEYS = ("index_n_heads", "index_head_dim", "index_topk")
 

@@ -6,13 +6,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..spec_table import REQUIRED
+from ..spec.table import REQUIRED
 from .base import Op, PanelContext, depthwise_conv, linear, register
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..hf.config import HFConfig
+    from ..spec.table import SpecTable
 
 
 @register

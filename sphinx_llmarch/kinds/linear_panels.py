@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..layout import Grid
-from ..style import CONV_FILL, INK
+from ..draw.canvas import Grid
+from ..draw.style import CONV_FILL, INK
 from .base import PanelContext
 
 if TYPE_CHECKING:
-    from ..layout import Canvas, Node
+    from ..draw.canvas import Canvas, Node
 
 
 def delta_rule_panel(

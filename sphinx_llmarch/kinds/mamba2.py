@@ -6,15 +6,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..layout import Grid
-from ..spec_table import REQUIRED
-from ..style import CONV_FILL, INK, RULE_FILL
+from ..draw.canvas import Grid
+from ..draw.style import CONV_FILL, INK, RULE_FILL
+from ..spec.table import REQUIRED
 from .base import Op, PanelContext, depthwise_conv, linear, register
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..hf.config import HFConfig
+    from ..spec.table import SpecTable
 
 
 @register

@@ -6,16 +6,16 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..draw.canvas import Grid
+from ..draw.style import INK
 from ..errors import SpecError
-from ..layout import Grid
-from ..spec_table import REQUIRED
-from ..style import INK
+from ..spec.table import REQUIRED
 from .base import Op, PanelContext, linear, register
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..hf.config import HFConfig
+    from ..spec.table import SpecTable
 
 #: FFN kind -> (display name, activation shown in the panel, gated?).
 KINDS = {

@@ -6,16 +6,16 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..layout import Grid, rich_size
-from ..spec_table import REQUIRED
-from ..style import INK
+from ..draw.canvas import Grid, rich_size
+from ..draw.style import INK
+from ..spec.table import REQUIRED
 from .base import Op, PanelContext, Slot, Variants, linear, register
 from .mlp import FFN_CONCEPTS, KINDS, MLP, kind_from_hf, mlp_params
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
-    from ..layout import Canvas, Node
-    from ..spec_table import SpecTable
+    from ..draw.canvas import Canvas, Node
+    from ..hf.config import HFConfig
+    from ..spec.table import SpecTable
 
 
 @register

@@ -7,12 +7,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..spec_table import REQUIRED
+from ..spec.table import REQUIRED
 from .base import Op, Slot, Variants, linear, register
 
 if TYPE_CHECKING:
-    from ..hf_config import HFConfig
-    from ..spec_table import SpecTable
+    from ..hf.config import HFConfig
+    from ..spec.table import SpecTable
 
 
 @register

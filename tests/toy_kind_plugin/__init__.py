@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from sphinx_llmarch.kinds import Op, register
-from sphinx_llmarch.spec_table import REQUIRED, SpecTable
+from sphinx_llmarch.spec.table import REQUIRED, SpecTable
 
 
 @register

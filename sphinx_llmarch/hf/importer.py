@@ -1,0 +1,537 @@
+"""Hugging Face ``config.json`` -> spec, through one table of what each model type fixes.
+
+A config states sizes; the family's modeling code fixes the rest (where the
+norms sit, which projections have biases, QK-Norm, gates, sinks). That
+knowledge lives in :data:`RECIPES`, keyed by ``model_type``; which layer is
+which is read by :mod:`.hf_layers`, and each op reads its own keys
+(``from_hf`` in :mod:`.kinds`). The result is a spec table in the explicit
+form, validated by the same loader as every bundled spec.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import SpecError
+from ..kinds import KINDS
+from ..spec.table import suggest
+from .config import HFConfig, checked
+from .layers import Layer, compress, mtp_layer, read_layers
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a model type's modeling code fixes that its config.json does not say."""
+
+    norm: str = "pre"  # pre | post | sandwich
+    norm_kind: str = "rmsnorm"
+    norm_bias: bool | None = None  # LayerNorm bias (None: LayerNorm has one, RMSNorm not)
+    qk_norm: str = "none"  # none | per-head | full; with qk_norm_key, used when that flag is true
+    qk_norm_key: str | None = None
+    qkv_bias: bool = False  # when the config has no attention_bias
+    o_bias: bool | None = None  # None: as qkv_bias
+    gated_mlp: bool = True
+    mlp_bias: bool = False  # when the config has no mlp_bias
+    mixer: str = "attention"  # attention | mla | compressed_attention | mlstm
+    linear: str | None = None  # the op of "linear_attention" layers
+    moe: bool = True
+    moe_flag: str | None = None  # config key that must be true for MoE layers to exist
+    #: Gemma 4 26B-A4B: the MoE runs beside the dense MLP, each with its own norms and one more
+    #: on their sum; its router scales its own normed input and each expert's weight.
+    moe_beside_mlp: bool = False
+    shared_key: str | None = None
+    shared_flag: str | None = None  # config key that must be true for the shared expert to exist
+    num_shared_experts: int = 0
+    shared_expert_gate: bool = False
+    score_correction_bias: bool = False
+    router_bias: bool = False
+    expert_bias: bool = False
+    sinks: bool = False
+    sliding_sinks: bool = False
+    sliding_kv_factor: int = 1
+    output_gate: str = "none"
+    gate_function: str = "sigmoid"  # sigmoid | softplus: what the output gate applies to its projection
+    #: Config key that turns the output gate on and says its width (Laguna's ``gating``).
+    gate_key: str | None = None
+    sliding_pattern: int = 0  # every N-th layer global (when the config gives no layer_types)
+    uses_max_window_layers: bool = False
+    ignores_sliding_window: bool = False
+    chunked_rope_layers: bool = False  # Llama 4: with attention_chunk_size, RoPE layers attend in chunks
+    nope: bool = False
+    nope_interval: int = 0
+    nope_on_full: bool = False
+    parallel: bool = False
+    single_mixer: bool = False
+    #: ZAYA1's router: one more choice that skips the experts, and from the second layer
+    #: on the previous layer's router state (the router's width is the config's).
+    skip_expert: bool = False
+    router_carry: bool = False
+    #: ZAYA1: a learned scale and bias on both inputs of every residual add, and on the embeddings.
+    residual_scales: bool = False
+    learned_positions: bool = False
+    tied: bool = False  # default when the config has no tie_word_embeddings
+    mtp_copies: int = 0
+    vision: str | None = None
+    #: Config values the family's configuration class defaults to (sparse configs rely on them).
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Original key -> the key transformers stores it under; the original wins when both are given,
+    #: as in the configuration class (LFM2's ``block_ff_dim`` and ``tie_embedding``).
+    renamed: Mapping[str, str] = field(default_factory=dict)
+
+
+_LLAMA = Recipe()
+_QWEN3 = Recipe(qk_norm="per-head")
+_GEMMA3 = Recipe(
+    norm="sandwich",
+    qk_norm="per-head",
+    tied=True,
+    sliding_pattern=6,
+    defaults={
+        "vocab_size": 262208,
+        "hidden_activation": "gelu_pytorch_tanh",
+        "rope_theta": 1_000_000.0,
+        "rope_local_base_freq": 10_000.0,
+        "max_position_embeddings": 131072,
+        "sliding_window": 4096,
+    },
+)
+_QWEN3_NEXT = Recipe(
+    qk_norm="per-head",
+    linear="gated_deltanet",
+    output_gate="elementwise",
+    shared_key="shared_expert_intermediate_size",
+    shared_expert_gate=True,
+)
+_GEMMA4 = replace(_GEMMA3, sliding_pattern=0, defaults={}, moe_flag="enable_moe_block", moe_beside_mlp=True)
+_DEEPSEEK = Recipe(mixer="mla", mtp_copies=2, score_correction_bias=True)
+_GLM = Recipe(qk_norm="per-head", qk_norm_key="use_qk_norm", qkv_bias=True, o_bias=False, score_correction_bias=True)
+RECIPES: dict[str, Recipe] = {
+    "gpt2": Recipe(
+        norm_kind="layernorm",
+        qkv_bias=True,
+        gated_mlp=False,
+        mlp_bias=True,
+        learned_positions=True,
+        tied=True,
+        nope=True,
+    ),
+    "llama": _LLAMA,
+    "mistral": _LLAMA,
+    "mixtral": _LLAMA,
+    "phi3": _LLAMA,
+    "smollm3": Recipe(nope_interval=4, tied=True),
+    "qwen2": Recipe(qkv_bias=True, o_bias=False, uses_max_window_layers=True),
+    "qwen3": _QWEN3,
+    "qwen3_moe": _QWEN3,
+    "qwen3_next": _QWEN3_NEXT,
+    "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
+    "qwen3_5_text": _QWEN3_NEXT,
+    "qwen3_5_moe": _QWEN3_NEXT,
+    "qwen3_5_moe_text": _QWEN3_NEXT,
+    "olmo2": Recipe(norm="post", qk_norm="full"),
+    "olmo3": Recipe(norm="post", qk_norm="full"),
+    "gemma3": _GEMMA3,
+    "gemma3_text": _GEMMA3,
+    "gemma4": _GEMMA4,
+    "gemma4_text": _GEMMA4,
+    "gpt_oss": Recipe(qkv_bias=True, sinks=True, router_bias=True, expert_bias=True),
+    "deepseek_v3": _DEEPSEEK,
+    "kimi_k2": _DEEPSEEK,
+    "sarvam_mla": _DEEPSEEK,
+    "deepseek_v32": _DEEPSEEK,  # DeepSeek V3 with the sparse-attention indexer (read by the MLA op)
+    # DeepSeek V4: compressed attention with sinks; compress_ratios, num_hash_layers and hc_mult say the rest
+    "deepseek_v4": Recipe(mixer="compressed_attention", sinks=True, score_correction_bias=True),
+    "glm_moe_dsa": replace(_DEEPSEEK, mtp_copies=0),  # GLM-5: the same template; its MTP layer stores no copies
+    # Mistral Small 4: MLA and MoE with a shared expert, but plain softmax routing (no correction bias)
+    "mistral4": Recipe(mixer="mla"),
+    "kimi_linear": Recipe(mixer="mla", linear="kda", score_correction_bias=True, nope=True),
+    "glm4_moe": _GLM,
+    "sarvam_moe": replace(_GLM, qkv_bias=False),
+    "minimax_m2": Recipe(qk_norm="full", score_correction_bias=True),
+    "hy_v3": Recipe(qk_norm="per-head", score_correction_bias=True),
+    # Laguna (poolside): a softplus output gate per head (``gating``), head counts per layer
+    # (num_attention_heads_per_layer), a sigmoid router with a correction bias, one shared expert
+    "laguna": Recipe(
+        qk_norm="per-head",
+        output_gate="headwise",
+        gate_function="softplus",
+        gate_key="gating",
+        shared_key="shared_expert_intermediate_size",
+        score_correction_bias=True,
+    ),
+    "minimax": Recipe(linear="lightning"),
+    "mimo_v2_flash": Recipe(sliding_sinks=True, sliding_kv_factor=2, score_correction_bias=True),
+    # MiMo's own (Hub) layout: swa_* keys give the sliding layers' shapes, flags their sinks
+    "mimo_v2": Recipe(score_correction_bias=True),
+    "nemotron": Recipe(norm_kind="layernorm", gated_mlp=False),
+    "nemotron_h": Recipe(
+        shared_key="moe_shared_expert_intermediate_size",
+        score_correction_bias=True,
+        nope=True,
+        gated_mlp=False,
+        single_mixer=True,
+        linear="mamba2",
+    ),
+    # LFM2: the defaults and the original key names of transformers' Lfm2Config
+    "lfm2": Recipe(
+        qk_norm="per-head",
+        tied=True,
+        defaults={
+            "vocab_size": 65536,
+            "hidden_size": 2560,
+            "intermediate_size": 12288,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "max_position_embeddings": 128_000,
+            "norm_eps": 1e-5,
+            "conv_bias": False,
+            "conv_L_cache": 3,
+            "block_multiple_of": 256,
+            "block_ffn_dim_multiplier": 1.0,
+            "block_auto_adjust_ff_dim": True,
+        },
+        renamed={"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"},
+    ),
+    "llama4_text": Recipe(num_shared_experts=1, nope_interval=4, chunked_rope_layers=True),
+    "cohere2": Recipe(
+        norm_kind="layernorm", norm_bias=False, sliding_pattern=4, nope_on_full=True, parallel=True, tied=True
+    ),
+    "xlstm": Recipe(mixer="mlstm"),
+    # ZAYA1: compressed convolutional attention and an MoE with an MLP router in every layer
+    "zaya": Recipe(mixer="cca", skip_expert=True, router_carry=True, residual_scales=True),
+    # Grok 2: a dense GeGLU MLP beside the experts on the same input (residual_moe), as a shared expert
+    "grok": Recipe(
+        norm="sandwich",
+        shared_key="intermediate_size",
+        shared_flag="residual_moe",
+        defaults={"hidden_act": "gelu_pytorch_tanh"},
+    ),
+}
+#: Checkpoints whose model_type is not their own (Grok 2 says "git", another model's type).
+ARCHITECTURES = {"Grok1ForCausalLM": "grok"}
+#: Multimodal wrappers: the text stack is in text_config, read with its own recipe.
+WRAPPERS = {
+    "gemma3": "gemma3_text",
+    "mistral3": "mistral",
+    "llama4": "llama4_text",
+    "gemma4": "gemma4_text",
+    "kimi_k25": "kimi_k2",
+}
+
+
+# -- ops --------------------------------------------------------------------------------
+
+
+def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -> dict[str, Any]:
+    qk_norm = recipe.qk_norm if not recipe.qk_norm_key or config.get(recipe.qk_norm_key) else "none"
+    sliding = layer.window == "sliding"
+    gate = recipe.output_gate
+    if recipe.gate_key:
+        value = config.get(recipe.gate_key, True)
+        if not isinstance(value, (bool, str)) or value not in _GATING:
+            raise SpecError(config.file, config.key(recipe.gate_key), f"unknown gating {value!r}")
+        gate = _GATING[value]
+    options: dict[str, Any] = {"qk_norm": qk_norm, "output_gate": gate, "qkv_bias": recipe.qkv_bias}
+    options["gate_function"] = recipe.gate_function
+    options["sinks"] = recipe.sinks or (recipe.sliding_sinks and sliding)
+    sink_flag = config.get("add_swa_attention_sink_bias" if sliding else "add_full_attention_sink_bias")
+    if sink_flag is not None:
+        options["sinks"] = bool(sink_flag)
+    if recipe.o_bias is not None:
+        options["o_bias"] = recipe.o_bias
+    if sliding:
+        options["sliding_window"] = config.get("sliding_window")
+    if layer.window == "chunked":
+        options["attention_chunk_size"] = config.get("attention_chunk_size")
+    if not layer.rope:
+        options["position"] = "absolute" if recipe.learned_positions else "nope"
+    if recipe.mixer == "mla":
+        return KINDS["mla"].from_hf(config, **options) | _rope(rope, layer)
+    if recipe.mixer == "compressed_attention":  # reads its own window and rotary keys
+        return KINDS[recipe.mixer].from_hf(config, compress_ratio=layer.compress_ratio, sinks=recipe.sinks)
+    if recipe.mixer == "cca":
+        return KINDS["cca"].from_hf(config, sliding_window=options.get("sliding_window")) | _rope(rope, layer)
+    table = KINDS["attention"].from_hf(config, **options)
+    if layer.rope:
+        if _rope_for_type(rope, layer) is not None:  # the layer type's own settings replace the top level's
+            for key in ("rope_theta", "partial_rotary_factor", "rope_scaling"):
+                table.pop(key, None)
+        table.update(_rope(rope, layer))
+    if sliding and recipe.sliding_kv_factor > 1:
+        table["num_key_value_heads"] *= recipe.sliding_kv_factor
+    if layer.head_dim:
+        table["head_dim"] = layer.head_dim
+    if layer.num_heads:
+        table["num_attention_heads"] = layer.num_heads
+    if config.get("v_head_dim"):
+        table["v_head_dim"] = config.get("v_head_dim")
+    if layer.kv_shared:
+        table["kv_shared"] = True
+    if sliding:  # MiMo: the sliding-window layers' own shapes
+        for key in ("num_attention_heads", "num_key_value_heads", "head_dim", "v_head_dim"):
+            if config.get(f"swa_{key}"):
+                table[key] = config.get(f"swa_{key}")
+    if config.get("attention_k_eq_v") and layer.window == "full":
+        table["k_eq_v"] = True
+        if config.get("num_global_key_value_heads"):  # Gemma 4: fewer KV heads where keys are the values
+            table["num_key_value_heads"] = config.get("num_global_key_value_heads")
+    return table
+
+
+#: Laguna's ``gating``: true means one gate per head (as transformers, vLLM and mlx-lm read it).
+_GATING: dict[Any, str] = {True: "headwise", "per-head": "headwise", "per-element": "elementwise", False: "none"}
+
+
+#: The ``rope_parameters`` entries of global and sliding-window layers (ZAYA1 names its layer types "hybrid").
+_ROPE_TYPES = {False: ("full_attention", "hybrid"), True: ("sliding_attention", "hybrid_sliding")}
+
+
+def _rope_for_type(config: HFConfig, layer: Layer) -> dict[str, Any] | None:
+    """The ``rope_parameters`` entry of the layer's type, when the config gives one per type;
+    a top-level ``partial_rotary_factor`` is its default (transformers' Laguna config)."""
+    per_type = config.get("rope_parameters") or {}
+    own = next((per_type[name] for name in _ROPE_TYPES[layer.window == "sliding"] if name in per_type), None)
+    if not isinstance(own, Mapping):
+        return None
+    fraction = config.get("partial_rotary_factor")
+    return {"partial_rotary_factor": fraction, **own} if fraction is not None else dict(own)
+
+
+def _rope(config: HFConfig, layer: Layer) -> dict[str, Any]:
+    """RoPE settings, per layer type where the config gives them so (Gemma, MiMo)."""
+    if not layer.rope:
+        return {}
+    from ..kinds.attention import rope_from_hf
+
+    own = _rope_for_type(config, layer)
+    if own is not None:
+        return rope_from_hf(HFConfig({"rope_parameters": own}))
+    table = rope_from_hf(config)
+    if layer.window == "sliding" and config.get("rope_local_base_freq"):
+        table = {"rope_theta": float(config.get("rope_local_base_freq"))}  # Gemma 3: local layers, no scaling
+    if layer.window == "sliding" and config.get("swa_rope_theta"):
+        table["rope_theta"] = float(config.get("swa_rope_theta"))  # MiMo
+    if config.get("rotary_dim") and config.get("head_dim"):  # MiniMax: rotary_dim of head_dim rotate
+        table["partial_rotary_factor"] = config.get("rotary_dim") / config.get("head_dim")
+    return table
+
+
+def _mlp(config: HFConfig, recipe: Recipe, wide: bool = False) -> dict[str, Any]:
+    """The dense FFN; ``wide``: Gemma 4's double-width MLP of the layers that reuse a KV cache."""
+    size = config.get("intermediate_size_mlp")  # Llama 4's dense layers
+    if wide:
+        size = 2 * config.require("intermediate_size")
+    if config.get("block_auto_adjust_ff_dim"):  # LFM2: two thirds, scaled, rounded up; else as given
+        size = int(2 * config.require("intermediate_size") / 3)
+        if config.get("block_ffn_dim_multiplier") is not None:
+            multiple = config.require("block_multiple_of")
+            size = multiple * -(-int(config.get("block_ffn_dim_multiplier") * size) // multiple)
+    if config.get("ffn_proj_factor"):  # xLSTM: a factor of the width, rounded up
+        multiple = config.get("ffn_round_up_to_multiple_of") or 64
+        width = config.require("embedding_dim", "hidden_size")
+        size = multiple * -(-int(width * config.get("ffn_proj_factor")) // multiple)
+    return KINDS["mlp"].from_hf(config, gated=recipe.gated_mlp, intermediate_size=size, bias=recipe.mlp_bias)
+
+
+def _moe(config: HFConfig, recipe: Recipe, layer: Layer) -> dict[str, Any]:
+    keys = ("shared_key", "shared_expert_gate", "router_bias", "expert_bias", "skip_expert")
+    options = {key: getattr(recipe, key) for key in keys}
+    options.update(hash_routing=layer.hash_routing, router_carry=layer.router_carry)
+    if recipe.shared_flag and not config.get(recipe.shared_flag):
+        options["shared_key"] = None
+    options["num_shared_experts"] = recipe.num_shared_experts
+    options["score_correction_bias"] = recipe.score_correction_bias
+    options["router_input_scale"] = options["per_expert_scale"] = recipe.moe_beside_mlp
+    return KINDS["moe"].from_hf(config, gated=recipe.gated_mlp, **options)
+
+
+#: Parts of a layer's key that describe its channel mixer, not its attention.
+_CHANNEL_PARTS = ("mlp", "moe", "hash", "carry")
+_SIMPLE = {"linear": None, "mamba": "mamba2", "conv": "short_conv", "mlstm": "mlstm"}
+
+
+def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sublayers of one layer kind, adding the ops they use to ``ops``."""
+    subs: list[dict[str, Any]] = []
+    norm = recipe.norm
+    if layer.mixer == "attention":
+        name = "attention" + "".join(f"-{p}" for p in layer.key.split("-")[1:] if p not in _CHANNEL_PARTS)
+        ops.setdefault(name, _attention(config, recipe, layer, config))
+        subs.append({"op": name, "norm": norm})
+    elif layer.mixer:
+        kind = recipe.linear if layer.mixer == "linear" else recipe.mixer if layer.mixer == "mlstm" else None
+        kind = kind or _SIMPLE[layer.mixer]
+        if kind is None:
+            raise SpecError(
+                config.file, config.key("layer_types"), "linear-attention layers, but this model type has none"
+            )
+        ops.setdefault(layer.mixer, KINDS[kind].from_hf(config))
+        subs.append({"op": layer.mixer, "norm": norm})
+    if layer.channel:
+        wide = layer.channel == "mlp" and layer.kv_shared and bool(config.get("use_double_wide_mlp"))
+        channel = "mlp-wide" if wide else "-".join(p for p in (layer.channel, layer.routing) if p)
+        beside = layer.channel == "moe" and recipe.moe_beside_mlp
+        if beside:
+            ops.setdefault("mlp", _mlp(config, recipe))
+            subs.append({"op": "mlp", "norm": norm})
+        moe = layer.channel == "moe"
+        ops.setdefault(channel, _moe(config, recipe, layer) if moe else _mlp(config, recipe, wide))
+        sub: dict[str, Any] = {"op": channel, "norm": norm}
+        if recipe.parallel:
+            sub.update(norm="none", parallel=True)
+        if beside:
+            sub.update(parallel=True, sum_norm=True)
+        subs.append(sub)
+    if config.get("hidden_size_per_layer_input"):
+        ops.setdefault("ple", KINDS["per_layer_input"].from_hf(config))
+        subs.append({"op": "ple", "norm": "post"})
+    return subs
+
+
+# -- the whole spec -----------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "imported-model"
+
+
+def known_model_types() -> list[str]:
+    """Every ``model_type`` the importer reads, sorted."""
+    return sorted({*RECIPES, *WRAPPERS})
+
+
+def _recipe(top: HFConfig, model_type: str, read_as: str | None) -> tuple[Recipe, list[str]]:
+    """The recipe for a config, and a warning when the user chose it (``read_as``).
+
+    An unknown model type is refused rather than read as something else: a guessed
+    architecture would be published with confident, wrong numbers.
+    """
+    architectures = top.get("architectures") or []
+    own_type = next((ARCHITECTURES[a] for a in architectures if a in ARCHITECTURES), None)
+    recipe = RECIPES.get(own_type or WRAPPERS.get(model_type, model_type))
+    if recipe is not None:
+        return recipe, []
+    known = known_model_types()
+    if read_as is not None:
+        chosen = RECIPES.get(WRAPPERS.get(read_as, read_as))
+        if chosen is None:
+            hint = suggest(read_as, known)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise SpecError(top.file, "model_type", f"cannot read it as {read_as!r}: not a known model type{extra}")
+        return chosen, [f"model_type {model_type!r} is not known: read as {read_as!r}, as asked"]
+    what = f"{model_type!r} is not a model type the importer knows" if model_type else "missing"
+    hint = suggest(model_type, known) if model_type else []
+    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise SpecError(
+        top.file,
+        "model_type",
+        f"{what}{extra}, so its architecture is not read (a guess would publish wrong numbers); "
+        f"known types: {', '.join(known)}. If the model is built exactly like one of them, "
+        "ask for that reading (the directive's :read-as: option, or llmarch import --read-as)",
+    )
+
+
+def spec_from_config(
+    data: Mapping[str, Any], file: str, model_id: str | None = None, read_as: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The spec for a config.json, and warnings (a type read as another: the keys nothing read).
+
+    ``read_as`` names a known model type to read a config of an unknown type as.
+    """
+    top = HFConfig(data, file)
+    model_type = str(top.get("model_type") or "")
+    text = top.nested("text_config") if model_type in WRAPPERS or "text_config" in top else top
+    if text is None:
+        raise SpecError(file, "text_config", f"missing, but model_type {model_type!r} keeps its text stack there")
+    recipe, warnings = _recipe(top, model_type, read_as)
+    text = _as_transformers_reads(text, recipe)
+    name = str(top.get("_name_or_path") or model_id or model_type or "imported model").rstrip("/").split("/")[-1]
+    spec: dict[str, Any] = {
+        "id": _slug(model_id or name),
+        "name": name,
+        "family": model_type or "unknown",
+        "sources": {"config": file},
+        "text": _text(text, recipe),
+        "norm": _norm(text, recipe),
+    }
+    mixer = "attention" if recipe.mixer in ("mla", "compressed_attention", "cca") else recipe.mixer
+    layers = read_layers(text, replace(recipe, mixer=mixer))
+    spec["text"]["num_hidden_layers"] = len(layers)
+    ops: dict[str, dict[str, Any]] = {}
+    kinds: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        if layer.key not in kinds:
+            kinds[layer.key] = {"sublayers": _ops_for(layer, text, recipe, ops)}
+    spec.update(ops=ops, layer_kinds=kinds, schedule=compress([layer.key for layer in layers]))
+    modules = text.first("num_nextn_predict_layers", "mtp_num_hidden_layers", default=0)
+    if len(str(text.get("mtp_hybrid_override_pattern") or "*")) > 1:
+        modules = 0  # Nemotron 3 Super: an MTP step of several layers, which [mtp] cannot express yet
+    if modules:
+        block = mtp_layer(text, layers)
+        if block.key not in kinds:
+            kinds[block.key] = {"sublayers": _ops_for(block, text, recipe, ops)}
+        spec["mtp"] = {"num_modules": modules, "layer_kind": block.key, "embedding_copies": recipe.mtp_copies}
+    if "vision_config" in top:
+        from .vision import vision_from_hf
+
+        vision = vision_from_hf(model_type, top, text)
+        if vision:
+            spec["vision"] = vision
+    if "audio_config" in top:
+        from .audio import audio_from_hf
+
+        audio = audio_from_hf(model_type, top, text)
+        if audio:
+            spec["audio"] = audio
+    if warnings and text.unused():
+        warnings[0] += f"; keys not read: {', '.join(text.unused())}"
+    return spec, warnings
+
+
+def _as_transformers_reads(config: HFConfig, recipe: Recipe) -> HFConfig:
+    """The config with the family's defaults beneath it and its original key names moved to the
+    names the modeling code reads, so every op reads one name (a bad value names the original key)."""
+    if not recipe.defaults and not recipe.renamed:
+        return config
+    data = {**recipe.defaults, **config.data}
+    for original, name in recipe.renamed.items():
+        if config.data.get(original) is not None:
+            data[name] = checked(config.file, config.key(original), name, config.data[original])
+    return HFConfig(data, config.file, config.path)
+
+
+def _text(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "vocab_size": config.require("vocab_size"),
+        "hidden_size": config.require("hidden_size", "n_embd", "d_model", "embedding_dim"),
+        "num_hidden_layers": 0,  # the number of layers read_layers finds, set by spec_from_config
+    }
+    positions = config.first("max_position_embeddings", "n_positions", "model_max_length")
+    table["context_length"] = positions or 4096
+    if positions:
+        table["max_position_embeddings"] = positions
+    table["tie_word_embeddings"] = bool(config.get("tie_word_embeddings", recipe.tied))
+    if recipe.learned_positions:
+        table["learned_positions"] = True
+    if config.get("hc_mult", 1) > 1:  # DeepSeek V4's hyper-connections
+        table["hyper_connections"] = config.get("hc_mult")
+    if recipe.residual_scales:
+        table["residual_scales"] = True
+    if config.get("hidden_size_per_layer_input"):
+        table["hidden_size_per_layer_input"] = config.get("hidden_size_per_layer_input")
+        table["vocab_size_per_layer_input"] = config.get("vocab_size_per_layer_input", table["vocab_size"])
+    return table
+
+
+def _norm(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
+    table: dict[str, Any] = {"kind": recipe.norm_kind}
+    if recipe.norm_bias is not None:
+        table["bias"] = recipe.norm_bias
+    eps = config.first("rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "layernorm_epsilon", "norm_eps", "eps")
+    if eps:
+        table["eps"] = float(eps)
+    return table

@@ -1,0 +1,154 @@
+"""Per-build state derived from the configuration (never stored in config or env)."""
+
+from __future__ import annotations
+
+import json
+import weakref
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..draw.render import RenderPool
+from ..errors import UnknownModelError
+from ..kinds import PLUGIN_PROBLEMS
+from ..spec.catalog import Catalog, Stamp, load_registry, page_models, spec_files, stamp
+from ..spec.files import bundled_spec_files, load_parsed, save_parsed, write_if_changed
+from .config import LLMArchConfig, read_config
+from .warnings import warn
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+    from ..spec.registry import Registry
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: Where, in the doctree directory, the :class:`Catalog` of the last build is kept.
+CATALOG_FILE = "llmarch-catalog.json"
+#: Where the parsed spec files are kept (see :data:`.files.PARSED`).
+PARSED_FILE = "llmarch-parsed.pickle"
+#: Where the gallery settings the gallery pages were last written for are kept.
+GALLERY_FILE = "llmarch-gallery.json"
+
+
+class BuildState:
+    """The settings, models and Graphviz runs of one build."""
+
+    def __init__(self, app: Sphinx, config: LLMArchConfig) -> None:
+        self.config = config
+        self.renders = RenderPool(config.dot, config.dot_timeout)
+        #: Where and in which format this builder's images go (None: a builder without images).
+        self.image_dir = Path(app.outdir, app.builder.imagedir)
+        self.image_format: str | None = {"html": config.html_format, "latex": "pdf"}.get(app.builder.format)
+        #: Problems of the whole build already reported (a missing dot), said once, counted once.
+        self.reported: set[str] = set()
+        #: The summaries of every model that grids, tables and the glossary are built from.
+        self.every_model: dict[str, dict[str, Any]] = {}
+        #: Where models and concepts were shown before this build read any page (see
+        #: :func:`.domain.moved_targets`); None until Sphinx looks for changed pages.
+        self.targets_before: dict[str, dict[str, Any]] | None = None
+        self._confdir = Path(app.confdir)
+        self.spec_files = spec_files(self._confdir, config.spec_paths)
+        #: The models pages load from a config.json or a spec path, known before any page is read.
+        self.page_models = page_models(app)
+        file_stamp = stamp(self.spec_files, self.page_models)
+        #: The catalog of the last successful build (None: the first), and this build's.
+        self.catalog_file = Path(app.doctreedir, CATALOG_FILE)
+        self.parsed_file = Path(app.doctreedir, PARSED_FILE)
+        self.previous = Catalog.read(self.catalog_file)
+        if self.previous is not None and self.previous.stamp == file_stamp:
+            self.catalog = self.previous  # no spec file changed: read none until a page needs one
+        else:
+            self.registry, self.catalog = self._load(file_stamp)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """Every model this build can show (loaded on first use when the catalog was kept)."""
+        return self._load(self.catalog.stamp)[0]
+
+    @property
+    def loaded_specs(self) -> bool:
+        """Whether this build loaded the specs (a no-op build does not)."""
+        return "registry" in vars(self)
+
+    def _load(self, file_stamp: Stamp) -> tuple[Registry, Catalog]:
+        """Load every spec, parsing only the files the last build did not keep parsed."""
+        load_parsed(self.parsed_file)
+        return load_registry(self._confdir, self.spec_files, file_stamp, self.page_models)
+
+
+# Keyed by the build environment, which directives (self.env) and translators
+# (self.builder.env) can reach without the deprecated ``.app`` attributes.
+# Parallel workers are forked, so they inherit the entry.
+_STATES: weakref.WeakKeyDictionary[BuildEnvironment, BuildState] = weakref.WeakKeyDictionary()
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    build = _STATES[app.env] = BuildState(app, read_config(app.config))
+    for problem in PLUGIN_PROBLEMS:
+        warn(problem, "config", once=True)
+    build.catalog.report()
+    if build.config.gallery:
+        write_gallery_pages(Path(app.srcdir), build)
+    if app.builder.format == "html":
+        # Sphinx copies static files before it writes pages, so each page links them
+        # with a checksum (?v=...) from the first build on, as it does the theme's own.
+        app.config.html_static_path.append(str(STATIC_DIR))
+        app.add_css_file("llmarch.css")
+
+
+def write_gallery_pages(srcdir: Path, build: BuildState) -> None:
+    """The ``llmarch_gallery`` pages, before Sphinx looks for changed sources; skipped
+    while the catalog holds (no spec and no module of the package changed) and the
+    gallery settings are those the pages were last written for."""
+    from .gallery import write_gallery
+
+    directory = srcdir / build.config.gallery
+    if not directory.resolve().is_relative_to(srcdir.resolve()) or directory.resolve() == srcdir.resolve():
+        warn(f"llmarch_gallery: {build.config.gallery!r} is not a folder inside the source directory", "config")
+        return
+    settings_file = Path(build.catalog_file.parent, GALLERY_FILE)
+    settings = json.dumps([build.config.gallery, list(build.config.gallery_models)])
+    if build.catalog is build.previous and (directory / "index.rst").is_file() and _read(settings_file) == settings:
+        return
+    # a model a page loads already has that page; a gallery page would show it twice
+    models = [arch for arch in build.registry if arch.id not in build.registry.from_pages]
+    if build.config.gallery_models:
+        chosen = set()
+        for name in build.config.gallery_models:
+            try:
+                chosen.add(build.registry.get(name).id)
+            except UnknownModelError as error:
+                warn(f"llmarch_gallery_models: {error}", "config", once=True)
+        models = [arch for arch in models if arch.id in chosen]
+    kept = write_gallery(directory, models)
+    for path in kept:
+        where = path.relative_to(srcdir).as_posix()
+        warn(
+            f"llmarch_gallery: {where} was not written by sphinx-llmarch, so it is left as it is; "
+            "move it, or choose another llmarch_gallery folder",
+            "gallery",
+        )
+    write_if_changed(settings_file, "" if kept else settings)  # with a page kept, check again next build
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def state(env: BuildEnvironment) -> BuildState:
+    return _STATES[env]
+
+
+def finish(app: Sphinx, exception: Exception | None) -> None:
+    """Stop the Graphviz runs; after a successful build, keep the catalog for the next."""
+    build = state(app.env)
+    build.renders.close()
+    if exception is None:
+        if build.catalog is not build.previous:
+            build.catalog.write(build.catalog_file)
+        if build.loaded_specs:
+            save_parsed(build.parsed_file, [*build.spec_files, *bundled_spec_files()])
