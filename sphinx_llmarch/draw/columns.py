@@ -16,45 +16,30 @@ from ..escape import dot_html_text
 from ..facts.stats import human, layer_mix, params
 from ..kinds import Op, PanelContext
 from .canvas import Cluster, HtmlLabel, Node, literal, pack, rich_size
+from .frame import COLUMN_GAP, GAP, PAD, Item
 from .style import INK, MUTED, PANEL_FILL, SMALL_SIZE, TITLE_SIZE
 
 if TYPE_CHECKING:
     from .canvas import Canvas
-    from .diagram import _Frame
+    from .frame import Frame
 
-GAP = 22.0  # vertical space between consecutive main-column boxes
-PAD = 14.0  # inner padding of clusters
-COLUMN_GAP = 26.0
 STRIP_CELLS = 32  # layer-strip cells per row
 LEGEND_WIDTH = 400.0  # the layer legend and pattern caption wrap beyond this
 
 
-@dataclass
-class Item:
-    """A callout (``text``) or an already drawn ``node``, wanting to sit level with ``anchor``."""
-
-    name: str
-    text: str
-    anchor: Node
-    row: str
-    wanted: float | None = None
-    leader: bool = True
-    cls: str = "lm-text"
-
-
-def place_columns(frame: _Frame, box: Cluster) -> None:
+def place_columns(frame: Frame, box: Cluster) -> None:
     _left_column(frame, box.x0 - 12)
     _right_column(frame, box)
     _title(frame)
 
 
-def _callout(frame: _Frame, item: Item, x: float, align: str) -> Node:
+def _callout(frame: Frame, item: Item, x: float, align: str) -> Node:
     node = frame.canvas.text(item.name, item.text, x, 0, frame.colour.accent, align=align, cls=item.cls)
     frame.rows[node.name] = item.row
     return node
 
 
-def _left_column(frame: _Frame, right: float) -> None:
+def _left_column(frame: Frame, right: float) -> None:
     """'N ×' per block, context and vocabulary callouts, right-aligned and packed."""
     nodes = [_callout(frame, item, right, "right") for item in frame.left]
     wanted = [
@@ -90,7 +75,7 @@ class _Group:
         return max(n.top for n in self.nodes) + PAD
 
 
-def _panel_group(frame: _Frame, op: Op, anchor: Node, x0: float, details: bool) -> _Group:
+def _panel_group(frame: Frame, op: Op, anchor: Node, x0: float, details: bool) -> _Group:
     """Draw ``op``'s panel at the origin and, with ``details``, stack the panels of its
     parts above it."""
     c, accent, d = frame.canvas, frame.colour.accent, frame.arch.hidden_size
@@ -191,7 +176,7 @@ class _Placed:
 
 
 def _place_panels(
-    frame: _Frame, groups: list[tuple[_Group, list[str]]], taken: list[tuple[float, float]], box: Cluster, ordered: bool
+    frame: Frame, groups: list[tuple[_Group, list[str]]], taken: list[tuple[float, float]], box: Cluster, ordered: bool
 ) -> list[_Placed]:
     """Put each panel group as near one of its boxes as the free room allows.
 
@@ -223,7 +208,7 @@ def _leaders_cross(placed: list[_Placed]) -> bool:
     return any((a.group.anchor.y - b.group.anchor.y) * (a.attach - b.attach) < 0 for a, b in combinations(placed, 2))
 
 
-def _right_column(frame: _Frame, box: Cluster) -> None:
+def _right_column(frame: Frame, box: Cluster) -> None:
     """Callouts level with their boxes; detail panels in the room left, each as near
     one of its boxes as it can be; the layer strip on top.
 
@@ -291,7 +276,7 @@ def _panel_cluster(c: Canvas, key: str, nodes: list[Node]) -> Cluster:
     )
 
 
-def _strip(frame: _Frame, x0: float) -> list[Node]:
+def _strip(frame: Frame, x0: float) -> list[Node]:
     """The schedule as coloured cells (one period, or every layer of an explicit list),
     a legend with each kind's count, and the layer mix."""
     arch, c = frame.arch, frame.canvas
@@ -388,7 +373,7 @@ def _wrap(items: list[tuple[str, float]], limit: float) -> list[list[tuple[str, 
 _OTHER_KINDS = ("#ffffff", "#ced4da", "#868e96", "#495057")
 
 
-def _kind_fill(frame: _Frame, key: str) -> str:
+def _kind_fill(frame: Frame, key: str) -> str:
     """A kind's cell colour: its block's fill, or a grey for the block's other kinds."""
     for block in frame.blocks:
         keys = [kind.key for kind, _ in block.kinds]
@@ -398,7 +383,7 @@ def _kind_fill(frame: _Frame, key: str) -> str:
     return _OTHER_KINDS[0]
 
 
-def _title(frame: _Frame) -> None:
+def _title(frame: Frame) -> None:
     arch, c = frame.arch, frame.canvas
     top = max([n.top for n in c.nodes.values()] + [cluster.y1 for cluster in c.clusters])
     # over the model frame, which a page shows first when the diagram scrolls sideways

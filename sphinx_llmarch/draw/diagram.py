@@ -11,7 +11,6 @@ What each box says, and each detail panel, comes from the ops themselves
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from itertools import pairwise
 
 import graphviz
@@ -19,9 +18,10 @@ import graphviz
 from ..kinds import Op
 from ..model.architecture import Architecture, LayerKind, Sublayer
 from .canvas import Canvas, Cluster, Node, rich_size
-from .columns import COLUMN_GAP, GAP, PAD, Item, place_columns
+from .columns import place_columns
 from .ends import draw_inputs, draw_mtp
-from .style import DARK_BOX, DIFFERS, FONT, PANEL_FILL, family_colour, kind_fills
+from .frame import COLUMN_GAP, GAP, PAD, Block, Item, group_blocks
+from .style import DARK_BOX, DIFFERS, FONT, PANEL_FILL, family_colour
 
 #: Norm-box wording by the component of the op the norm wraps.
 _NORM_ROLE = {"attention": "attention", "dense_ffn": "FFN", "routed_experts": "FFN", "per_layer_input": "PLE"}
@@ -36,36 +36,6 @@ def compact(value: int) -> str:
     if value >= 1024 and value % 1024 == 0:
         return f"{value // 1024:,}k"
     return f"{value:,}"
-
-
-@dataclass
-class Block:
-    """Layer kinds drawn as one block: same ops in the same places, other settings."""
-
-    key: str
-    kinds: list[tuple[LayerKind, int]]
-    fill: str
-    sublayer_slots: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(n for _, n in self.kinds)
-
-    def variants(self, index: int) -> list[tuple[Op, int]]:
-        return [(kind.sublayers[index].op, n) for kind, n in self.kinds]
-
-
-def group_blocks(arch: Architecture) -> list[Block]:
-    """One block per distinct structure, in order of first appearance, each with its fill."""
-    fills = kind_fills(family_colour(arch.family, arch.colour))
-    blocks: dict[tuple[object, ...], Block] = {}
-    for kind, count in arch.kind_counts():
-        block = blocks.get(kind.structure)
-        if block is None:
-            blocks[kind.structure] = Block(kind.key, [], fills[len(blocks) % len(fills)])
-            block = blocks[kind.structure]
-        block.kinds.append((kind, count))
-    return list(blocks.values())
 
 
 def cluster_anchor(canvas: Canvas, key: str, cluster: Cluster) -> Node:

@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..facts.stats import human, params
 from ..model.audio import audio_params
 from ..model.vision import projector_summary, vision_params
-from .columns import COLUMN_GAP, GAP, Item
+from .frame import COLUMN_GAP, GAP, Item
 from .style import text_width
 
 if TYPE_CHECKING:
     from ..model.architecture import AudioTower, VisionTower
     from .canvas import Node
-    from .diagram import _Frame
+    from .frame import Frame
 
 
-def left_of_column(frame: _Frame, node: Node) -> Node:
+def left_of_column(frame: Frame, node: Node) -> Node:
     node.x = -(frame.width / 2 + COLUMN_GAP + node.w / 2)
     return node
 
 
-def draw_inputs(frame: _Frame) -> Node:
+def draw_inputs(frame: Frame) -> Node:
     arch, c = frame.arch, frame.canvas
     frame.main_box("input", "Tokenized text", "Vocabulary", cls="lm-box lm-io")
     embedding = frame.main_box("embedding", "Token embedding layer", "Hidden size")
@@ -83,7 +83,7 @@ class _Tower(NamedTuple):
     row: str
 
 
-def _tower(frame: _Frame, names: _Tower, labels: tuple[str, ...], right: float, rows: tuple[float, ...]) -> float:
+def _tower(frame: Frame, names: _Tower, labels: tuple[str, ...], right: float, rows: tuple[float, ...]) -> float:
     """An encoder path left of the column, ending at ``right``: input, encoder and projector
     at the heights ``rows``, joining the token stream at a junction of its own level with the
     projector; returns the junction's height."""
@@ -104,7 +104,7 @@ def _tower(frame: _Frame, names: _Tower, labels: tuple[str, ...], right: float, 
     return merge.y
 
 
-def draw_mtp(frame: _Frame) -> None:
+def draw_mtp(frame: Frame) -> None:
     """Multi-token prediction: the last hidden state also feeds the MTP modules,
     which predict tokens further ahead (drawn left of the final norm)."""
     c, mtp = frame.canvas, frame.arch.mtp
