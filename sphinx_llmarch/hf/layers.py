@@ -22,7 +22,7 @@ from ..errors import SpecError
 
 if TYPE_CHECKING:
     from .config import HFConfig
-    from .importer import Recipe
+    from .recipes import Recipe
 
 #: Configs list or derive every layer; a spec's schedule is the way to describe more.
 MAX_LAYERS = 10_000
