@@ -44,8 +44,7 @@ from sphinx_llmarch.draw import diagram  # noqa: E402
 from sphinx_llmarch.draw.render import RENDER_ARGS  # noqa: E402
 from sphinx_llmarch.facts.tables import fact_rows  # noqa: E402
 from sphinx_llmarch.model.architecture import Architecture  # noqa: E402
-from sphinx_llmarch.spec.loader import load_spec  # noqa: E402
-from sphinx_llmarch.spec.registry import bundled_registry, bundled_spec_files  # noqa: E402
+from sphinx_llmarch.spec.registry import bundled_registry, bundled_spec_files, load_spec  # noqa: E402
 from sphinx_llmarch.sphinxext.gallery import write_gallery  # noqa: E402
 
 EDITED = "qwen3-8b"  # the model whose spec the "edit spec" scenario changes

@@ -23,17 +23,9 @@ from .model.audio import audio_json
 from .model.vision import vision_json
 from .spec import writer
 from .spec.files import files_in
-from .spec.loader import (
-    Lookup,
-    architecture_from_dict,
-    file_name_problem,
-    import_config,
-    load_config,
-    load_spec,
-    read_raw,
-)
+from .spec.loader import Lookup, architecture_from_dict, file_name_problem, import_config, load_config, read_raw
 from .spec.problems import spec_problems
-from .spec.registry import Registry
+from .spec.registry import Registry, load_spec
 from .spec.schema import spec_schema
 
 #: Exit statuses: ``validate`` found a problem; any other error; the reader of the output

@@ -9,7 +9,8 @@ import pytest
 
 from sphinx_llmarch.facts import stats, tables
 from sphinx_llmarch.kinds import CompressedAttention
-from sphinx_llmarch.spec.loader import SpecError, load_spec
+from sphinx_llmarch.spec.loader import SpecError
+from sphinx_llmarch.spec.registry import load_spec
 
 _SHAPE = """
 num_attention_heads = 4

@@ -16,8 +16,8 @@ from sphinx_llmarch.facts import stats
 from sphinx_llmarch.hf.importer import known_model_types, spec_from_config
 from sphinx_llmarch.hf.layers import compress
 from sphinx_llmarch.spec import writer
-from sphinx_llmarch.spec.loader import SpecError, architecture_from_dict, load_config, load_spec
-from sphinx_llmarch.spec.registry import bundled_registry
+from sphinx_llmarch.spec.loader import SpecError, architecture_from_dict, load_config
+from sphinx_llmarch.spec.registry import bundled_registry, load_spec
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -16,9 +16,9 @@ from sphinx_llmarch.facts import stats
 from sphinx_llmarch.facts.concepts import glossary
 from sphinx_llmarch.facts.tables import fact_rows
 from sphinx_llmarch.kinds import KINDS, Op
-from sphinx_llmarch.spec.loader import load_spec, read_raw
+from sphinx_llmarch.spec.loader import read_raw
 from sphinx_llmarch.spec.problems import spec_problems
-from sphinx_llmarch.spec.registry import bundled_registry
+from sphinx_llmarch.spec.registry import bundled_registry, load_spec
 from sphinx_llmarch.spec.schema import op_schema
 
 from .test_layer_kinds import HYBRID, write

@@ -8,8 +8,9 @@ import pytest
 
 from sphinx_llmarch.facts import stats
 from sphinx_llmarch.model.architecture import Schedule
-from sphinx_llmarch.spec.loader import SpecError, build, load_spec, read_raw
-from sphinx_llmarch.spec.registry import Registry, bundled_registry
+from sphinx_llmarch.spec.loader import SpecError, read_raw
+from sphinx_llmarch.spec.problems import build
+from sphinx_llmarch.spec.registry import Registry, bundled_registry, load_spec
 
 REGISTRY = bundled_registry()
 HYBRID = """

@@ -8,12 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch.spec.loader import (
-    SpecError,
-    UnknownModelError,
-    load_spec,
-)
-from sphinx_llmarch.spec.registry import Registry, bundled_registry, bundled_spec_files
+from sphinx_llmarch.spec.loader import SpecError, UnknownModelError
+from sphinx_llmarch.spec.registry import Registry, bundled_registry, bundled_spec_files, load_spec
 
 from .test_stats import NO_OFFICIAL_TOTAL
 

@@ -14,8 +14,8 @@ from sphinx_llmarch.cli import main
 from sphinx_llmarch.draw import diagram, style
 from sphinx_llmarch.facts import stats
 from sphinx_llmarch.facts.tables import difference, fact_rows
-from sphinx_llmarch.spec.loader import SpecError, load_spec
-from sphinx_llmarch.spec.registry import bundled_registry
+from sphinx_llmarch.spec.loader import SpecError
+from sphinx_llmarch.spec.registry import bundled_registry, load_spec
 
 from .conftest import needs_dot, project
 

@@ -214,7 +214,8 @@ def add_page_models(registry: Registry, pages: Sequence[PageModel]) -> None:
     the registry has (the page still shows its own, and its directive warns). A file
     that fails to load is left out quietly: that directive says why."""
     from ..errors import SpecError, UnknownModelError
-    from .loader import load_config, load_spec
+    from .loader import load_config
+    from .registry import load_spec
 
     for page in pages:
         try:

@@ -26,7 +26,7 @@ from .files import read_text, read_toml
 from .stack import explicit_tables, read_stack
 from .table import REQUIRED, SHORT_TEXT, SpecTable
 
-__all__ = ["SpecError", "UnknownModelError", "architecture_from_dict", "load_config", "load_spec"]
+__all__ = ["SpecError", "UnknownModelError", "architecture_from_dict", "load_config"]
 
 #: Keys a spec does not inherit from the spec it extends: who it is and what its authors say.
 NOT_INHERITED = ("id", "aliases", "name", "summary", "key_detail", "sources", "official", "released", "license")
@@ -257,35 +257,6 @@ def resolve(raw: RawSpec, lookup: Lookup) -> tuple[dict[str, Any], dict[str, str
                 del origins[known]
         merged = _overlay(merged, origins, spec.data, spec.display)
     return merged, origins, tuple(chain)
-
-
-def build(raw: RawSpec, lookup: Lookup, *, sourced: bool = False) -> Architecture:
-    """Resolve and validate one raw spec; an error carries every problem of the spec
-    (:attr:`SpecError.others`), so that a build reports them all, as ``llmarch validate`` does."""
-    from .problems import spec_problems
-
-    data, origins, chain = resolve(raw, lookup)
-    try:
-        return architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain), sourced=sourced)
-    except SpecError as error:
-        problems = spec_problems(raw, lookup, sourced=sourced)
-        if not problems or str(problems[0]) != str(error):
-            raise
-        problems[0].others = tuple(problems[1:])
-        raise problems[0] from None
-
-
-def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | None = None) -> Architecture:
-    """Load one TOML spec file; ``display`` is the name used in messages; ``lookup``
-    finds the specs it may extend (default: the bundled ones)."""
-    from .registry import bundled_registry
-
-    raw = read_raw(path, display)
-    arch = build(raw, lookup or bundled_registry().raw_spec)
-    misnamed = file_name_problem(arch.id, path, raw.display)
-    if misnamed:
-        raise misnamed
-    return arch
 
 
 def file_name_problem(model_id: str, path: str | Path, display: str) -> SpecError | None:

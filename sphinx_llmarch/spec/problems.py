@@ -1,7 +1,7 @@
 """Every problem of a spec, not just the first: what ``llmarch validate`` reports.
 
-The loader stops at the first problem; when there is one, :func:`.loader.build`
-asks here for the rest, so a build warns about each. To list them all, the spec
+The loader stops at the first problem; when there is one, :func:`build` asks
+here for the rest, so a build warns about each. To list them all, the spec
 is read again with each reported value taken out (or, for a value of the wrong
 type, replaced by a neutral one of the right type), until it reads cleanly or a
 problem cannot be stepped over (a missing required value).
@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ..errors import SpecError
+from ..model.architecture import Architecture
 from .loader import Lookup, RawSpec, architecture_from_dict, file_name_problem, resolve
 
 _TOKENS = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
@@ -72,3 +73,17 @@ def spec_problems(raw: RawSpec, lookup: Lookup, limit: int = 50, *, sourced: boo
         found += [misnamed] if misnamed else []
         break
     return found
+
+
+def build(raw: RawSpec, lookup: Lookup, *, sourced: bool = False) -> Architecture:
+    """Resolve and validate one raw spec; an error carries every problem of the spec
+    (:attr:`SpecError.others`), so that a build reports them all, as ``llmarch validate`` does."""
+    data, origins, chain = resolve(raw, lookup)
+    try:
+        return architecture_from_dict(data, raw.display, origins, tuple(spec.path for spec in chain), sourced=sourced)
+    except SpecError as error:
+        problems = spec_problems(raw, lookup, sourced=sourced)
+        if not problems or str(problems[0]) != str(error):
+            raise
+        problems[0].others = tuple(problems[1:])
+        raise problems[0] from None

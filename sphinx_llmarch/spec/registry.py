@@ -11,7 +11,8 @@ from pathlib import Path
 from ..errors import SpecError, UnknownModelError
 from ..model.architecture import Architecture
 from .files import bundled_spec_files
-from .loader import RawSpec, build, file_name_problem, read_raw
+from .loader import Lookup, RawSpec, file_name_problem, read_raw
+from .problems import build
 from .table import suggest
 
 
@@ -175,3 +176,14 @@ def with_bundled() -> tuple[Registry, list[str]]:
     registry.failed.update(bundled.failed)
     problems = [f"bundled spec {error}" for error in bundled.failed.values()]
     return registry, problems + [f"bundled specs: {conflict}" for conflict in bundled.conflicts]
+
+
+def load_spec(path: str | Path, display: str | None = None, lookup: Lookup | None = None) -> Architecture:
+    """Load one TOML spec file; ``display`` is the name used in messages; ``lookup``
+    finds the specs it may extend (default: the bundled ones)."""
+    raw = read_raw(path, display)
+    arch = build(raw, lookup or bundled_registry().raw_spec)
+    misnamed = file_name_problem(arch.id, path, raw.display)
+    if misnamed:
+        raise misnamed
+    return arch

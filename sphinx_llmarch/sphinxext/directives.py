@@ -62,7 +62,8 @@ class LLMArchDirective(SphinxDirective):
 
     def _architecture(self) -> Architecture:
         from ..facts.stats import official_disagreements
-        from ..spec.loader import load_config, load_spec
+        from ..spec.loader import load_config
+        from ..spec.registry import load_spec
 
         argument = self.arguments[0] if self.arguments else ""
         registry = state(self.env).registry
