@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
 from .draw import diagram
 from .draw.render import FORMATS, RenderError, render_bytes
 from .errors import SpecError, UnknownModelError
@@ -27,6 +26,7 @@ from .spec.loader import Lookup, architecture_from_dict, file_name_problem, impo
 from .spec.problems import spec_problems
 from .spec.registry import Registry, load_spec
 from .spec.schema import spec_schema
+from .version import __version__
 
 #: Exit statuses: ``validate`` found a problem; any other error; the reader of the output
 #: went away (``llmarch list | head -1``), reported as a program killed by SIGPIPE is.

@@ -15,6 +15,7 @@ from itertools import pairwise
 
 import graphviz
 
+from ..facts.words import compact
 from ..kinds import Op
 from ..model.architecture import Architecture, LayerKind, Sublayer
 from .canvas import Canvas, Cluster, Node, rich_size
@@ -27,15 +28,6 @@ from .style import DARK_BOX, DIFFERS, FONT, PANEL_FILL, family_colour
 _NORM_ROLE = {"attention": "attention", "dense_ffn": "FFN", "routed_experts": "FFN", "per_layer_input": "PLE"}
 #: The same inside a parallel pair whose branches have norms of their own (an MLP beside an MoE).
 _BRANCH_ROLE = {**_NORM_ROLE, "dense_ffn": "MLP", "routed_experts": "MoE"}
-
-
-def compact(value: int) -> str:
-    """Context lengths the way model cards say them: 131072 -> 128k, 1048576 -> 1M."""
-    if value >= 2**20 and value % 2**20 == 0:
-        return f"{value // 2**20:,}M"
-    if value >= 1024 and value % 1024 == 0:
-        return f"{value // 1024:,}k"
-    return f"{value:,}"
 
 
 def cluster_anchor(canvas: Canvas, key: str, cluster: Cluster) -> Node:

@@ -36,7 +36,7 @@ class DotMissingError(RenderError):
 def render_key(dot_source: str, dot: str = "dot") -> str:
     """The content hash a render is cached under: the DOT source, the command line
     and the package version (so a template change re-renders, and nothing else does)."""
-    from .. import __version__
+    from ..version import __version__
 
     payload = "\0".join((__version__, dot, *RENDER_ARGS, dot_source))
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()

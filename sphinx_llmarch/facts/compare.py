@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from docutils import nodes
 
-from ..draw.diagram import compact
 from ..model.architecture import Architecture
-from ..sphinxext.domain import llm_xref
-from ..sphinxext.options import word_list
 from . import stats
+from .links import llm_link
 from .tables import beyond_context, normalization
+from .words import compact, word_list
 
 _NONE = "—"
 
@@ -180,7 +179,7 @@ def comparison_table(comparison: Comparison, only_differences: bool = False) -> 
     row = nodes.row()
     row += nodes.entry("", nodes.paragraph("", ""))
     for arch in archs:
-        row += nodes.entry("", nodes.paragraph("", "", llm_xref(arch.id, arch.name)))
+        row += nodes.entry("", nodes.paragraph("", "", llm_link(arch.id, arch.name)))
     head += row
     body = nodes.tbody()
     group += body
@@ -218,7 +217,7 @@ def summary(comparison: Comparison) -> list[nodes.paragraph]:
     paragraphs = []
     for other in others:
         para = nodes.paragraph(classes=["llmarch-compare-summary"])
-        para += llm_xref(first.id, first.name)
+        para += llm_link(first.id, first.name)
         shape = []
         if first.num_layers != other.num_layers:
             words = _depth_words(first.num_layers, other.num_layers)
@@ -230,7 +229,7 @@ def summary(comparison: Comparison) -> list[nodes.paragraph]:
             para += nodes.Text(f" is {' and '.join(shape)} than ")
         else:
             para += nodes.Text(f" has the same depth ({first.num_layers:,} blocks) and width as ")
-        para += llm_xref(other.id, other.name)
+        para += llm_link(other.id, other.name)
         sentences = _facts(first, other)
         para += nodes.Text("; " + "; ".join(sentences) + "." if sentences else ".")
         paragraphs.append(para)

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 
 from docutils import nodes
 
-from ..draw.diagram import compact
 from ..escape import web_url
 from ..kinds import KINDS
 from ..model.architecture import Architecture, AudioTower, OfficialFigure, Sublayer, VisionTower
 from ..model.vision import describe_projector, pixels_per_token, tokens_per_image
 from . import stats
+from .links import llm_links
 from .memo import per_model
+from .words import compact
 
 _SOURCE_LABELS = {"config": "config.json", "model_card": "model card", "paper": "paper", "code": "reference code"}
 _PLACEMENT_WORDS = {
@@ -270,7 +271,6 @@ def beyond_context(arch: Architecture, context: int) -> str:
 def concept_links(arch: Architecture) -> nodes.paragraph:
     """The glossary's concepts this model uses, each a link to its definition (plain
     text when no page shows the glossary)."""
-    from ..sphinxext.domain import llm_links
     from .concepts import concepts_of, glossary
 
     links = [("concept", key, glossary()[key].title) for key in concepts_of(arch)]
@@ -296,8 +296,6 @@ def template(arch: Architecture) -> str:
 def related_models(arch: Architecture, models: Iterable[Architecture]) -> nodes.paragraph | None:
     """Links to the models a reader of this sheet will want next: its base, the models
     built on it, its family, and up to six of other families built the same way."""
-    from ..sphinxext.domain import llm_links
-
     others = sorted((m for m in models if m.id != arch.id), key=lambda m: (m.released or datetime.date.min, m.name))
     close = [
         ("based on", [m for m in others if m.id == arch.base]),

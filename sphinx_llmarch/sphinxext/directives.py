@@ -15,10 +15,11 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from ..errors import SpecError, UnknownModelError
+from ..facts.words import word_list
 from .config import SHOW_CHOICES
 from .images import note_diagram, note_use
 from .nodes import llmarch_diagram
-from .options import width_option, word_list
+from .options import width_option
 from .runtime import state
 from .warnings import warn
 

@@ -20,6 +20,7 @@ from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
 from ..escape import html_text
+from ..facts.links import llmarch_links
 from .warnings import warn
 
 if TYPE_CHECKING:
@@ -380,19 +381,6 @@ def llm_xref(target: str, title: str, kind: str = "model", content: nodes.Node |
     ref["llmarch_optional"] = True
     ref += content if content is not None else nodes.inline(title, title, classes=["xref", "llm", f"llm-{kind}"])
     return ref
-
-
-class llmarch_links(nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
-    """A list of links to models or concepts, ``links`` = [(kind, target, title), ...]:
-    one node in the stored doctree instead of three per link, because Sphinx walks
-    every stored doctree on every build (figure numbers). Expanded into references
-    by :func:`expand_links` when the page is written."""
-
-
-def llm_links(links: list[tuple[str, str, str]], separator: str = ", ") -> llmarch_links:
-    """The node, holding the titles as its one text child (what ``astext`` reads)."""
-    text = separator.join(title for _, _, title in links)
-    return llmarch_links("", nodes.Text(text), links=[list(link) for link in links], separator=separator)
 
 
 def expand_links(app: Any, doctree: nodes.document, docname: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..facts.links import llmarch_links
 from . import images
 from .config import add_config_values
 from .directives import LLMArchCompareDirective, LLMArchDirective
@@ -11,7 +12,6 @@ from .domain import (
     LLMDomain,
     escape_index_headings,
     expand_links,
-    llmarch_links,
     moved_targets,
     note_references,
     optional_reference,
@@ -32,7 +32,7 @@ ENV_VERSION = 10
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
-    from .. import __version__
+    from ..version import __version__
 
     add_config_values(app)
     app.add_node(llmarch_diagram, **VISITORS)

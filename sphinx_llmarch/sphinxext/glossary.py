@@ -75,7 +75,8 @@ class LLMConceptsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         from ..facts.concepts import GLOSSARY, glossary
-        from .domain import ConceptPlace, LLMDomain, concept_anchor, llm_links
+        from ..facts.links import llm_links
+        from .domain import ConceptPlace, LLMDomain, concept_anchor
 
         self.env.note_dependency(str(GLOSSARY))
         users: dict[str, list[tuple[str, str]]] = {}

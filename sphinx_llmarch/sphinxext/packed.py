@@ -16,7 +16,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from .domain import llmarch_links
+from ..facts.links import llmarch_links
 from .views import llmarch_thumbnail
 
 #: What is packed: the outermost node of each of the extension's tables and grids.

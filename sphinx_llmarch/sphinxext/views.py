@@ -100,8 +100,8 @@ TABLE_COLUMNS = (
 
 def table_cells(arch: Architecture) -> tuple[str, ...]:
     """A model's row of ``llm-arch-table`` after the name."""
-    from ..draw.diagram import compact
     from ..facts import stats
+    from ..facts.words import compact
     from .gallery import attention_cell, cache_cell
 
     p = stats.params(arch)
