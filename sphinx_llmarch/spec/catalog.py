@@ -3,7 +3,7 @@ models pages load themselves (``llm-arch`` with ``:config:`` or a spec path).
 
 Pages are read in any order, and in parallel, so a comparison or a table cannot wait
 for the page that loads a model: before reading, the sources are scanned for those
-directives (:func:`page_models`, as autosummary scans for its own), and the models
+directives (:func:`sphinx_llmarch.sphinxext.runtime.page_models`, as autosummary scans for its own), and the models
 they load join the registry like a user spec.
 
 Parsing and validating every spec costs more than a no-op build of a small
@@ -24,12 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ..sphinxext.warnings import logger, warn
 from .files import bundled_spec_files, files_in, write_if_changed
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
-
     from ..errors import SpecError
     from .registry import Registry
 
@@ -68,24 +65,19 @@ class Catalog:
         data = {"stamp": self.stamp, "names": self.names, "messages": self.messages}
         write_if_changed(path, json.dumps(data, indent=0))
 
-    def report(self) -> None:
-        for level, message in self.messages:
-            if level == "info":
-                logger.info(message)
-            else:
-                warn(message, "spec", once=True)
 
-
-def spec_files(confdir: Path, entries: tuple[str, ...]) -> list[Path]:
-    """The ``.toml`` files that ``llmarch_spec_paths`` names, in order."""
+def spec_files(confdir: Path, entries: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """The ``.toml`` files that ``llmarch_spec_paths`` names, in order, and the entries
+    that name nothing."""
     files: list[Path] = []
+    missing = []
     for entry in entries:
         path = confdir / entry
         if path.is_dir() or path.is_file():
             files += files_in(path)
         else:
-            warn(f"llmarch_spec_paths: {entry!r} is neither a directory nor a file", "config", once=True)
-    return files
+            missing.append(entry)
+    return files, missing
 
 
 class PageModel(NamedTuple):
@@ -134,31 +126,6 @@ def directives_loading_models(text: str) -> list[tuple[str, str, str, str]]:
         elif argument.endswith(".toml"):
             found.append(("spec", argument, "", ""))
     return found
-
-
-def page_models(app: Sphinx) -> list[PageModel]:
-    """Every model the project's pages load from a file, page by page: the sources are
-    found as Sphinx finds them, and read before any page is."""
-    from sphinx.project import EXCLUDE_PATHS
-    from sphinx.util.matching import get_matching_files
-
-    config = app.config
-    exclude = [*config.exclude_patterns, *config.templates_path, *app.builder.get_asset_paths(), *EXCLUDE_PATHS]
-    models = []
-    for filename in sorted(get_matching_files(app.srcdir, config.include_patterns, exclude)):
-        docname = app.project.path2doc(filename)
-        if docname is None:
-            continue
-        try:
-            text = Path(app.srcdir, filename).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue  # Sphinx says what is wrong with the page when it reads it
-        if "llm-arch" not in text:
-            continue
-        for kind, file, argument, read_as in directives_loading_models(text):
-            display, absolute = app.env.relfn2path(file, docname)
-            models.append(PageModel(kind, absolute, display, argument, read_as))
-    return models
 
 
 def stamp(files: list[Path], pages: Sequence[PageModel] = ()) -> Stamp:

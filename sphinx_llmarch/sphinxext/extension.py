@@ -12,15 +12,13 @@ from .domain import (
     LLMDomain,
     escape_index_headings,
     expand_links,
-    moved_targets,
-    note_references,
     optional_reference,
-    remember_targets,
 )
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
 from .packed import FlattenNestedTables, UnpackNodes, llmarch_packed, pack_doctree
+from .references import moved_targets, note_references, remember_targets
 from .runtime import finish, on_builder_inited
 from .views import THUMBNAIL_VISITORS, LLMArchGalleryDirective, LLMArchTableDirective, llmarch_thumbnail
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from ..draw.render import RenderPool
 from ..errors import UnknownModelError
 from ..kinds import PLUGIN_PROBLEMS
-from ..spec.catalog import Catalog, Stamp, load_registry, page_models, spec_files, stamp
+from ..spec.catalog import Catalog, PageModel, Stamp, directives_loading_models, load_registry, spec_files, stamp
 from ..spec.files import bundled_spec_files, load_parsed, save_parsed, write_if_changed
 from .config import LLMArchConfig, read_config
-from .warnings import warn
+from .warnings import logger, warn
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -31,6 +31,31 @@ PARSED_FILE = "llmarch-parsed.pickle"
 GALLERY_FILE = "llmarch-gallery.json"
 
 
+def page_models(app: Sphinx) -> list[PageModel]:
+    """Every model the project's pages load from a file, page by page: the sources are
+    found as Sphinx finds them, and read before any page is."""
+    from sphinx.project import EXCLUDE_PATHS
+    from sphinx.util.matching import get_matching_files
+
+    config = app.config
+    exclude = [*config.exclude_patterns, *config.templates_path, *app.builder.get_asset_paths(), *EXCLUDE_PATHS]
+    models = []
+    for filename in sorted(get_matching_files(app.srcdir, config.include_patterns, exclude)):
+        docname = app.project.path2doc(filename)
+        if docname is None:
+            continue
+        try:
+            text = Path(app.srcdir, filename).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # Sphinx says what is wrong with the page when it reads it
+        if "llm-arch" not in text:
+            continue
+        for kind, file, argument, read_as in directives_loading_models(text):
+            display, absolute = app.env.relfn2path(file, docname)
+            models.append(PageModel(kind, absolute, display, argument, read_as))
+    return models
+
+
 class BuildState:
     """The settings, models and Graphviz runs of one build."""
 
@@ -45,10 +70,12 @@ class BuildState:
         #: The summaries of every model that grids, tables and the glossary are built from.
         self.every_model: dict[str, dict[str, Any]] = {}
         #: Where models and concepts were shown before this build read any page (see
-        #: :func:`.domain.moved_targets`); None until Sphinx looks for changed pages.
+        #: :func:`.references.moved_targets`); None until Sphinx looks for changed pages.
         self.targets_before: dict[str, dict[str, Any]] | None = None
         self._confdir = Path(app.confdir)
-        self.spec_files = spec_files(self._confdir, config.spec_paths)
+        self.spec_files, missing = spec_files(self._confdir, config.spec_paths)
+        for entry in missing:
+            warn(f"llmarch_spec_paths: {entry!r} is neither a directory nor a file", "config", once=True)
         #: The models pages load from a config.json or a spec path, known before any page is read.
         self.page_models = page_models(app)
         file_stamp = stamp(self.spec_files, self.page_models)
@@ -87,7 +114,11 @@ def on_builder_inited(app: Sphinx) -> None:
     build = _STATES[app.env] = BuildState(app, read_config(app.config))
     for problem in PLUGIN_PROBLEMS:
         warn(problem, "config", once=True)
-    build.catalog.report()
+    for level, message in build.catalog.messages:
+        if level == "info":
+            logger.info(message)
+        else:
+            warn(message, "spec", once=True)
     if build.config.gallery:
         write_gallery_pages(Path(app.srcdir), build)
     if app.builder.format == "html":
