@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from docutils import nodes
 
+from ..kinds import MLP, Attention, MoE, Op
 from ..model.architecture import Architecture
 from . import stats
 from .links import llm_link
@@ -21,59 +23,48 @@ from .words import compact, word_list
 _NONE = "—"
 
 
-def _ops(arch: Architecture, *types: str) -> list[object]:
-    variants = arch.op_variants()
-    return [op for type_ in types for op, _ in variants.get(type_, [])]
+_OpType = TypeVar("_OpType", bound=Op)
 
 
-def _joined(values: Sequence[str]) -> str:
-    return "; ".join(dict.fromkeys(values)) or _NONE
+def _ops(arch: Architecture, kind: type[_OpType]) -> list[_OpType]:
+    """Every distinct op of one kind in the model, in the order its layers come."""
+    found = [op for layer_kind, _ in arch.kind_counts() for op in layer_kind.ops if isinstance(op, kind)]
+    return list(dict.fromkeys(found))
 
 
-#: The op types with query heads and positions: the heads and positions rows read them.
-_ATTENTION_TYPES = ("attention", "mla", "compressed_attention", "cca")
+def _joined(values: Sequence[str | None]) -> str:
+    return "; ".join(dict.fromkeys(value for value in values if value is not None)) or _NONE
 
 
 def _heads(arch: Architecture) -> str:
-    texts = []
-    for op in _ops(arch, *_ATTENTION_TYPES):
-        if hasattr(op, "kv_lora_rank"):
-            texts.append(f"{op.num_heads} / latent {op.kv_lora_rank} / {op.qk_nope_head_dim}+{op.qk_rope_head_dim}")  # type: ignore[attr-defined]
-        elif hasattr(op, "compress_ratio"):  # every query head reads one shared key/value latent
-            texts.append(f"{op.num_heads} / 1 latent / {op.head_dim}")  # type: ignore[attr-defined]
-        else:
-            texts.append(f"{op.num_heads} / {op.num_kv_heads} / {op.head_dim}")  # type: ignore[attr-defined]
-    return _joined(texts)
+    return _joined([op.heads_text() for op in _ops(arch, Op)])
 
 
 def _qk_norm(arch: Architecture) -> str:
     words = {"none": "no", "per-head": "per head", "full": "across heads"}
-    return _joined([words.get(op.qk_norm, op.qk_norm) for op in _ops(arch, "attention")])  # type: ignore[attr-defined]
+    return _joined([words.get(op.qk_norm, op.qk_norm) for op in _ops(arch, Attention)])
 
 
 def _positions(arch: Architecture) -> str:
-    from ..kinds.attention import position_text
-
-    return _joined([position_text(op.position, op.rope) for op in _ops(arch, *_ATTENTION_TYPES)])  # type: ignore[attr-defined]
+    return _joined([op.positions_text() for op in _ops(arch, Op)])
 
 
 def _ffn(arch: Architecture) -> str:
-    texts = [op.summary(arch.hidden_size) for op in _ops(arch, "mlp")]  # type: ignore[attr-defined]
-    return _joined(texts)
+    return _joined([op.summary(arch.hidden_size) for op in _ops(arch, MLP)])
 
 
 def _experts(arch: Architecture) -> str:
     texts = []
-    for op in _ops(arch, "moe"):
-        counts = f"{op.num_experts} / {op.experts_per_token} / {op.num_shared_experts}"  # type: ignore[attr-defined]
-        texts.append(f"{counts} (each {op.expert_intermediate_size:,} wide)")  # type: ignore[attr-defined]
+    for op in _ops(arch, MoE):
+        counts = f"{op.num_experts} / {op.experts_per_token} / {op.num_shared_experts}"
+        texts.append(f"{counts} (each {op.expert_intermediate_size:,} wide)")
     return _joined(texts)
 
 
 def _dense_prefix(arch: Architecture) -> str:
     if not arch.is_moe:
         return _NONE
-    dense = sum(count for kind, count in arch.kind_counts() if not any(op.type == "moe" for op in kind.ops))
+    dense = sum(count for kind, count in arch.kind_counts() if not any(isinstance(op, MoE) for op in kind.ops))
     return f"{dense:,}" if dense else "0"
 
 
@@ -249,15 +240,15 @@ def _facts(first: Architecture, other: Architecture) -> list[str]:
         clauses.append(f"it mixes tokens with {mine.lower()} (the other: {theirs.lower()})")
     if first.is_moe != other.is_moe:
         moe = first if first.is_moe else other
-        op = _ops(moe, "moe")[0]
+        op = _ops(moe, MoE)[0]
         which = "it" if moe is first else "the other"
-        clauses.append(f"{which} routes each token to {op.experts_per_token} of {op.num_experts} experts")  # type: ignore[attr-defined]
+        clauses.append(f"{which} routes each token to {op.experts_per_token} of {op.num_experts} experts")
     elif first.is_moe:
-        a, b = _ops(first, "moe")[0], _ops(other, "moe")[0]
-        if (a.num_experts, a.experts_per_token) != (b.num_experts, b.experts_per_token):  # type: ignore[attr-defined]
+        a, b = _ops(first, MoE)[0], _ops(other, MoE)[0]
+        if (a.num_experts, a.experts_per_token) != (b.num_experts, b.experts_per_token):
             clauses.append(
-                f"it picks {a.experts_per_token} of {a.num_experts} experts per token, the other "  # type: ignore[attr-defined]
-                f"{b.experts_per_token} of {b.num_experts}"  # type: ignore[attr-defined]
+                f"it picks {a.experts_per_token} of {a.num_experts} experts per token, the other "
+                f"{b.experts_per_token} of {b.num_experts}"
             )
     norms = normalization(first), normalization(other)
     if norms[0] != norms[1]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from docutils import nodes
 
 from ..escape import web_url
-from ..kinds import KINDS
+from ..kinds import KINDS, Attention, MoE
 from ..model.architecture import Architecture, AudioTower, OfficialFigure, Sublayer, VisionTower
 from ..model.vision import describe_projector, pixels_per_token, tokens_per_image
 from . import stats
@@ -107,8 +107,8 @@ def parameter_rows(arch: Architecture) -> list[Row]:
     tied = "; input and output embeddings are one tied matrix" if arch.embeddings.tied else ""
     rows: list[Row] = [("Parameters (text stack)", f"{_count(p.total)}, embeddings included{tied}")]
     if arch.is_moe:
-        moe = arch.op_variants()["moe"][0][0]
-        routed = f"{moe.experts_per_token} of {moe.num_experts} routed experts"  # type: ignore[attr-defined]
+        moe = next(op for kind, _ in arch.kind_counts() for op in kind.ops if isinstance(op, MoE))
+        routed = f"{moe.experts_per_token} of {moe.num_experts} routed experts"
         rows.append(("Active per token", f"{_count(p.active)}: dense parts, shared experts and {routed}"))
     rows.append(("Embedding parameters", _count(p.embedding)))
     named = stats.component_names(key for key, count in p.components.items() if count)
@@ -285,10 +285,10 @@ def template(arch: Architecture) -> str:
     for kind, _ in arch.kind_counts():
         for op in kind.ops:
             if op.role == "token":
-                name = op.kind.upper() if op.type == "attention" else op.short  # type: ignore[attr-defined]
+                name = op.kind.upper() if isinstance(op, Attention) else op.short
                 mixers.append(name.replace(" + sparse indexer", ""))
-    moe = [op for op, _ in arch.op_variants().get("moe", [])]
-    shared = bool(moe) and bool(moe[0].num_shared_experts)  # type: ignore[attr-defined]
+    moe = [op for kind, _ in arch.kind_counts() for op in kind.ops if isinstance(op, MoE)]
+    shared = bool(moe) and bool(moe[0].num_shared_experts)
     channel = "dense FFN" if not moe else "MoE with a shared expert" if shared else "MoE"
     return " + ".join([*dict.fromkeys(mixers), channel])
 

@@ -233,6 +233,15 @@ class Attention(Op):
         windows = {"sliding": self.sliding_window, "chunked": self.chunk_size}
         return {self.kind, *(word for word, on in windows.items() if on)}
 
+    def heads_text(self) -> str | None:
+        return f"{self.num_heads} / {self.num_kv_heads} / {self.head_dim}"
+
+    def positions_text(self) -> str | None:
+        return position_text(self.position, self.rope)
+
+    def mixer_name(self) -> str:
+        return f"{self.kind.upper()} {self.num_heads}/{self.num_kv_heads}"
+
     def concepts(self) -> set[str]:
         flags = {
             "sliding-window-attention": self.sliding_window,

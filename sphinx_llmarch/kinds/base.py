@@ -153,6 +153,20 @@ class Op:
         mixer's type; kinds of one family, such as linear attention, share a word)."""
         return {self.type} if self.role == "token" else set()
 
+    # -- short forms for tables ---------------------------------------------------
+
+    def heads_text(self) -> str | None:
+        """``query / key-value heads / head width`` for a comparison (None: no attention heads)."""
+        return None
+
+    def positions_text(self) -> str | None:
+        """How the op knows where a token is, in words (None: it has no positions of its own)."""
+        return None
+
+    def mixer_name(self) -> str:
+        """How a model table names this token mixer: ``GQA 32/8``, ``MLA 128``."""
+        return self.short
+
     # -- words and drawing -------------------------------------------------------
 
     @property

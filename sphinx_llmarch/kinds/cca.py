@@ -133,6 +133,12 @@ class CCA(Op):
 
     # -- words -----------------------------------------------------------------------
 
+    def heads_text(self) -> str | None:
+        return f"{self.num_heads} / {self.num_kv_heads} / {self.head_dim}"
+
+    def positions_text(self) -> str | None:
+        return position_text(self.position, self.rope)
+
     def concepts(self) -> set[str]:
         """Grouped-query attention in a narrower space, with convolved and normed queries and keys."""
         found = {"cca", "gqa" if self.num_kv_heads > 1 else "mqa", "qk-norm"}

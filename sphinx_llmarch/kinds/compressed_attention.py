@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..draw.canvas import Grid
 from ..draw.style import INK
 from ..spec.table import REQUIRED
-from .attention import positions_row, read_position, rope_from_hf, rope_side
+from .attention import position_text, positions_row, read_position, rope_from_hf, rope_side
 from .base import (
     DEFAULT_ROPE,
     CachePart,
@@ -168,6 +168,13 @@ class CompressedAttention(Op):
         return parts
 
     # -- words -----------------------------------------------------------------------
+
+    def heads_text(self) -> str | None:
+        """Every query head reads one shared key/value latent."""
+        return f"{self.num_heads} / 1 latent / {self.head_dim}"
+
+    def positions_text(self) -> str | None:
+        return position_text(self.position, self.rope)
 
     def concepts(self) -> set[str]:
         """One latent KV head (multi-query), a window, sinks, and the indexer where there is one."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..draw.canvas import Grid
 from ..draw.style import INK
 from ..spec.table import REQUIRED
-from .attention import positions_row, read_position, rope_from_hf, rope_side
+from .attention import position_text, positions_row, read_position, rope_from_hf, rope_side
 from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, position_concepts, register
 
 if TYPE_CHECKING:
@@ -132,6 +132,15 @@ class MLA(Op):
     def kv_values_per_token(self) -> int:
         """The latent and the RoPE key; with sparse attention, the indexer's key too."""
         return self.kv_lora_rank + self.qk_rope_head_dim + self.index_head_dim
+
+    def heads_text(self) -> str | None:
+        return f"{self.num_heads} / latent {self.kv_lora_rank} / {self.qk_nope_head_dim}+{self.qk_rope_head_dim}"
+
+    def positions_text(self) -> str | None:
+        return position_text(self.position, self.rope)
+
+    def mixer_name(self) -> str:
+        return f"MLA {self.num_heads}"
 
     def concepts(self) -> set[str]:
         found = {"mla"} | position_concepts(self.position, self.rope)

@@ -34,18 +34,7 @@ def model_page(arch: Architecture) -> str:
 def attention_cell(arch: Architecture) -> str:
     """``GQA 32/8`` (query/KV heads); MLA shares one latent, so just its heads;
     hybrids name their other mixers too: ``Gated DeltaNet + GQA 16/2``."""
-    cells = []
-    for kind, _ in arch.kind_counts():
-        for op in kind.ops:
-            if op.role != "token":
-                continue
-            heads = getattr(op, "num_heads", 0)
-            if op.type == "attention":
-                cells.append(f"{op.kind.upper()} {heads}/{op.num_kv_heads}")  # type: ignore[attr-defined]
-            elif op.type == "mla":
-                cells.append(f"MLA {heads}")
-            else:
-                cells.append(op.short)
+    cells = [op.mixer_name() for kind, _ in arch.kind_counts() for op in kind.ops if op.role == "token"]
     return " + ".join(dict.fromkeys(cells))
 
 
