@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..kinds import KINDS, CachePart
+from ..kinds import KINDS, Attention, CachePart
 from ..model.architecture import Architecture, LayerKind, Norm, OfficialFigure
 from ..model.audio import audio_params
 from ..model.vision import vision_params
@@ -362,8 +362,9 @@ def describe(arch: Architecture) -> str:
     size = f"{human(p.total)} parameters" + (f" ({human(p.active)} active)" if arch.is_moe else "")
     mixers = token_mixers(arch)
     if len(mixers) == 1:
-        layers = f"{arch.num_layers:,} layers of {mixers[0][0].lower()}{mixers[0][1:]}"
-        ops = [op for op, _ in arch.op_variants().get("attention", [])]
+        first = next(op for kind, _ in arch.kind_counts() for op in kind.ops if op.role == "token")
+        layers = f"{arch.num_layers:,} layers of {first.phrase}"
+        ops = list(dict.fromkeys(op for kind, _ in arch.kind_counts() for op in kind.ops if isinstance(op, Attention)))
         if ops:  # each count once: Laguna's global and sliding-window layers have 48 and 64 heads
             heads, kv = (
                 " / ".join(dict.fromkeys(str(getattr(op, key)) for op in ops)) for key in ("num_heads", "num_kv_heads")
