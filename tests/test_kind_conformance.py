@@ -13,7 +13,7 @@ import pytest
 from sphinx_llmarch import kinds
 from sphinx_llmarch.draw import diagram
 from sphinx_llmarch.facts import stats
-from sphinx_llmarch.facts.concepts import glossary
+from sphinx_llmarch.facts.concepts import concepts_of, glossary
 from sphinx_llmarch.facts.tables import fact_rows
 from sphinx_llmarch.kinds import KINDS, Op
 from sphinx_llmarch.spec.loader import read_raw
@@ -81,9 +81,11 @@ def toy_plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The toy package as an installed distribution would announce it."""
     entry = importlib.metadata.EntryPoint("toy", "tests.toy_kind_plugin", kinds.ENTRY_POINT_GROUP)
     monkeypatch.setattr(kinds, "entry_points", lambda group: [entry] if group == kinds.ENTRY_POINT_GROUP else [])
+    glossary.cache_clear()
     assert kinds.load_plugins() == []
     yield
     KINDS.pop("toy_recurrence", None)
+    glossary.cache_clear()
 
 
 @pytest.mark.usefixtures("toy_plugin")
@@ -97,6 +99,7 @@ def test_a_kind_from_another_package_is_read_counted_and_drawn(tmp_path: Path) -
     by_component = dict(fact_rows(arch))["Parameters by component"].astext()
     assert f"toy recurrences {stats.human(6 * toy)}" in by_component, "a plug-in's component is named, not dropped"
     assert "RWKV-7 time mix" in diagram.to_dot(arch)
+    assert "toy-recurrence" in concepts_of(arch) and glossary()["toy-recurrence"].title == "Toy recurrence"
     assert "with 8 layers (6 RWKV-7 time mix + 2 global attention)" in stats.describe(arch)
 
 

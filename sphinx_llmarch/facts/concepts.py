@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..kinds import MLP, MoE, Op
+from ..kinds import KINDS, MLP, MoE, Op
 from .memo import per_model
 
 if TYPE_CHECKING:
@@ -41,8 +41,13 @@ class Concept:
 
 @cache
 def glossary() -> dict[str, Concept]:
-    """Every concept by id, in the file's order (sections in reading order)."""
+    """Every concept by id, in the file's order (sections in reading order), then those
+    that op kinds from other packages bring (:attr:`~.kinds.Op.glossary_entries`); a
+    kind's entry never replaces one of the file's."""
     data = tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))
+    for kind in KINDS.values():
+        for key, entry in kind.glossary_entries.items():
+            data.setdefault(key, entry)
     return {
         key: Concept(
             key,

@@ -140,6 +140,10 @@ class Op:
 
     # -- glossary ------------------------------------------------------------------
 
+    #: Glossary entries a kind from another package brings, by concept id, with the keys of
+    #: a table of ``facts/concepts.toml`` (title, section, summary, reference, ...).
+    glossary_entries: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+
     def concepts(self) -> set[str]:
         """Ids of the glossary's concepts this op embodies (``concepts.toml``)."""
         return set()

@@ -23,6 +23,17 @@ class ToyRecurrence(Op):
     component: ClassVar[str] = "toy_recurrence"
     component_names: ClassVar[dict[str, str]] = {"toy_recurrence": "toy recurrences"}
     fact_label: ClassVar[str] = "Token mixing"
+    glossary_entries: ClassVar[dict[str, dict[str, object]]] = {
+        "toy-recurrence": {
+            "title": "Toy recurrence",
+            "section": "Attention",
+            "summary": "A made-up recurrent token mixer: a decayed running sum of keys times values, read by a "
+            "receptance gate. It stands in the tests for a kind of layer that another package adds.",
+            "reference": "https://example.org/toy-recurrence",
+            "reference_title": "The sphinx-llmarch tests, Toy recurrence (2026)",
+            "related": ["linear-attention"],
+        }
+    }
 
     #: Numbers of state per channel.
     state_size: int
@@ -37,6 +48,12 @@ class ToyRecurrence(Op):
 
     def state_values(self, hidden_size: int) -> int:
         return hidden_size * self.state_size
+
+    def concepts(self) -> set[str]:
+        return {"toy-recurrence"}
+
+    def primary_concept(self) -> str | None:
+        return "toy-recurrence"
 
     @property
     def title(self) -> str:
