@@ -5,6 +5,7 @@ a kind added from outside the package through the entry-point group."""
 from __future__ import annotations
 
 import importlib.metadata
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from sphinx_llmarch.draw import diagram
 from sphinx_llmarch.facts import stats
 from sphinx_llmarch.facts.concepts import concepts_of, glossary
 from sphinx_llmarch.facts.tables import fact_rows
+from sphinx_llmarch.hf.importer import known_model_types, spec_from_config
 from sphinx_llmarch.kinds import KINDS, Op
-from sphinx_llmarch.spec.loader import read_raw
+from sphinx_llmarch.spec.loader import architecture_from_dict, read_raw
 from sphinx_llmarch.spec.problems import spec_problems
 from sphinx_llmarch.spec.registry import bundled_registry, load_spec
 from sphinx_llmarch.spec.schema import op_schema
@@ -82,6 +84,7 @@ def toy_plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     entry = importlib.metadata.EntryPoint("toy", "tests.toy_kind_plugin", kinds.ENTRY_POINT_GROUP)
     monkeypatch.setattr(kinds, "entry_points", lambda group: [entry] if group == kinds.ENTRY_POINT_GROUP else [])
     glossary.cache_clear()
+    sys.modules.pop("tests.toy_kind_plugin", None)  # imported afresh: its import registers the kind
     assert kinds.load_plugins() == []
     yield
     KINDS.pop("toy_recurrence", None)
@@ -101,6 +104,19 @@ def test_a_kind_from_another_package_is_read_counted_and_drawn(tmp_path: Path) -
     assert "RWKV-7 time mix" in diagram.to_dot(arch)
     assert "toy-recurrence" in concepts_of(arch) and glossary()["toy-recurrence"].title == "Toy recurrence"
     assert "with 8 layers (6 RWKV-7 time mix + 2 global attention)" in stats.describe(arch)
+
+
+@pytest.mark.usefixtures("toy_plugin")
+def test_a_kind_from_another_package_is_imported_from_a_config() -> None:
+    """Its model type is known, its layers are read from layer_types, beside attention."""
+    config = {"model_type": "toy_rnn", "vocab_size": 1000, "hidden_size": 64, "intermediate_size": 128}
+    config |= {"num_attention_heads": 4, "num_key_value_heads": 2, "state_size": 16, "num_hidden_layers": 4}
+    config["layer_types"] = ["toy_recurrence", "toy_recurrence", "toy_recurrence", "full_attention"]
+    assert "toy_rnn" in known_model_types()
+    arch = architecture_from_dict(spec_from_config(config, "config.json", "toy")[0], "config.json")
+    d = 64
+    assert stats.params(arch)["toy_recurrence"] == 3 * (4 * d * d + d)
+    assert [n for _, n in arch.kind_counts()] == [3, 1]
 
 
 def test_a_broken_plugin_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:

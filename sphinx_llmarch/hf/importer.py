@@ -20,7 +20,7 @@ from ..kinds import KINDS
 from ..spec.table import suggest
 from .config import HFConfig, checked
 from .layers import Layer, compress, mtp_layer, read_layers
-from .recipes import ARCHITECTURES, RECIPES, WRAPPERS, Recipe
+from .recipes import ARCHITECTURES, RECIPES, WRAPPERS, Recipe, plugin_model_types, recipe_for
 
 # -- ops --------------------------------------------------------------------------------
 
@@ -163,11 +163,10 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
         subs.append({"op": name, "norm": norm})
     elif layer.mixer:
         kind = recipe.linear if layer.mixer == "linear" else recipe.mixer if layer.mixer == "mlstm" else None
-        kind = kind or _SIMPLE[layer.mixer]
+        kind = kind or _SIMPLE.get(layer.mixer) or (layer.mixer if layer.mixer in KINDS else None)
         if kind is None:
-            raise SpecError(
-                config.file, config.key("layer_types"), "linear-attention layers, but this model type has none"
-            )
+            what = "linear-attention" if layer.mixer == "linear" else repr(layer.mixer)
+            raise SpecError(config.file, config.key("layer_types"), f"{what} layers, but this model type has none")
         ops.setdefault(layer.mixer, KINDS[kind].from_hf(config))
         subs.append({"op": layer.mixer, "norm": norm})
     if layer.channel:
@@ -200,7 +199,7 @@ def _slug(text: str) -> str:
 
 def known_model_types() -> list[str]:
     """Every ``model_type`` the importer reads, sorted."""
-    return sorted({*RECIPES, *WRAPPERS})
+    return sorted({*RECIPES, *WRAPPERS, *plugin_model_types()})
 
 
 def _recipe(top: HFConfig, model_type: str, read_as: str | None) -> tuple[Recipe, list[str]]:
@@ -211,12 +210,12 @@ def _recipe(top: HFConfig, model_type: str, read_as: str | None) -> tuple[Recipe
     """
     architectures = top.get("architectures") or []
     own_type = next((ARCHITECTURES[a] for a in architectures if a in ARCHITECTURES), None)
-    recipe = RECIPES.get(own_type or WRAPPERS.get(model_type, model_type))
+    recipe = recipe_for(own_type or WRAPPERS.get(model_type, model_type))
     if recipe is not None:
         return recipe, []
     known = known_model_types()
     if read_as is not None:
-        chosen = RECIPES.get(WRAPPERS.get(read_as, read_as))
+        chosen = recipe_for(WRAPPERS.get(read_as, read_as))
         if chosen is None:
             hint = suggest(read_as, known)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SpecError
+from ..kinds import KINDS
 
 if TYPE_CHECKING:
     from .config import HFConfig
@@ -93,9 +94,10 @@ def _listed(config: HFConfig, key: str, count: int, known: Mapping[Any, Any] | N
 def _mixers(config: HFConfig, count: int, recipe: Recipe) -> list[tuple[str | None, str]]:
     """(mixer, window) per layer."""
     key = "layer_types" if "layer_types" in config else "layers_block_type"
-    types = _listed(config, key, count, _LAYER_TYPES)
+    known = {**_LAYER_TYPES, **{name: (kind.type, "full") for kind in KINDS.values() for name in kind.hf_layer_types}}
+    types = _listed(config, key, count, known)
     if types:
-        return [_LAYER_TYPES[t] for t in types]
+        return [known[t] for t in types]
     linear = config.nested("linear_attn_config")
     if linear is not None and linear.get("full_attn_layers"):
         full = {i - 1 for i in linear.get("full_attn_layers")}  # listed counting from 1

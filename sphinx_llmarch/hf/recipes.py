@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..kinds import KINDS
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -200,6 +202,23 @@ RECIPES: dict[str, Recipe] = {
         defaults={"hidden_act": "gelu_pytorch_tanh"},
     ),
 }
+
+
+def recipe_for(model_type: str) -> Recipe | None:
+    """The recipe of a model type: the table's, or for a type an op kind from another
+    package claims (:attr:`~sphinx_llmarch.kinds.Op.hf_model_types`), a pre-norm stack of
+    that kind's layers."""
+    recipe = RECIPES.get(model_type)
+    if recipe is None:
+        recipe = next((Recipe(mixer=kind.type) for kind in KINDS.values() if model_type in kind.hf_model_types), None)
+    return recipe
+
+
+def plugin_model_types() -> set[str]:
+    """The model types op kinds from other packages claim."""
+    return {name for kind in KINDS.values() for name in kind.hf_model_types}
+
+
 #: Checkpoints whose model_type is not their own (Grok 2 says "git", another model's type).
 ARCHITECTURES = {"Grok1ForCausalLM": "grok"}
 #: Multimodal wrappers: the text stack is in text_config, read with its own recipe.

@@ -110,6 +110,12 @@ class Op:
         """The spec table for this op, read from a Hugging Face config."""
         raise NotImplementedError
 
+    #: ``layer_types`` entries of a config.json that are layers of this kind (a kind from
+    #: another package; the package's own kinds are read by :mod:`sphinx_llmarch.hf`).
+    hf_layer_types: ClassVar[tuple[str, ...]] = ()
+    #: ``model_type`` values whose configs are pre-norm stacks of this kind's layers.
+    hf_model_types: ClassVar[tuple[str, ...]] = ()
+
     # -- numbers ---------------------------------------------------------------
 
     def params(self, hidden_size: int) -> Counter[str]:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
+from sphinx_llmarch.hf.config import HFConfig
 from sphinx_llmarch.kinds import Op, register
 from sphinx_llmarch.spec.table import REQUIRED, SpecTable
 
@@ -35,8 +36,16 @@ class ToyRecurrence(Op):
         }
     }
 
+    #: A config.json's layers of this kind, and a model type made of them.
+    hf_layer_types: ClassVar[tuple[str, ...]] = ("toy_recurrence",)
+    hf_model_types: ClassVar[tuple[str, ...]] = ("toy_rnn",)
+
     #: Numbers of state per channel.
     state_size: int
+
+    @staticmethod
+    def from_hf(config: HFConfig, **recipe: object) -> dict[str, object]:
+        return {"type": "toy_recurrence", "state_size": config.require("state_size")}
 
     @classmethod
     def read(cls, table: SpecTable, hidden_size: int) -> ToyRecurrence:
