@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
 
 from sphinx_llmarch import kinds
 from sphinx_llmarch.draw import diagram
@@ -23,7 +24,10 @@ from sphinx_llmarch.spec.problems import spec_problems
 from sphinx_llmarch.spec.registry import bundled_registry, load_spec
 from sphinx_llmarch.spec.schema import op_schema
 
+from .conftest import needs_dot
 from .test_layer_kinds import HYBRID, write
+
+MakeApp = Callable[..., SphinxTestApp]
 
 
 def _ops_in_bundled_models() -> dict[str, list[tuple[Op, int]]]:
@@ -117,6 +121,22 @@ def test_a_kind_from_another_package_is_imported_from_a_config() -> None:
     d = 64
     assert stats.params(arch)["toy_recurrence"] == 3 * (4 * d * d + d)
     assert [n for _, n in arch.kind_counts()] == [3, 1]
+
+
+@needs_dot
+@pytest.mark.usefixtures("toy_plugin")
+def test_a_page_shows_a_kind_from_another_package(make_app: MakeApp, tmp_path: Path) -> None:
+    """Diagram, fact sheet and glossary entry, in a real build."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "hybrid-toy.toml").write_text(TOY_SPEC)
+    (tmp_path / "conf.py").write_text('extensions = ["sphinx_llmarch"]\nllmarch_spec_paths = ["specs"]\n')
+    (tmp_path / "index.rst").write_text("Toy\n===\n\n.. llm-arch:: hybrid-toy\n\n.. llm-concepts::\n")
+    app = make_app("html", srcdir=tmp_path)
+    app.build()
+    page = (Path(app.outdir) / "index.html").read_text()
+    assert app._warncount == 0, app.warning.getvalue()
+    assert ">RWKV&#45;7 time mix<" in page or ">RWKV-7 time mix<" in page, "the box in the inlined diagram"
+    assert "toy recurrences 98.7K" in page and 'id="llm-concept-toy-recurrence"' in page
 
 
 def test_a_broken_plugin_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
