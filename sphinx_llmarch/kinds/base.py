@@ -150,18 +150,24 @@ class Op:
     #: a table of ``facts/concepts.toml`` (title, section, summary, reference, ...).
     glossary_entries: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
 
+    #: The glossary's concepts every op of this kind embodies, the one its panel illustrates first.
+    concept_ids: ClassVar[tuple[str, ...]] = ()
+
     def concepts(self) -> set[str]:
         """Ids of the glossary's concepts this op embodies (``concepts.toml``)."""
-        return set()
+        return set(self.concept_ids)
 
     def primary_concept(self) -> str | None:
         """The concept this op's detail panel illustrates (its title links there)."""
-        return None
+        return self.concept_ids[0] if self.concept_ids else None
+
+    #: The filter language's word for a family of token mixers (``linear``); default: the type.
+    filter_family: ClassVar[str | None] = None
 
     def filter_words(self) -> set[str]:
         """What the filter language's ``attention`` field matches for this op (a token
         mixer's type; kinds of one family, such as linear attention, share a word)."""
-        return {self.type} if self.role == "token" else set()
+        return {self.filter_family or self.type} if self.role == "token" else set()
 
     # -- short forms for tables ---------------------------------------------------
 

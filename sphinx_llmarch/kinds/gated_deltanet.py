@@ -23,6 +23,8 @@ class GatedDeltaNet(Op):
     type: ClassVar[str] = "gated_deltanet"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "linear_attention"
+    concept_ids: ClassVar[tuple[str, ...]] = ("gated-deltanet", "linear-attention")
+    filter_family: ClassVar[str | None] = "linear"
     proper_name: ClassVar[bool] = True
     fact_label: ClassVar[str] = "Linear attention"
 
@@ -78,15 +80,6 @@ class GatedDeltaNet(Op):
         """A key × value matrix per value head, plus the convolution's last inputs."""
         matrix = self.num_value_heads * self.key_head_dim * self.value_head_dim
         return matrix + self.conv_channels * (self.conv_kernel - 1)
-
-    def filter_words(self) -> set[str]:
-        return {"linear"}
-
-    def concepts(self) -> set[str]:
-        return {"gated-deltanet", "linear-attention"}
-
-    def primary_concept(self) -> str | None:
-        return "gated-deltanet"
 
     @property
     def title(self) -> str:

@@ -21,6 +21,8 @@ class KimiDeltaAttention(Op):
     type: ClassVar[str] = "kda"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "linear_attention"
+    concept_ids: ClassVar[tuple[str, ...]] = ("kda", "linear-attention")
+    filter_family: ClassVar[str | None] = "linear"
     proper_name: ClassVar[bool] = True
     fact_label: ClassVar[str] = "Linear attention"
 
@@ -61,15 +63,6 @@ class KimiDeltaAttention(Op):
 
     def state_values(self, hidden_size: int) -> int:
         return self.num_heads * self.head_dim * self.head_dim + 3 * self.width * (self.conv_kernel - 1)
-
-    def filter_words(self) -> set[str]:
-        return {"linear"}
-
-    def concepts(self) -> set[str]:
-        return {"kda", "linear-attention"}
-
-    def primary_concept(self) -> str | None:
-        return "kda"
 
     @property
     def title(self) -> str:

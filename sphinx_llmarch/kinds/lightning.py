@@ -20,6 +20,8 @@ class Lightning(Op):
     type: ClassVar[str] = "lightning"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "linear_attention"
+    concept_ids: ClassVar[tuple[str, ...]] = ("lightning-attention", "linear-attention")
+    filter_family: ClassVar[str | None] = "linear"
     fact_label: ClassVar[str] = "Linear attention"
 
     num_heads: int
@@ -57,15 +59,6 @@ class Lightning(Op):
 
     def state_values(self, hidden_size: int) -> int:
         return self.num_heads * self.head_dim * self.head_dim
-
-    def filter_words(self) -> set[str]:
-        return {"linear"}
-
-    def concepts(self) -> set[str]:
-        return {"lightning-attention", "linear-attention"}
-
-    def primary_concept(self) -> str | None:
-        return "lightning-attention"
 
     @property
     def title(self) -> str:

@@ -23,6 +23,7 @@ class Mamba2(Op):
     type: ClassVar[str] = "mamba2"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "ssm"
+    concept_ids: ClassVar[tuple[str, ...]] = ("mamba2",)
     proper_name: ClassVar[bool] = True
     fact_label: ClassVar[str] = "State-space layers"
 
@@ -77,12 +78,6 @@ class Mamba2(Op):
     def state_values(self, hidden_size: int) -> int:
         """Per head a head_dim × state_size SSM state, plus the convolution's last inputs."""
         return self.num_heads * self.head_dim * self.state_size + self.conv_channels * (self.conv_kernel - 1)
-
-    def concepts(self) -> set[str]:
-        return {"mamba2"}
-
-    def primary_concept(self) -> str | None:
-        return "mamba2"
 
     @property
     def title(self) -> str:

@@ -20,6 +20,7 @@ class MLSTM(Op):
     type: ClassVar[str] = "mlstm"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "mlstm"
+    concept_ids: ClassVar[tuple[str, ...]] = ("mlstm",)
     fact_label: ClassVar[str] = "Recurrent layers"
 
     num_heads: int
@@ -58,12 +59,6 @@ class MLSTM(Op):
         """Per head: the key × value memory, the normalizer vector and the max-stabilizer."""
         qk_head, v_head = self.qk_dim // self.num_heads, self.v_dim // self.num_heads
         return self.num_heads * (qk_head * v_head + qk_head + 1)
-
-    def concepts(self) -> set[str]:
-        return {"mlstm"}
-
-    def primary_concept(self) -> str | None:
-        return "mlstm"
 
     @property
     def title(self) -> str:

@@ -20,6 +20,7 @@ class ShortConv(Op):
     type: ClassVar[str] = "short_conv"
     role: ClassVar[str] = "token"
     component: ClassVar[str] = "conv"
+    concept_ids: ClassVar[tuple[str, ...]] = ("short-convolution",)
     fact_label: ClassVar[str] = "Convolutions"
 
     #: Width of the causal convolution (LFM2's ``conv_L_cache``).
@@ -46,12 +47,6 @@ class ShortConv(Op):
     def state_values(self, hidden_size: int) -> int:
         """Only the last ``kernel - 1`` inputs: nothing that grows with the context."""
         return hidden_size * (self.kernel - 1)
-
-    def concepts(self) -> set[str]:
-        return {"short-convolution"}
-
-    def primary_concept(self) -> str | None:
-        return "short-convolution"
 
     @property
     def title(self) -> str:

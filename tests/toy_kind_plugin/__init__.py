@@ -24,6 +24,7 @@ class ToyRecurrence(Op):
     component: ClassVar[str] = "toy_recurrence"
     component_names: ClassVar[dict[str, str]] = {"toy_recurrence": "toy recurrences"}
     fact_label: ClassVar[str] = "Token mixing"
+    concept_ids: ClassVar[tuple[str, ...]] = ("toy-recurrence",)
     glossary_entries: ClassVar[dict[str, dict[str, object]]] = {
         "toy-recurrence": {
             "title": "Toy recurrence",
@@ -57,12 +58,6 @@ class ToyRecurrence(Op):
 
     def state_values(self, hidden_size: int) -> int:
         return hidden_size * self.state_size
-
-    def concepts(self) -> set[str]:
-        return {"toy-recurrence"}
-
-    def primary_concept(self) -> str | None:
-        return "toy-recurrence"
 
     @property
     def title(self) -> str:
