@@ -242,3 +242,18 @@ def test_a_long_layer_pattern_wraps() -> None:
 def test_the_rope_box_names_the_scaling_method(model_id: str, slot: str, words: str) -> None:
     label = canvas(model_id).nodes[slot].attrs["label"]
     assert words in label and (model_id != "qwen3-8b" or "scaling" not in label)
+
+
+def test_every_box_links_a_row_the_fact_sheet_has() -> None:
+    """Boxes, callouts and panels name the fact-sheet row that explains them; a name the
+    fact sheet does not write would be a link to nothing, silently."""
+    from sphinx_llmarch.draw.diagram import _Frame
+    from sphinx_llmarch.facts.labels import ROW_TITLE
+    from sphinx_llmarch.facts.tables import fact_rows
+
+    for arch in bundled_registry():
+        frame = _Frame(arch)
+        frame.build()
+        named = set(frame.rows.values()) | {item.row for item in [*frame.left, *frame.right]}
+        written = {label for label, _ in fact_rows(arch)} | {ROW_TITLE}
+        assert named <= written, (arch.id, sorted(named - written))

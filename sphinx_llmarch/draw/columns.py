@@ -13,6 +13,7 @@ from itertools import combinations, pairwise
 from typing import TYPE_CHECKING
 
 from ..escape import dot_html_text
+from ..facts.labels import ROW_LAYERS, ROW_PARAMETERS, ROW_TITLE
 from ..facts.stats import human, layer_mix, params
 from ..kinds import Op, PanelContext
 from .canvas import Cluster, HtmlLabel, Node, literal, pack, rich_size
@@ -348,7 +349,7 @@ def _strip(frame: Frame, x0: float) -> list[Node]:
         fontsize=f"{SMALL_SIZE:g}",
         **{"class": "lm-strip"},
     )
-    frame.rows[strip.name] = "Layers"
+    frame.rows[strip.name] = ROW_LAYERS
     parts = [
         (part, rich_size(part + " + ", SMALL_SIZE + 1, True)[0])
         for part in literal(f"Layer pattern: {layer_mix(arch)}").split(" + ")
@@ -407,10 +408,10 @@ def _title(frame: Frame) -> None:
         bold=False,
     )
     subtitle.y = top + 14 + subtitle.h / 2
-    frame.rows[subtitle.name] = "Parameters (text stack)"
+    frame.rows[subtitle.name] = ROW_PARAMETERS
     title = c.text("title", literal(arch.name), centre, 0, frame.colour.accent, size=TITLE_SIZE)
     title.attrs["label"] = HtmlLabel(
         f'<<font point-size="{TITLE_SIZE:g}" color="{frame.colour.accent}"><b>{dot_html_text(arch.name)}</b></font>>'
     )
     title.y = subtitle.top + 4 + title.h / 2
-    frame.rows[title.name] = "title"
+    frame.rows[title.name] = ROW_TITLE

@@ -15,6 +15,14 @@ from itertools import pairwise
 
 import graphviz
 
+from ..facts.labels import (
+    ROW_CONTEXT_LENGTH,
+    ROW_LAYERS,
+    ROW_NORMALIZATION,
+    ROW_POSITIONS,
+    ROW_RESIDUAL_STREAM,
+    ROW_VOCABULARY,
+)
 from ..facts.words import compact
 from ..kinds import Op
 from ..model.architecture import Architecture, LayerKind, Sublayer
@@ -126,11 +134,11 @@ class _Frame:
     def hc_mix(self, name: str) -> Node:
         """Hyper-connections: the learned mix that reads the streams into one input. The first
         one drawn says what the streams are."""
-        node = self.main_box(name, self.hc_label, "Residual stream", cls="lm-box lm-norm")
+        node = self.main_box(name, self.hc_label, ROW_RESIDUAL_STREAM, cls="lm-box lm-norm")
         if "hc" not in {item.name for item in self.right}:
             streams = self.arch.hyper_connections
             text = f"{{{streams}}} residual streams (hyper-connections)\nmixed around every sublayer"
-            self.right.append(Item("hc", text, node, "Residual stream"))
+            self.right.append(Item("hc", text, node, ROW_RESIDUAL_STREAM))
         return node
 
     # -- blocks ------------------------------------------------------------------
@@ -144,8 +152,8 @@ class _Frame:
         role = (_BRANCH_ROLE if branch else _NORM_ROLE).get(op.component, "mixer")
         label = f"Input {self.arch.norm.name}" if shared else f"{when}-{role} {self.arch.norm.name}"
         if bottom is None:
-            return self.main_box(name, label, "Normalization", cls="lm-box lm-norm")
-        self.rows[name] = "Normalization"
+            return self.main_box(name, label, ROW_NORMALIZATION, cls="lm-box lm-norm")
+        self.rows[name] = ROW_NORMALIZATION
         return self.canvas.box(name, label, self.branch_x, bottom + 13, w=self.width, cls="lm-box lm-norm")
 
     def _op_box(self, name: str, block: Block, index: int, x: float = 0.0, bottom: float | None = None) -> Node:
@@ -210,7 +218,7 @@ class _Frame:
             y -= h / 2 + 4
             side.x = right - side.w / 2
             self.canvas.edge(side.name, node.name, tailport="e", headport="w")
-            self.rows[side.name] = "Positions" if slot == "rope" else op.fact_label
+            self.rows[side.name] = ROW_POSITIONS if slot == "rope" else op.fact_label
             if slot == "rope" and self.context_anchor.name == "embedding":
                 self.context_anchor = side
 
@@ -325,7 +333,7 @@ class _Frame:
             f"{block.key}.repeat",
             text,
             cluster_anchor(c, block.key, cluster),
-            "Layers",
+            ROW_LAYERS,
             wanted=cluster.y0 + 18,
             leader=False,
             cls="lm-text lm-repeat",
@@ -353,8 +361,8 @@ class _Frame:
             draw_mtp(self)
         if arch.hyper_connections:
             self.hc_mix("hc_head")
-        self.main_box("final_norm", f"Final {arch.norm.name}", "Normalization")
-        head = self.main_box("head", "Linear output layer", "Vocabulary")
+        self.main_box("final_norm", f"Final {arch.norm.name}", ROW_NORMALIZATION)
+        head = self.main_box("head", "Linear output layer", ROW_VOCABULARY)
         out = c.point("output", 0, head.top + GAP + 6)
         c.edge("head", out.name)
         outside = ("input", "output", "image", "mtp_output")
@@ -373,12 +381,12 @@ class _Frame:
         vocab = f"Vocabulary size of {{{arch.vocab_size:,}}}"
         if arch.embeddings.tied:
             vocab += "\nweights tied to the embedding"
-        self.left.append(Item("vocab", vocab, head, "Vocabulary"))
+        self.left.append(Item("vocab", vocab, head, ROW_VOCABULARY))
         context = f"Supported context\nlength of {{{compact(arch.context_length)}}} tokens"
         if arch.extended_context:
             length, method = arch.extended_context
             context += f"\n{{{compact(length)}}} with {method}"
-        self.left.append(Item("context", context, self.context_anchor, "Context length"))
+        self.left.append(Item("context", context, self.context_anchor, ROW_CONTEXT_LENGTH))
         self._annotate()
         place_columns(self, frame)
         return c

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..facts.labels import ROW_HIDDEN_SIZE, ROW_PER_LAYER_EMBEDDINGS, ROW_POSITIONS, ROW_VOCABULARY, ROW_WITH_MTP
 from ..facts.stats import human, params
 from ..model.audio import audio_params
 from ..model.vision import projector_summary, vision_params
@@ -29,24 +30,24 @@ def left_of_column(frame: Frame, node: Node) -> Node:
 
 def draw_inputs(frame: Frame) -> Node:
     arch, c = frame.arch, frame.canvas
-    frame.main_box("input", "Tokenized text", "Vocabulary", cls="lm-box lm-io")
-    embedding = frame.main_box("embedding", "Token embedding layer", "Hidden size")
+    frame.main_box("input", "Tokenized text", ROW_VOCABULARY, cls="lm-box lm-io")
+    embedding = frame.main_box("embedding", "Token embedding layer", ROW_HIDDEN_SIZE)
     frame.right.append(
-        Item("embedding.callout", f"Embedding dimension of {{{arch.hidden_size:,}}}", embedding, "Hidden size")
+        Item("embedding.callout", f"Embedding dimension of {{{arch.hidden_size:,}}}", embedding, ROW_HIDDEN_SIZE)
     )
     frame.context_anchor = embedding
     if arch.embeddings.learned_positions:
         add = frame.add("position_add")
         box = left_of_column(frame, c.box("positions", "Positional embedding layer", 0, add.y))
         c.edge(box.name, add.name)
-        frame.rows["positions"] = "Positions"
+        frame.rows["positions"] = ROW_POSITIONS
         frame.context_anchor = box
     left = -(frame.width / 2 + COLUMN_GAP)  # the right edge of the next box beside the embedding
     if arch.embeddings.per_layer_width:
         table = f"Per-layer embedding layer\n{arch.embeddings.per_layer_width:,} per layer"
         box = left_of_column(frame, c.box("per_layer", table, 0, embedding.y, h=40, cls="lm-box lm-side"))
         c.edge("input", "per_layer", tailport="w", headport="s")
-        frame.rows["per_layer"] = "Per-layer embeddings"
+        frame.rows["per_layer"] = ROW_PER_LAYER_EMBEDDINGS
         left -= box.w + COLUMN_GAP
     towers = []
     if arch.vision:
@@ -119,4 +120,4 @@ def draw_mtp(frame: Frame) -> None:
     c.edge(corner.name, box.name)
     out = c.point("mtp_output", box.x, box.top + 12)
     c.edge(box.name, out.name)
-    frame.rows["mtp"] = "With MTP modules"
+    frame.rows["mtp"] = ROW_WITH_MTP

@@ -16,6 +16,7 @@ from docutils import nodes
 from ..kinds import MLP, Attention, MoE, Op
 from ..model.architecture import Architecture
 from . import stats
+from .labels import ROW_CONTEXT_LENGTH, ROW_HIDDEN_SIZE, ROW_LAYERS, ROW_NORMALIZATION, ROW_POSITIONS, ROW_VOCABULARY
 from .links import llm_link
 from .tables import beyond_context, normalization
 from .words import compact, word_list
@@ -97,20 +98,20 @@ ROWS: dict[str, RowSpec] = {
     "active": RowSpec("Active per token", lambda a, c: stats.human(stats.params(a).active)),
     "embedding": RowSpec("Embedding parameters", lambda a, c: stats.human(stats.params(a).embedding)),
     "decoder": RowSpec("Decoder type", lambda a, c: stats.decoder_type(a), _MIXERS),
-    "layers": RowSpec("Layers", lambda a, c: f"{a.num_layers:,}", ("Layers",)),
-    "hidden_size": RowSpec("Hidden size", lambda a, c: f"{a.hidden_size:,}"),
+    "layers": RowSpec(ROW_LAYERS, lambda a, c: f"{a.num_layers:,}", (ROW_LAYERS,)),
+    "hidden_size": RowSpec(ROW_HIDDEN_SIZE, lambda a, c: f"{a.hidden_size:,}"),
     "width_depth": RowSpec("Width / depth", lambda a, c: f"{a.hidden_size / a.num_layers:,.0f}"),
-    "layer_mix": RowSpec("Layer mix", lambda a, c: stats.layer_mix(a), ("Layers",)),
+    "layer_mix": RowSpec("Layer mix", lambda a, c: stats.layer_mix(a), (ROW_LAYERS,)),
     "attention": RowSpec("Token mixing", lambda a, c: stats.token_mixing(a), _MIXERS),
     "heads": RowSpec("Heads / KV heads / head dim", lambda a, c: _heads(a), ("Attention",)),
-    "positions": RowSpec("Positions", lambda a, c: _positions(a), ("Positions",)),
-    "norm": RowSpec("Normalization", lambda a, c: normalization(a), ("Normalization",)),
+    "positions": RowSpec(ROW_POSITIONS, lambda a, c: _positions(a), (ROW_POSITIONS,)),
+    "norm": RowSpec(ROW_NORMALIZATION, lambda a, c: normalization(a), (ROW_NORMALIZATION,)),
     "qk_norm": RowSpec("QK-Norm", lambda a, c: _qk_norm(a), ("Attention",)),
     "ffn": RowSpec("Feed forward", lambda a, c: _ffn(a), ("Feed forward",)),
     "experts": RowSpec("Experts total / active / shared", lambda a, c: _experts(a), ("Mixture of experts",)),
     "dense_prefix": RowSpec("Dense layers in an MoE", lambda a, c: _dense_prefix(a), ("Feed forward",)),
-    "context": RowSpec("Context length", lambda a, c: compact(a.context_length), ("Context length",)),
-    "vocab": RowSpec("Vocabulary", lambda a, c: f"{a.vocab_size:,}", ("Vocabulary",)),
+    "context": RowSpec(ROW_CONTEXT_LENGTH, lambda a, c: compact(a.context_length), (ROW_CONTEXT_LENGTH,)),
+    "vocab": RowSpec(ROW_VOCABULARY, lambda a, c: f"{a.vocab_size:,}", (ROW_VOCABULARY,)),
     "kv_cache": RowSpec("KV cache (bf16)", _kv_cache),
     "kv_cache_at_context": RowSpec("KV cache at context", _kv_at),
     "released": RowSpec("Released", lambda a, c: a.released.isoformat() if a.released else _NONE),

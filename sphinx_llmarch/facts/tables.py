@@ -12,6 +12,18 @@ from ..kinds import KINDS, Attention, MoE
 from ..model.architecture import Architecture, AudioTower, OfficialFigure, Sublayer, VisionTower
 from ..model.vision import describe_projector, pixels_per_token, tokens_per_image
 from . import stats
+from .labels import (
+    ROW_CONTEXT_LENGTH,
+    ROW_HIDDEN_SIZE,
+    ROW_LAYERS,
+    ROW_NORMALIZATION,
+    ROW_PARAMETERS,
+    ROW_PER_LAYER_EMBEDDINGS,
+    ROW_RESIDUAL_STREAM,
+    ROW_TITLE,
+    ROW_VOCABULARY,
+    ROW_WITH_MTP,
+)
 from .links import llm_links
 from .memo import per_model
 from .words import compact
@@ -105,7 +117,7 @@ def parameter_rows(arch: Architecture) -> list[Row]:
     """Computed counts with what each includes, and the official figure beside them."""
     p = stats.params(arch)
     tied = "; input and output embeddings are one tied matrix" if arch.embeddings.tied else ""
-    rows: list[Row] = [("Parameters (text stack)", f"{_count(p.total)}, embeddings included{tied}")]
+    rows: list[Row] = [(ROW_PARAMETERS, f"{_count(p.total)}, embeddings included{tied}")]
     if arch.is_moe:
         moe = next(op for kind, _ in arch.kind_counts() for op in kind.ops if isinstance(op, MoE))
         routed = f"{moe.experts_per_token} of {moe.num_experts} routed experts"
@@ -119,7 +131,7 @@ def parameter_rows(arch: Architecture) -> list[Row]:
         copies = " including their copies of the embedding and output head" if arch.mtp.embedding_copies else ""
         rows.append(
             (
-                "With MTP modules",
+                ROW_WITH_MTP,
                 f"{_count(p.total_with_mtp)}: adds {_count(p.mtp)} for {arch.mtp.num_modules} multi-token "
                 f"prediction module(s) as stored{copies}",
             )
@@ -337,18 +349,18 @@ def fact_rows(
     ]
     rows.append(("Decoder type", stats.decoder_type(arch)))
     rows += parameter_rows(arch)
-    rows.append(("Layers", f"{arch.num_layers:,} ({stats.layer_mix(arch)})"))
-    rows.append(("Hidden size", f"{arch.hidden_size:,}"))
+    rows.append((ROW_LAYERS, f"{arch.num_layers:,} ({stats.layer_mix(arch)})"))
+    rows.append((ROW_HIDDEN_SIZE, f"{arch.hidden_size:,}"))
     if arch.hyper_connections:
-        rows.append(("Residual stream", residual_words(arch.hyper_connections)))
+        rows.append((ROW_RESIDUAL_STREAM, residual_words(arch.hyper_connections)))
     if arch.residual_scales:
-        rows.append(("Residual stream", SCALES_WORDS))
-    rows.append(("Vocabulary", f"{arch.vocab_size:,}"))
+        rows.append((ROW_RESIDUAL_STREAM, SCALES_WORDS))
+    rows.append((ROW_VOCABULARY, f"{arch.vocab_size:,}"))
     context_text = f"{arch.context_length:,} tokens ({compact(arch.context_length)})"
     if arch.extended_context:
         length, method = arch.extended_context
         context_text += f"; {length:,} ({compact(length)}) with {method}"
-    rows.append(("Context length", context_text))
+    rows.append((ROW_CONTEXT_LENGTH, context_text))
     merged: dict[str, list[str]] = {}
     for type_, variants in arch.op_variants().items():
         for label, text in KINDS[type_].fact_rows(variants, arch.hidden_size):
@@ -358,9 +370,9 @@ def fact_rows(
     if arch.embeddings.per_layer_width:
         emb = arch.embeddings
         rows.append(
-            ("Per-layer embeddings", f"{emb.per_layer_vocab:,} × {arch.num_layers} layers × {emb.per_layer_width}")
+            (ROW_PER_LAYER_EMBEDDINGS, f"{emb.per_layer_vocab:,} × {arch.num_layers} layers × {emb.per_layer_width}")
         )
-    rows.append(("Normalization", normalization(arch)))
+    rows.append((ROW_NORMALIZATION, normalization(arch)))
     rows += cache_rows(arch, kv_context or arch.context_length)
     rows.append(("Concepts", concept_links(arch)))
     related = related_models(arch, models)
@@ -388,6 +400,6 @@ def diagram_links(arch: Architecture, id_prefix: str, labels: Iterable[str]) -> 
     for key in ("model_card", "config"):
         link = web_url(sources.get(key, ""))
         if link:
-            links["title"] = (link, f"{arch.name} {_SOURCE_LABELS[key]}")
+            links[ROW_TITLE] = (link, f"{arch.name} {_SOURCE_LABELS[key]}")
             break
     return links

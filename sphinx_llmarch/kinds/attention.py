@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..draw.canvas import Grid
 from ..draw.style import INK
+from ..facts.labels import ROW_POSITIONS
 from ..hf.config import HFConfig
 from ..spec.table import REQUIRED
 from .base import (
@@ -74,7 +75,7 @@ def position_text(position: str, rope: Rope | None) -> str:
 def positions_row(position: str, rope: Rope | None, where: str) -> tuple[str, str]:
     """The fact sheet's positions row for attention that rotates only some dimensions
     (MLA, compressed attention); ``where`` says which."""
-    return ("Positions", position_text(position, rope) + (f", {where}" if rope else ""))
+    return (ROW_POSITIONS, position_text(position, rope) + (f", {where}" if rope else ""))
 
 
 def rope_side(rope: Rope, dims: str) -> str:
@@ -312,7 +313,7 @@ class Attention(Op):
         for op, count in _typed(variants):
             text = position_text(op.position, op.rope)
             positions.append(text + (f" in {plural(count, op.span + ' layer')}" if len(variants) > 1 else ""))
-        return [*rows, ("Positions", "; ".join(dict.fromkeys(positions)))]
+        return [*rows, (ROW_POSITIONS, "; ".join(dict.fromkeys(positions)))]
 
     @classmethod
     def slot(cls, variants: Variants, hidden_size: int) -> Slot:

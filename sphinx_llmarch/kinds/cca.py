@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..draw.canvas import Grid
 from ..draw.style import INK
+from ..facts.labels import ROW_POSITIONS
 from ..spec.table import REQUIRED
 from .attention import position_text, read_position, rope_side
 from .base import (
@@ -175,7 +176,7 @@ class CCA(Op):
     def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
         first = variants[0][0]
         assert isinstance(first, CCA)
-        return [*super().fact_rows(variants, hidden_size), ("Positions", position_text(first.position, first.rope))]
+        return [*super().fact_rows(variants, hidden_size), (ROW_POSITIONS, position_text(first.position, first.rope))]
 
     @classmethod
     def slot(cls, variants: Variants, hidden_size: int) -> Slot:
