@@ -11,7 +11,8 @@ import pytest
 
 from sphinx_llmarch.facts import stats
 from sphinx_llmarch.hf.importer import spec_from_config
-from sphinx_llmarch.kinds import CCA, MoE
+from sphinx_llmarch.kinds import MoE
+from sphinx_llmarch.kinds.cca import CCA
 from sphinx_llmarch.model.architecture import Architecture
 from sphinx_llmarch.spec.loader import SpecError, architecture_from_dict
 from sphinx_llmarch.spec.registry import bundled_registry

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_llmarch.facts import stats, tables
-from sphinx_llmarch.kinds import CompressedAttention
+from sphinx_llmarch.kinds.compressed_attention import CompressedAttention
 from sphinx_llmarch.spec.loader import SpecError
 from sphinx_llmarch.spec.registry import load_spec
 

@@ -1,30 +1,30 @@
 """The op kinds, by the ``type`` that names them in a spec.
 
-Each kind is one module holding an :class:`~.base.Op` subclass decorated with
-:func:`~.base.register`. The package's kinds are imported below, in the order error
-messages and the schema list them; a separate package adds kinds by naming a module
-in the ``sphinx_llmarch.kinds`` entry-point group (its import registers them).
+Each kind is one module of this package holding an :class:`~.base.Op` subclass
+decorated with :func:`~.base.register`. Every module here is imported, so adding a
+kind is adding its module (with its glossary entry and its docs); :data:`KINDS` lists
+the package's kinds by type, alphabetically, which is the order error messages and
+the schema give. A separate package adds kinds by naming a module in the
+``sphinx_llmarch.kinds`` entry-point group (its import registers them).
 """
 
 from __future__ import annotations
 
+import pkgutil
+from importlib import import_module
 from importlib.metadata import entry_points
 
-# Imported for their registration; the order is the order KINDS lists them in.
+# The kinds other rooms name, for isinstance checks: attention, the dense MLP and MoE.
 from .attention import Attention
 from .base import KINDS, CachePart, Op, PanelContext, Rope, Slot, Variants, register
-from .cca import CCA
-from .compressed_attention import CompressedAttention
-from .gated_deltanet import GatedDeltaNet
-from .kda import KimiDeltaAttention
-from .lightning import Lightning
-from .mamba2 import Mamba2
-from .mla import MLA
 from .mlp import MLP
-from .mlstm import MLSTM
 from .moe import MoE
-from .per_layer_input import PerLayerInput
-from .short_conv import ShortConv
+
+for _module in sorted(module.name for module in pkgutil.iter_modules(__path__)):
+    import_module(f".{_module}", __name__)
+_ordered = sorted(KINDS.items())
+KINDS.clear()
+KINDS.update(_ordered)
 
 #: The entry-point group through which other packages add op kinds.
 ENTRY_POINT_GROUP = "sphinx_llmarch.kinds"
@@ -45,26 +45,16 @@ def load_plugins() -> list[str]:
 PLUGIN_PROBLEMS = load_plugins()
 
 __all__ = [
-    "CCA",
     "ENTRY_POINT_GROUP",
     "KINDS",
-    "MLA",
     "MLP",
-    "MLSTM",
     "PLUGIN_PROBLEMS",
     "Attention",
     "CachePart",
-    "CompressedAttention",
-    "GatedDeltaNet",
-    "KimiDeltaAttention",
-    "Lightning",
-    "Mamba2",
     "MoE",
     "Op",
     "PanelContext",
-    "PerLayerInput",
     "Rope",
-    "ShortConv",
     "Slot",
     "Variants",
     "load_plugins",
