@@ -1,7 +1,8 @@
-"""A Hugging Face ``config.json`` that remembers which keys the importer read.
+"""A Hugging Face ``config.json`` that remembers which keys the importer read, and the
+options an op kind's ``from_hf`` takes beside it.
 
-An unknown ``model_type`` is imported as a generic decoder, and the warning
-lists the keys nothing read, so the author knows what the spec may miss.
+A config of an unknown ``model_type`` read as a known one (``read_as``) gets a
+warning that lists the keys nothing read, so the author knows what the spec may miss.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SpecError
@@ -179,3 +181,41 @@ class HFConfig:
 
     def unused(self) -> list[str]:
         return sorted(k for k in self.data if k not in self.used and k not in BOOKKEEPING)
+
+
+@dataclass(frozen=True)
+class HFOptions:
+    """What a model type's modeling code fixes for one op and its ``config.json`` does not
+    say, as the importer hands it to an op kind's ``from_hf`` (None: not fixed, the kind's
+    or the config's own default holds)."""
+
+    # attention
+    qk_norm: str | None = None
+    qkv_bias: bool = False
+    o_bias: bool | None = None
+    output_gate: str | None = None
+    gate_function: str | None = None
+    sinks: bool = False
+    sliding_window: int | None = None
+    attention_chunk_size: int | None = None
+    position: str | None = None
+    compress_ratio: int | None = None
+    # feed-forward and experts
+    gated: bool = True
+    intermediate_size: int | None = None
+    bias: bool = False
+    shared_key: str | None = None
+    num_shared_experts: int = 0
+    shared_expert_gate: bool = False
+    router_bias: bool = False
+    expert_bias: bool = False
+    router_input_scale: bool = False
+    per_expert_scale: bool = False
+    hash_routing: bool = False
+    score_correction_bias: bool = False
+    skip_expert: bool = False
+    router_carry: bool = False
+
+
+#: Nothing fixed beyond the config.
+NO_OPTIONS = HFOptions()

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import SpecError
 from ..kinds import KINDS
 from ..spec.table import suggest
-from .config import HFConfig, checked
+from .config import HFConfig, HFOptions, checked
 from .layers import Layer, compress, mtp_layer, read_layers
 from .recipes import ARCHITECTURES, RECIPES, WRAPPERS, Recipe, plugin_model_types, recipe_for
 
@@ -49,12 +49,13 @@ def _attention(config: HFConfig, recipe: Recipe, layer: Layer, rope: HFConfig) -
     if not layer.rope:
         options["position"] = "absolute" if recipe.learned_positions else "nope"
     if recipe.mixer == "mla":
-        return KINDS["mla"].from_hf(config, **options) | _rope(rope, layer)
+        return KINDS["mla"].from_hf(config, HFOptions(**options)) | _rope(rope, layer)
     if recipe.mixer == "compressed_attention":  # reads its own window and rotary keys
-        return KINDS[recipe.mixer].from_hf(config, compress_ratio=layer.compress_ratio, sinks=recipe.sinks)
+        return KINDS[recipe.mixer].from_hf(config, HFOptions(compress_ratio=layer.compress_ratio, sinks=recipe.sinks))
     if recipe.mixer == "cca":
-        return KINDS["cca"].from_hf(config, sliding_window=options.get("sliding_window")) | _rope(rope, layer)
-    table = KINDS["attention"].from_hf(config, **options)
+        window = HFOptions(sliding_window=options.get("sliding_window"))
+        return KINDS["cca"].from_hf(config, window) | _rope(rope, layer)
+    table = KINDS["attention"].from_hf(config, HFOptions(**options))
     if layer.rope:
         if _rope_for_type(rope, layer) is not None:  # the layer type's own settings replace the top level's
             for key in ("rope_theta", "partial_rotary_factor", "rope_scaling"):
@@ -133,7 +134,7 @@ def _mlp(config: HFConfig, recipe: Recipe, wide: bool = False) -> dict[str, Any]
         multiple = config.get("ffn_round_up_to_multiple_of") or 64
         width = config.require("embedding_dim", "hidden_size")
         size = multiple * -(-int(width * config.get("ffn_proj_factor")) // multiple)
-    return KINDS["mlp"].from_hf(config, gated=recipe.gated_mlp, intermediate_size=size, bias=recipe.mlp_bias)
+    return KINDS["mlp"].from_hf(config, HFOptions(gated=recipe.gated_mlp, intermediate_size=size, bias=recipe.mlp_bias))
 
 
 def _moe(config: HFConfig, recipe: Recipe, layer: Layer) -> dict[str, Any]:
@@ -145,7 +146,7 @@ def _moe(config: HFConfig, recipe: Recipe, layer: Layer) -> dict[str, Any]:
     options["num_shared_experts"] = recipe.num_shared_experts
     options["score_correction_bias"] = recipe.score_correction_bias
     options["router_input_scale"] = options["per_expert_scale"] = recipe.moe_beside_mlp
-    return KINDS["moe"].from_hf(config, gated=recipe.gated_mlp, **options)
+    return KINDS["moe"].from_hf(config, HFOptions(gated=recipe.gated_mlp, **options))
 
 
 #: Parts of a layer's key that describe its channel mixer, not its attention.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from ..draw.canvas import Grid
 from ..draw.style import INK
 from ..facts.labels import ROW_POSITIONS
-from ..hf.config import HFConfig
+from ..hf.config import NO_OPTIONS, HFConfig, HFOptions
 from ..spec.table import REQUIRED
 from .base import (
     DEFAULT_ROPE,
@@ -172,10 +172,9 @@ class Attention(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
-        """``recipe`` holds what the family's modeling code fixes: ``qk_norm``,
-        ``o_bias``, ``output_gate`` and its ``gate_function``, ``sinks`` and the layer's
-        ``sliding_window``."""
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
+        """``options``: what the family's modeling code fixes (``qk_norm``, the biases,
+        ``output_gate`` and its ``gate_function``, ``sinks``), and the layer's window."""
         heads = config.require("num_attention_heads", "n_head", "num_heads")
         table: dict[str, Any] = {"type": "attention", "num_attention_heads": heads}
         table["num_key_value_heads"] = config.first("num_key_value_heads", "num_kv_heads", default=heads)
@@ -183,13 +182,13 @@ class Attention(Op):
         head_dim = config.get("head_dim") or hidden // heads  # transformers' rule when the config has none
         if head_dim * heads != hidden:
             table["head_dim"] = head_dim
-        bias = bool(config.first("attention_bias", "qkv_bias", "use_bias", default=recipe.get("qkv_bias", False)))
-        table.update(qkv_bias=bias, o_bias=recipe.get("o_bias", bias))
+        bias = bool(config.first("attention_bias", "qkv_bias", "use_bias", default=options.qkv_bias))
+        table.update(qkv_bias=bias, o_bias=bias if options.o_bias is None else options.o_bias)
         for key in ("qk_norm", "output_gate", "sinks", "sliding_window", "attention_chunk_size", "position"):
-            if recipe.get(key) not in (None, "none", False):
-                table[key] = recipe[key]
-        if "output_gate" in table and recipe.get("gate_function") not in (None, "sigmoid"):
-            table["gate_function"] = recipe["gate_function"]
+            if getattr(options, key) not in (None, "none", False):
+                table[key] = getattr(options, key)
+        if "output_gate" in table and options.gate_function not in (None, "sigmoid"):
+            table["gate_function"] = options.gate_function
         if table.get("position", "rope") == "rope":
             table.update(rope_from_hf(config))
         return table

@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
+from ..hf.config import NO_OPTIONS, HFOptions
+
 if TYPE_CHECKING:
     from ..draw.canvas import Canvas, Node
+    from ..hf.config import HFConfig
     from ..spec.table import SpecTable
 
 Role = Literal["token", "channel", "other"]
@@ -106,8 +109,9 @@ class Op:
         raise NotImplementedError
 
     @staticmethod
-    def from_hf(config: Any, **recipe: Any) -> dict[str, Any]:
-        """The spec table for this op, read from a Hugging Face config."""
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
+        """The spec table for this op, read from a Hugging Face config; ``options`` hold
+        what the model type's code fixes and the config does not say."""
         raise NotImplementedError
 
     #: ``layer_types`` entries of a config.json that are layers of this kind (a kind from

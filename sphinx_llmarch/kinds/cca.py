@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..draw.canvas import Grid
 from ..draw.style import INK
 from ..facts.labels import ROW_POSITIONS
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .attention import position_text, read_position, rope_side
 from .base import (
@@ -85,16 +86,16 @@ class CCA(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
-        """``recipe``: the layer's ``sliding_window``; ``attention_bias`` covers every projection.
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
+        """``options``: the layer's ``sliding_window``; ``attention_bias`` covers every projection.
         The rotary settings are the importer's to add: ZAYA1 keeps them per layer type."""
         table: dict[str, Any] = {"type": "cca"}
         for key in ("num_attention_heads", "num_key_value_heads", "head_dim", "cca_time0", "cca_time1"):
             table[key] = config.require(key)
         if config.get("attention_bias"):
             table.update(qkv_bias=True, o_bias=True)
-        if recipe.get("sliding_window"):
-            table["sliding_window"] = recipe["sliding_window"]
+        if options.sliding_window:
+            table["sliding_window"] = options.sliding_window
         return table
 
     # -- numbers -------------------------------------------------------------------

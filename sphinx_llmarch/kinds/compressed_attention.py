@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..draw.canvas import Grid
 from ..draw.style import INK
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .attention import position_text, positions_row, read_position, rope_from_hf, rope_side
 from .base import (
@@ -113,8 +114,8 @@ class CompressedAttention(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
-        """``recipe``: ``compress_ratio`` (this layer's entry of ``compress_ratios``) and
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
+        """``options``: ``compress_ratio`` (this layer's entry of ``compress_ratios``) and
         ``sinks``. As DeepSeek's code builds it, ratio-4 layers overlap their windows
         and have the indexer."""
         table: dict[str, Any] = {"type": "compressed_attention"}
@@ -122,13 +123,13 @@ class CompressedAttention(Op):
             table[key] = config.require(key)
         for key in ("o_groups", "o_lora_rank", "sliding_window"):
             table[key] = config.require(key)
-        ratio = recipe.get("compress_ratio") or 0
+        ratio = options.compress_ratio or 0
         if ratio:
             table["compress_ratio"] = ratio
         if ratio == 4:
             table["compress_overlap"] = True
             table.update({key: config.require(key) for key in _INDEX_KEYS})
-        if recipe.get("sinks"):
+        if options.sinks:
             table["sinks"] = True
         return table | rope_from_hf(config)
 

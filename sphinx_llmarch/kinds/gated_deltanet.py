@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, PanelContext, depthwise_conv, linear, register
 
@@ -48,7 +49,7 @@ class GatedDeltaNet(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         table: dict[str, Any] = {"type": "gated_deltanet"}
         table.update({key: config.require(key) for key in KEYS})
         table["linear_conv_kernel_dim"] = config.get("linear_conv_kernel_dim", 4)

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, PanelContext, depthwise_conv, linear, register
 
@@ -39,7 +40,7 @@ class KimiDeltaAttention(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         nested = config.nested("linear_attn_config")  # Moonshot's own config; transformers flattens it
         if nested is not None:
             heads, head_dim = nested.require("num_heads"), nested.require("head_dim")

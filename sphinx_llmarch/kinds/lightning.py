@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, linear, register
 
@@ -38,7 +39,7 @@ class Lightning(Op):
         return cls(num_heads=heads, head_dim=head_dim)
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         heads = config.require("num_attention_heads")
         table: dict[str, Any] = {"type": "lightning", "num_attention_heads": heads}
         if config.get("head_dim"):

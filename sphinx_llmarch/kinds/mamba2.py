@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..draw.canvas import Grid
 from ..draw.style import CONV_FILL, INK, RULE_FILL
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, PanelContext, depthwise_conv, linear, register
 
@@ -52,7 +53,7 @@ class Mamba2(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         keys = ("mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "conv_kernel")
         table: dict[str, Any] = {"type": "mamba2", **{key: config.require(key) for key in keys}}
         table.update(use_conv_bias=bool(config.get("use_conv_bias", True)), use_bias=bool(config.get("use_bias")))

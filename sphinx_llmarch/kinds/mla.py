@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..draw.canvas import Grid
 from ..draw.style import INK
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .attention import position_text, positions_row, read_position, rope_from_hf, rope_side
 from .base import DEFAULT_ROPE, Op, PanelContext, Rope, Slot, Variants, linear, position_concepts, register
@@ -82,7 +83,7 @@ class MLA(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         table: dict[str, Any] = {"type": "mla", "num_attention_heads": config.require("num_attention_heads")}
         if config.get("q_lora_rank"):  # null in DeepSeek V2-Lite and Kimi Linear: a plain query projection
             table["q_lora_rank"] = config.get("q_lora_rank")
@@ -91,10 +92,10 @@ class MLA(Op):
         if config.get("index_n_heads"):  # DeepSeek sparse attention (V3.2, GLM-5)
             for key in ("index_n_heads", "index_head_dim", "index_topk"):
                 table[key] = config.require(key)
-        if recipe.get("output_gate") not in (None, "none", False):
+        if options.output_gate not in (None, "none", False):
             table["output_gate"] = True
-        if recipe.get("position", "rope") != "rope":
-            table["position"] = recipe["position"]
+        if options.position not in (None, "rope"):
+            table["position"] = options.position
         else:
             table.update(rope_from_hf(config))
         return table

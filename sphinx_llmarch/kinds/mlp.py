@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..draw.canvas import Grid
 from ..draw.style import INK
 from ..errors import SpecError
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, PanelContext, linear, register
 
@@ -76,14 +77,14 @@ class MLP(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
-        """``recipe``: ``gated`` (default true), ``intermediate_size`` (a computed width), ``bias``."""
-        size = recipe.get("intermediate_size") or config.first("intermediate_size", "n_inner", "ffn_hidden_size")
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
+        """``options``: ``gated``, ``intermediate_size`` (a computed width), ``bias``."""
+        size = options.intermediate_size or config.first("intermediate_size", "n_inner", "ffn_hidden_size")
         if size is None:  # GPT-2's n_inner defaults to four times the width
             size = 4 * config.require("hidden_size", "n_embd")
-        table: dict[str, Any] = {"type": "mlp", "kind": kind_from_hf(config, recipe.get("gated", True))}
+        table: dict[str, Any] = {"type": "mlp", "kind": kind_from_hf(config, options.gated)}
         table["intermediate_size"] = size
-        if config.get("mlp_bias", recipe.get("bias", False)):
+        if config.get("mlp_bias", options.bias):
             table["bias"] = True
         return table
 

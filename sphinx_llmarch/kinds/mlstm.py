@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, linear, register
 
@@ -39,7 +40,7 @@ class MLSTM(Op):
         return cls(num_heads=heads, qk_dim=qk, v_dim=v, bias=table.bool("use_bias"))
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         return {
             "type": "mlstm",
             "num_heads": config.require("num_heads"),

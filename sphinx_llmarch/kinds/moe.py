@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..draw.canvas import Grid, rich_size
 from ..draw.style import INK
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, PanelContext, Slot, Variants, linear, register
 from .mlp import FFN_CONCEPTS, KINDS, MLP, kind_from_hf, mlp_params
@@ -97,8 +98,8 @@ class MoE(Op):
         )
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
-        """``recipe``: ``shared_key`` (the config key of the shared-expert width),
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
+        """``options``: ``shared_key`` (the config key of the shared-expert width),
         ``shared_expert_gate``, ``router_bias``, ``expert_bias``, ``router_input_scale``,
         ``per_expert_scale``, ``gated``, ``hash_routing``, ``skip_expert``, ``router_carry``;
         the config's ``router_hidden_size`` makes the router an MLP."""
@@ -108,26 +109,26 @@ class MoE(Op):
             "experts_per_token": config.require(
                 "num_experts_per_tok", "num_experts_per_token", "experts_per_token", "moe_topk", "top_k_experts"
             ),
-            "kind": kind_from_hf(config, recipe.get("gated", True)),
+            "kind": kind_from_hf(config, options.gated),
             "moe_intermediate_size": config.require(
                 "moe_intermediate_size", "expert_intermediate_size", "intermediate_size"
             ),
         }
-        shared = config.first("n_shared_experts", "num_shared_experts", default=recipe.get("num_shared_experts", 0))
-        shared_size = config.get(recipe["shared_key"]) if recipe.get("shared_key") else None
+        shared = config.first("n_shared_experts", "num_shared_experts", default=options.num_shared_experts)
+        shared_size = config.get(options.shared_key) if options.shared_key else None
         if shared_size and not shared:
             shared = 1
         if shared:
             table["num_shared_experts"] = shared
             if shared_size and shared_size != table["moe_intermediate_size"]:
                 table["shared_expert_intermediate_size"] = shared_size
-        if recipe.get("hash_routing"):
+        if options.hash_routing:
             table["hash_routing"] = True
-        elif config.get("topk_method") == "noaux_tc" or recipe.get("score_correction_bias"):
+        elif config.get("topk_method") == "noaux_tc" or options.score_correction_bias:
             table["score_correction_bias"] = True
         flags = ("shared_expert_gate", "router_bias", "expert_bias", "router_input_scale", "per_expert_scale")
         for key in (*flags, "skip_expert", "router_carry"):
-            if recipe.get(key):
+            if getattr(options, key):
                 table[key] = True
         for key in ("moe_latent_size", "router_hidden_size"):
             if config.get(key):

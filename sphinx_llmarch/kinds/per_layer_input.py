@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, Slot, Variants, linear, register
 
@@ -31,7 +32,7 @@ class PerLayerInput(Op):
         return cls(width=table.int("hidden_size_per_layer_input", REQUIRED))
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         return {"type": "per_layer_input", "hidden_size_per_layer_input": config.require("hidden_size_per_layer_input")}
 
     def params(self, hidden_size: int) -> Counter[str]:

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..hf.config import NO_OPTIONS, HFOptions
 from ..spec.table import REQUIRED
 from .base import Op, depthwise_conv, linear, register
 
@@ -32,7 +33,7 @@ class ShortConv(Op):
         return cls(kernel=table.int("conv_L_cache", REQUIRED), bias=table.bool("conv_bias"))
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: Any) -> dict[str, Any]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         return {
             "type": "short_conv",
             "conv_L_cache": config.require("conv_L_cache"),

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from sphinx_llmarch.hf.config import HFConfig
+from sphinx_llmarch.hf.config import NO_OPTIONS, HFConfig, HFOptions
 from sphinx_llmarch.kinds import Op, register
 from sphinx_llmarch.spec.table import REQUIRED, SpecTable
 
@@ -45,7 +45,7 @@ class ToyRecurrence(Op):
     state_size: int
 
     @staticmethod
-    def from_hf(config: HFConfig, **recipe: object) -> dict[str, object]:
+    def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, object]:
         return {"type": "toy_recurrence", "state_size": config.require("state_size")}
 
     @classmethod
