@@ -383,3 +383,14 @@ def test_lfm2_original_keys_name_themselves_when_wrong() -> None:
         spec_from_config(LFM2 | {"block_ff_dim": "5632"}, "config.json")
     with pytest.raises(SpecError, match=r"^config\.json: tie_embedding: 'no' should be true or false"):
         spec_from_config(LFM2 | {"tie_embedding": "no"}, "config.json")
+
+
+def test_an_op_unlike_one_of_the_same_name_gets_its_own_name() -> None:
+    """A first layer whose op differs from the rest is not merged into them."""
+    from sphinx_llmarch.hf.importer import _add_op
+
+    ops: dict[str, dict[str, Any]] = {}
+    first = _add_op(ops, "mamba", {"type": "mamba2", "conv_kernel": 4})
+    same = _add_op(ops, "mamba", {"type": "mamba2", "conv_kernel": 4})
+    other = _add_op(ops, "mamba", {"type": "mamba2", "conv_kernel": 2})
+    assert (first, same, other) == ("mamba", "mamba", "mamba-2") and len(ops) == 2

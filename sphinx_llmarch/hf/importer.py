@@ -154,40 +154,48 @@ _CHANNEL_PARTS = ("mlp", "moe", "hash", "carry")
 _SIMPLE = {"linear": None, "mamba": "mamba2", "conv": "short_conv", "mlstm": "mlstm"}
 
 
+def _add_op(ops: dict[str, dict[str, Any]], name: str, table: dict[str, Any]) -> str:
+    """Add an op table under ``name``, or under ``name-2``, ``name-3``... when a layer
+    read earlier holds a different op by that name (a first layer unlike the rest must
+    not be merged into them); return the name it has."""
+    candidate, number = name, 1
+    while candidate in ops and ops[candidate] != table:
+        number += 1
+        candidate = f"{name}-{number}"
+    ops.setdefault(candidate, table)
+    return candidate
+
+
 def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The sublayers of one layer kind, adding the ops they use to ``ops``."""
     subs: list[dict[str, Any]] = []
     norm = recipe.norm
     if layer.mixer == "attention":
         name = "attention" + "".join(f"-{p}" for p in layer.key.split("-")[1:] if p not in _CHANNEL_PARTS)
-        ops.setdefault(name, _attention(config, recipe, layer, config))
-        subs.append({"op": name, "norm": norm})
+        subs.append({"op": _add_op(ops, name, _attention(config, recipe, layer, config)), "norm": norm})
     elif layer.mixer:
         kind = recipe.linear if layer.mixer == "linear" else recipe.mixer if layer.mixer == "mlstm" else None
         kind = kind or _SIMPLE.get(layer.mixer) or (layer.mixer if layer.mixer in KINDS else None)
         if kind is None:
             what = "linear-attention" if layer.mixer == "linear" else repr(layer.mixer)
             raise SpecError(config.file, config.key("layer_types"), f"{what} layers, but this model type has none")
-        ops.setdefault(layer.mixer, KINDS[kind].from_hf(config))
-        subs.append({"op": layer.mixer, "norm": norm})
+        subs.append({"op": _add_op(ops, layer.mixer, KINDS[kind].from_hf(config)), "norm": norm})
     if layer.channel:
         wide = layer.channel == "mlp" and layer.kv_shared and bool(config.get("use_double_wide_mlp"))
         channel = "mlp-wide" if wide else "-".join(p for p in (layer.channel, layer.routing) if p)
         beside = layer.channel == "moe" and recipe.moe_beside_mlp
         if beside:
-            ops.setdefault("mlp", _mlp(config, recipe))
-            subs.append({"op": "mlp", "norm": norm})
+            subs.append({"op": _add_op(ops, "mlp", _mlp(config, recipe)), "norm": norm})
         moe = layer.channel == "moe"
-        ops.setdefault(channel, _moe(config, recipe, layer) if moe else _mlp(config, recipe, wide))
-        sub: dict[str, Any] = {"op": channel, "norm": norm}
+        table = _moe(config, recipe, layer) if moe else _mlp(config, recipe, wide)
+        sub: dict[str, Any] = {"op": _add_op(ops, channel, table), "norm": norm}
         if recipe.parallel:
             sub.update(norm="none", parallel=True)
         if beside:
             sub.update(parallel=True, sum_norm=True)
         subs.append(sub)
     if config.get("hidden_size_per_layer_input"):
-        ops.setdefault("ple", KINDS["per_layer_input"].from_hf(config))
-        subs.append({"op": "ple", "norm": "post"})
+        subs.append({"op": _add_op(ops, "ple", KINDS["per_layer_input"].from_hf(config)), "norm": "post"})
     return subs
 
 
