@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..facts.memo import per_model
-from ..kinds import Op
+from ..kinds import MoE, Op
 
 NormKind = Literal["rmsnorm", "layernorm"]
 Placement = Literal["pre", "post", "sandwich", "none"]
@@ -340,4 +340,4 @@ class Architecture:
 
     @property
     def is_moe(self) -> bool:
-        return any(op.type == "moe" for kind, _ in self.kind_counts() for op in kind.ops)
+        return any(isinstance(op, MoE) for kind, _ in self.kind_counts() for op in kind.ops)

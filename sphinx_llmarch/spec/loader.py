@@ -18,6 +18,7 @@ from typing import Any
 from ..draw.style import PALETTE
 from ..errors import SpecError, UnknownModelError
 from ..facts.stats import ADDABLE, EXCLUDABLE
+from ..kinds.per_layer_input import PerLayerInput
 from ..model.architecture import MTP, Architecture, Embeddings, Official, OfficialFigure
 from ..model.audio import read_audio
 from ..model.vision import read_vision
@@ -201,7 +202,7 @@ def architecture_from_dict(
 
 
 def _check_per_layer_input(text: SpecTable, arch: Architecture) -> None:
-    widths = {op.width for op, _ in arch.op_variants().get("per_layer_input", [])}  # type: ignore[attr-defined]
+    widths = {op.width for kind, _ in arch.kind_counts() for op in kind.ops if isinstance(op, PerLayerInput)}
     if widths and widths != {arch.embeddings.per_layer_width}:
         raise text.fail("hidden_size_per_layer_input", f"must match the per_layer_input op's width {widths.pop()}")
 
