@@ -21,7 +21,7 @@ from .model.architecture import Architecture
 from .model.audio import audio_json
 from .model.vision import vision_json
 from .spec import writer
-from .spec.files import files_in
+from .spec.files import files_in, read_toml
 from .spec.loader import Lookup, architecture_from_dict, file_name_problem, import_config, load_config, read_raw
 from .spec.problems import spec_problems
 from .spec.registry import Registry, load_spec
@@ -353,10 +353,26 @@ def _expand(paths: list[Path]) -> list[Path]:
             for file in files_in(path, ("**/*.toml", "**/config.json"))
             if not any(part.startswith(".") for part in file.relative_to(path).parts)
         ]
+        if path.is_dir():  # a project folder also holds pyproject.toml and the like: not specs
+            others = [file for file in found if not _may_be_spec(file)]
+            for file in others:
+                print(f"llmarch: skipped {file}: a TOML file with no id or extends is not a spec", file=sys.stderr)
+            found = [file for file in found if file not in others]
         if not found:
             raise CommandError(f"no spec files in {path}")
         files += found
     return files
+
+
+def _may_be_spec(file: Path) -> bool:
+    """A config.json, or a TOML file that names a model (or fails to parse: then it is reported)."""
+    if file.suffix != ".toml":
+        return True
+    try:
+        data = read_toml(file, str(file))
+    except SpecError:
+        return True
+    return "id" in data or "extends" in data
 
 
 def _validate(paths: list[Path], lookup: Lookup, read_as: str | None = None) -> int:

@@ -286,3 +286,17 @@ def test_bad_invocations_say_one_line(
     out, err = capsys.readouterr()
     assert (status, out) == (code, "")
     assert err.count("\n") == 1 and err.endswith("\n") and message.format(tmp=tmp_path) in err
+
+
+def test_validate_of_a_project_folder_skips_toml_files_that_are_not_specs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "mine"\n')
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "toy-lm.toml").write_text((USER_SPECS / "toy-lm.toml").read_text())
+    (tmp_path / "specs" / "broken.toml").write_text("id = [\n")
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 1 and "toy-lm.toml: ok" in out and "broken.toml: invalid TOML" in err
+    assert "skipped" in err and "pyproject.toml: a TOML file with no id or extends is not a spec" in err
+    assert run(capsys, "validate", str(tmp_path / "pyproject.toml"))[0] == 1, "a file named is always checked"
+
