@@ -407,6 +407,8 @@ def _import(config: Path, output: Path | None, model_id: str | None, as_json: bo
     """Import a config.json; the TOML written is the one the loader reads back, named as
     ``validate`` wants it: after its id."""
     config = _checkpoint(config)
+    if output is not None and str(output) == "-":  # standard output, as for render
+        output = None
     fmt = _output_format(output, "json" if as_json else None, "--json", ("toml", "json")) or "toml"
     spec_file = output if fmt == "toml" else None
     if spec_file is not None:
