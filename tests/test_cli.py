@@ -304,4 +304,3 @@ def test_validate_of_a_project_folder_skips_toml_files_that_are_not_specs(
 def test_import_to_standard_output_with_a_dash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "import", str(CHECKPOINT), "-o", "-")
     assert code == 0 and 'id = "liquid"' in out and not Path("-").exists()
-

@@ -77,6 +77,11 @@ def test_bad_filters_say_where_they_fail(expression: str, message: str, position
 
 def test_sort_option() -> None:
     assert sort_option("-params") == "-params"
+    assert (sort_option("-num_hidden_layers"), sort_option("release_date"), sort_option("Context_Length")) == (
+        "-layers",
+        "date",
+        "context",
+    ), "the filter language's names for a field sort by it too"
     with pytest.raises(ValueError, match="give one of date, params"):
         sort_option("size")
 

@@ -303,11 +303,15 @@ SORTS = ("date", "params", "active", "name", "layers", "context")
 
 
 def sort_option(argument: str | None) -> str:
-    """``date``, ``params``, ``name``, ... with ``-`` in front for descending order."""
+    """``date``, ``params``, ``name``, ... with ``-`` in front for descending order; the
+    filter language's names for the same fields (``num_hidden_layers``, ``released``) too."""
     value = (argument or "").strip()
-    if value.lstrip("-") not in SORTS:
+    name = value.lstrip("-").lower()
+    field = FIELD_ALIASES.get(name, name)
+    key = "date" if field == "released" else field
+    if key not in SORTS:
         raise ValueError(f"give one of {', '.join(SORTS)}, with - in front for descending order")
-    return value
+    return ("-" if value.startswith("-") else "") + key
 
 
 def select(
