@@ -60,6 +60,15 @@ def test_every_kind_is_used_and_named_throughout(type_: str) -> None:
     assert op_schema(type_)["properties"]["type"] == {"const": type_}
 
 
+@pytest.mark.parametrize("type_", list(KINDS))
+def test_every_key_of_every_kind_is_documented(type_: str) -> None:
+    """The spec format page names each key a kind reads (the schema lists them by running
+    the kind's reader)."""
+    text = (Path(__file__).parents[1] / "docs" / "specs.rst").read_text(encoding="utf-8")
+    keys = [key for key in op_schema(type_)["properties"] if key != "type"]
+    assert [key for key in keys if f"``{key}``" not in text] == [], f"add them to docs/specs.rst ({type_})"
+
+
 def test_one_layer_of_a_kind_is_not_layers() -> None:
     arch = next(a for a in bundled_registry() if a.id == "qwen3-next-80b-a3b")
     texts = [text for _, text in fact_rows(arch)]
