@@ -59,3 +59,13 @@ def test_descriptions_say_which_embeddings_a_count_holds_and_how_the_official_on
     assert "1,853,358,080 embedding (counting the input embedding and the output head)" in out
     assert "  official   “671B” total, counted the same way: ours 671B\n" in out
     assert "  official   “36.7B” active, without the input embedding: ours 36.6B\n" in out
+
+
+def test_nemotron_3_super_counts_its_mtp_step_of_an_attention_and_a_moe_layer() -> None:
+    """num_nextn_predict_layers 1 with mtp_hybrid_override_pattern "*E": the main model's attention
+    and latent-MoE layers, enorm, hnorm, a 2d × d projection and a final norm; embedding and head shared."""
+    arch = REGISTRY.get("nemotron-3-super-120b-a12b")
+    d = arch.hidden_size
+    layers = (stats.kind_params(arch.kinds[key], d, arch.norm) for key in ("attention-nope", "nope-moe"))
+    assert stats.params(arch).mtp == sum(sum(counts.values()) for counts in layers) + 3 * d + 2 * d * d
+    assert stats.params(arch).mtp == 2_942_325_248
