@@ -69,3 +69,18 @@ def test_nemotron_3_super_counts_its_mtp_step_of_an_attention_and_a_moe_layer() 
     layers = (stats.kind_params(arch.kinds[key], d, arch.norm) for key in ("attention-nope", "nope-moe"))
     assert stats.params(arch).mtp == sum(sum(counts.values()) for counts in layers) + 3 * d + 2 * d * d
     assert stats.params(arch).mtp == 2_942_325_248
+
+
+def test_settled_context_lengths_and_what_stays_unsettled() -> None:
+    """Hy3 preview: the checkpoint's 262,144 positions, not HYV3Config's default 131,072, and no licence
+    (none read from a primary source); Nemotron 3 Super: 256K configured, the card's 1M as the extended
+    length; Laguna XS.2 keeps the verbatim copy's YaRN x64; Mistral Small 4's note names its 6.5B too."""
+    hy3 = REGISTRY.get("hy3-preview")
+    assert (hy3.max_position_embeddings, hy3.context_length, hy3.license) == (262_144, 262_144, None)
+    super_ = REGISTRY.get("nemotron-3-super-120b-a12b")
+    assert super_.context_length == 262_144 and super_.extended_context is not None
+    assert super_.extended_context[0] == 1_048_576
+    laguna = REGISTRY.get("laguna-xs.2")
+    ops = [op for kind, _ in laguna.kind_counts() for op in kind.ops if op.type == "attention"]
+    assert {op.rope.scaling_short for op in ops if not op.sliding_window} == {"YaRN ×64"}
+    assert "6.5B active" in (REGISTRY.get("mistral-small-4").official.note or "")
