@@ -245,6 +245,7 @@ def test_the_layer_pattern_states_the_total_before_its_parts() -> None:
         ("llama-3.1-8b", "layer.attention.rope", "llama3-style ×8 scaling"),
         ("deepseek-v3", "dense.mla.rope", "YaRN ×40 scaling"),
         ("qwen3-8b", "layer.attention.rope", "RoPE, base 1M"),  # no scaling in the config: none named
+        ("gemma-3-27b", "sliding-window.attention.rope", "linear ×8 scaling on global layers"),  # not sliding
     ],
 )
 def test_the_rope_box_names_the_scaling_method(model_id: str, slot: str, words: str) -> None:
