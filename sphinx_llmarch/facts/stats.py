@@ -409,12 +409,7 @@ def embedding_words(arch: Architecture) -> str:
 
 
 #: An official figure's name in a sentence.
-_FIGURE_WORDS = {
-    "total": "total",
-    "active": "active",
-    "non_embedding": "non-embedding",
-    "total_with_mtp": "total with MTP",
-}
+_FIGURE_WORDS = {"non_embedding": "non-embedding", "total_with_mtp": "total with MTP"}
 
 
 def official_conventions(arch: Architecture, *, all_figures: bool = False) -> list[str]:
@@ -426,7 +421,7 @@ def official_conventions(arch: Architecture, *, all_figures: bool = False) -> li
         figure = getattr(arch.official, name)
         if figure is None or not (all_figures or figure.excludes or figure.plus or figure.plus_params):
             continue
-        stated = f"“{figure.stated}” {_FIGURE_WORDS[name]}"
+        stated = f"“{figure.stated}” {_FIGURE_WORDS.get(name, name)}"
         if all_figures:
             found.append(f"{stated}, {counted_as(figure)}: ours {human(counted_like_official(arch, name))}")
         else:

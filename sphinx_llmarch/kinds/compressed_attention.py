@@ -182,7 +182,9 @@ class CompressedAttention(Op):
         return f"{self.num_heads} / 1 latent / {self.head_dim}"
 
     def positions_text(self) -> str | None:
-        return position_text(self.position, self.rope)
+        """With the layers it is for: compressed and window-only layers rotate differently."""
+        layers = "compressed" if self.compress_ratio else "window-only"
+        return f"{position_text(self.position, self.rope)} on {layers} layers"
 
     def concepts(self) -> set[str]:
         """One latent KV head (multi-query), a window, sinks, and the indexer where there is one."""
