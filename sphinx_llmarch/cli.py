@@ -129,7 +129,9 @@ def _show_text(arch: Architecture, context: int | None) -> str:
     lines = [
         f"{arch.name} ({arch.id})",
         stats.describe(arch),
-        f"  params     {p['total']:,} total, {p['active']:,} active, {p['embedding']:,} embedding",
+        f"  params     {p['total']:,} total, {p['active']:,} active, {p['embedding']:,} embedding "
+        f"(counting {stats.embedding_words(arch)})",
+        *(f"  official   {text}" for text in stats.official_conventions(arch, all_figures=True)),
         f"  kv cache   {data['kv_cache']['bytes_per_token']:,} bytes/token (bf16), "
         f"{stats.human_bytes(data['kv_cache']['bytes_at_context'])} at {data['kv_cache']['context_tokens']:,} tokens",
         f"  layers     {arch.num_layers} ({data['layer_mix']})",

@@ -67,7 +67,10 @@ def test_windows_compressed_attention_and_long_contexts_are_in_the_cells() -> No
         "Grouped-query attention",
     )
     assert comparison.cells["heads"][2] == "64 / 1 latent / 512"
-    assert comparison.cells["positions"][2].startswith("RoPE, base 10,000; yarn")
+    assert comparison.cells["positions"][2] == (
+        "RoPE, base 10,000 on window-only layers; RoPE, base 160,000; yarn x16 (factor 16, original 65536, "
+        "beta_fast 32, beta_slow 1) on compressed layers"
+    )
     at_context = comparison.cells["kv_cache_at_context"]
     assert at_context[3] == "275 GiB, beyond the model's context length of 32,768 tokens"  # as fact sheets say
     assert "beyond" not in compare(models[2:3] * 2, ["kv_cache_at_context"]).cells["kv_cache_at_context"][0]

@@ -9,8 +9,8 @@ import pytest
 
 from sphinx_llmarch.facts import stats, tables
 from sphinx_llmarch.kinds.compressed_attention import CompressedAttention
-from sphinx_llmarch.spec.loader import SpecError
-from sphinx_llmarch.spec.registry import load_spec
+from sphinx_llmarch.spec.loader import SpecError, load_config
+from sphinx_llmarch.spec.registry import bundled_registry, load_spec
 
 _SHAPE = """
 num_attention_heads = 4
@@ -186,3 +186,37 @@ def test_fact_sheet_says_each_kinds_compression_and_what_the_window_caps(tmp_pat
     assert "the window alone (1 layer); older tokens pooled 4 to one with overlapping windows, an indexer" in attention
     assert attention.endswith("older tokens pooled 8 to one (1 layer)")
     assert positions.endswith("on 8 of each head's 32 dimensions")
+
+
+def test_each_kind_of_layer_states_its_own_rotation(tmp_path: Path) -> None:
+    """DeepSeek V4: compressed layers rotate at compress_rope_theta with YaRN, window-only
+    layers at rope_theta without it; the fact sheet and the side box say which is which."""
+    yarn = 'rope_theta = 160000.0\nrope_scaling = "yarn x16"\n'
+    text = TOY.replace(_SHAPE + "compress_ratio", _SHAPE + yarn + "compress_ratio")
+    text = text.replace(_SHAPE + "\n[ops.c4]", _SHAPE + "rope_theta = 10000.0\n\n[ops.c4]")
+    arch = load_spec(write(tmp_path, text))
+    variants = arch.op_variants()["compressed_attention"]
+    (_, _), (_, positions) = CompressedAttention.fact_rows(variants, D)
+    assert positions == (
+        "RoPE, base 160,000; yarn x16 in 3 compressed layers; RoPE, base 10,000 in 1 window-only layer; "
+        "on 8 of each head's 32 dimensions"
+    )
+    rope = dict(CompressedAttention.slot(variants, D).side)["rope"]
+    assert rope == "RoPE on 8 of 32 dims per head\nbase 160k, YaRN ×16 in 3 compressed layers\n" + (
+        "base 10k, no scaling in 1 window-only layer"
+    )
+
+
+@pytest.mark.parametrize("model_id", ["deepseek-v4-flash", "deepseek-v4-pro"])
+def test_the_import_takes_compress_rope_theta_for_compressed_layers_only(model_id: str) -> None:
+    imported, _ = load_config(Path(__file__).parent / "data" / "configs" / f"{model_id}.json", model_id=model_id)
+    bundled = bundled_registry().get(model_id)
+    for arch in (imported, bundled):
+        kinds = [kind for kind, _ in arch.kind_counts()] + [arch.kinds[arch.mtp.kind]]
+        for kind in kinds:
+            op = kind.sublayers[0].op
+            assert isinstance(op, CompressedAttention) and op.rope is not None
+            if op.compress_ratio:
+                assert op.rope.theta == 160_000 and op.rope.scaling_short == "YaRN ×16"
+            else:  # Flash's layers 0-1 and both models' MTP blocks
+                assert op.rope.theta == 10_000 and op.rope.scaling is None

@@ -231,12 +231,21 @@ def test_a_long_layer_pattern_wraps() -> None:
     assert strip.attrs["label"].count('<table align="left" fixedsize') >= 3, "the legend wraps too"
 
 
+def test_the_layer_pattern_states_the_total_before_its_parts() -> None:
+    """DeepSeek V3's strip once read "3 dense + 58 MoE", leaving the 61 layers to be added up."""
+    assert "<b>61 layers: 3 dense + 58 MoE</b>" in canvas("deepseek-v3").nodes["layer_mix"].attrs["label"]
+    for arch in bundled_registry():
+        if len(arch.kinds) > 1:
+            assert f"<b>{arch.num_layers:,} layers: " in canvas(arch.id).nodes["layer_mix"].attrs["label"]
+
+
 @pytest.mark.parametrize(
     ("model_id", "slot", "words"),
     [
         ("llama-3.1-8b", "layer.attention.rope", "llama3-style ×8 scaling"),
         ("deepseek-v3", "dense.mla.rope", "YaRN ×40 scaling"),
         ("qwen3-8b", "layer.attention.rope", "RoPE, base 1M"),  # no scaling in the config: none named
+        ("gemma-3-27b", "sliding-window.attention.rope", "linear ×8 scaling on global layers"),  # not sliding
     ],
 )
 def test_the_rope_box_names_the_scaling_method(model_id: str, slot: str, words: str) -> None:

@@ -352,7 +352,8 @@ def _strip(frame: Frame, x0: float) -> list[Node]:
     frame.rows[strip.name] = ROW_LAYERS
     parts = [
         (part, rich_size(part + " + ", SMALL_SIZE + 1, True)[0])
-        for part in literal(f"Layer pattern: {layer_mix(arch)}").split(" + ")
+        # the total first: the parts alone ("3 dense + 58 MoE") leave the reader to add them up
+        for part in literal(f"{arch.num_layers:,} layers: {layer_mix(arch)}").split(" + ")
     ]
     text = "\n+ ".join(" + ".join(part for part, _ in line) for line in _wrap(parts, LEGEND_WIDTH))
     caption = c.text("layer_mix", text, x0, 0, MUTED, size=SMALL_SIZE + 1, align="left")

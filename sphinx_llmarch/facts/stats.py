@@ -214,6 +214,23 @@ def counted_like_official(arch: Architecture, figure: str) -> int:
     return value
 
 
+_LEFT_OUT = {
+    "embedding": "the input embedding",
+    "output_head": "the output head",
+    "per_layer_embedding": "the per-layer embeddings",
+}
+_ADDED = {"vision": "the vision tower", "audio": "the audio tower", "mtp": "the MTP modules"}
+
+
+def counted_as(figure: OfficialFigure) -> str:
+    """How our count was adjusted to compare with ``figure``, in words."""
+    parts = [f"without {_LEFT_OUT[name]}" for name in figure.excludes]
+    parts += [f"with {_ADDED[name]}" for name in figure.plus]
+    if figure.plus_params:
+        parts.append(f"plus the authors' {human(round(figure.plus_params))} for parts not modelled")
+    return ", ".join(parts) if parts else "counted the same way"
+
+
 _UNITS = {"T": 1e12, "B": 1e9, "billion": 1e9, "M": 1e6, "million": 1e6}
 
 
@@ -360,6 +377,7 @@ def describe(arch: Architecture) -> str:
     """One sentence, used as default alt text and by the text builder."""
     p = params(arch)
     size = f"{human(p.total)} parameters" + (f" ({human(p.active)} active)" if arch.is_moe else "")
+    size += f" counting {embedding_words(arch)}" + "".join(f"; {text}" for text in official_conventions(arch))
     mixers = token_mixers(arch)
     if len(mixers) == 1:
         first = next(op for kind, _ in arch.kind_counts() for op in kind.ops if op.role == "token")
@@ -382,6 +400,33 @@ def describe(arch: Architecture) -> str:
         f"{arch.name}: {article} {kind} decoder with {layers}, {rest}, {placement} {arch.norm.name}, "
         f"hidden size {arch.hidden_size:,}, vocabulary {arch.vocab_size:,}, {size}."
     )
+
+
+def embedding_words(arch: Architecture) -> str:
+    """Which embedding matrices our counts include, so that a reader comparing them with an
+    official figure counted another way knows the difference is a convention."""
+    return "the tied embedding once" if arch.embeddings.tied else "the input embedding and the output head"
+
+
+#: An official figure's name in a sentence.
+_FIGURE_WORDS = {"non_embedding": "non-embedding", "total_with_mtp": "total with MTP"}
+
+
+def official_conventions(arch: Architecture, *, all_figures: bool = False) -> list[str]:
+    """How the official figures count, in words: those counted unlike ours as clauses
+    (``the official “37B” active is counted without the input embedding``), or with
+    ``all_figures`` every one beside our count made the same way."""
+    found = []
+    for name in OFFICIAL_FIGURES:
+        figure = getattr(arch.official, name)
+        if figure is None or not (all_figures or figure.excludes or figure.plus or figure.plus_params):
+            continue
+        stated = f"“{figure.stated}” {_FIGURE_WORDS.get(name, name)}"
+        if all_figures:
+            found.append(f"{stated}, {counted_as(figure)}: ours {human(counted_like_official(arch, name))}")
+        else:
+            found.append(f"the official {stated} is counted {counted_as(figure)}")
+    return found
 
 
 def human(count: float) -> str:

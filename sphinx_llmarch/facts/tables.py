@@ -9,7 +9,7 @@ from docutils import nodes
 
 from ..escape import web_url
 from ..kinds import KINDS, Attention, MoE
-from ..model.architecture import Architecture, AudioTower, OfficialFigure, Sublayer, VisionTower
+from ..model.architecture import Architecture, AudioTower, Sublayer, VisionTower
 from ..model.vision import describe_projector, pixels_per_token, tokens_per_image
 from . import stats
 from .labels import (
@@ -146,7 +146,7 @@ def parameter_rows(arch: Architecture) -> list[Row]:
             continue
         ours = stats.counted_like_official(arch, name)
         text = f"“{figure.stated}”" + (f" ({figure.convention})" if figure.convention else "")
-        text += f"; ours {counted_as(figure)}: {stats.human(ours)} ({difference(ours, figure.value)})"
+        text += f"; ours {stats.counted_as(figure)}: {stats.human(ours)} ({difference(ours, figure.value)})"
         cell = nodes.paragraph("", text)
         if figure.source:
             cell += [nodes.Text(" · "), *_links([("source", figure.source)]).children]
@@ -185,23 +185,6 @@ def _tower_row(tower: VisionTower | AudioTower, counts: tuple[int, int, int], en
         f"{_count(counts[0])} encoder{encoder} + {_count(counts[1])} projector ({describe_projector(tower)}){extra}; "
         f"not in the totals above, {_count(counts[2])} with them"
     )
-
-
-_LEFT_OUT = {
-    "embedding": "the input embedding",
-    "output_head": "the output head",
-    "per_layer_embedding": "the per-layer embeddings",
-}
-_ADDED = {"vision": "the vision tower", "audio": "the audio tower", "mtp": "the MTP modules"}
-
-
-def counted_as(figure: OfficialFigure) -> str:
-    """How our count was adjusted to compare with ``figure``, in words."""
-    parts = [f"without {_LEFT_OUT[name]}" for name in figure.excludes]
-    parts += [f"with {_ADDED[name]}" for name in figure.plus]
-    if figure.plus_params:
-        parts.append(f"plus the authors' {stats.human(round(figure.plus_params))} for parts not modelled")
-    return ", ".join(parts) if parts else "counted the same way"
 
 
 #: ZAYA1's residual scales, in words.

@@ -413,6 +413,9 @@ def _side_inputs(variants: list[tuple[Attention, int]]) -> list[tuple[str, str]]
             text += "\non " + " / ".join(f"{f:.0%}" for f in fractions) + " of head dims"
         scalings = [scaling for scaling in dict.fromkeys(rope.scaling_short for rope in roped) if scaling]
         text += f"\n{' / '.join(scalings)} scaling" if scalings else ""
+        scaled = [op for op in ops if op.rope is not None and op.rope.scaling]
+        if scalings and len(scaled) < len(roped):  # Gemma 3, OLMo 3: the sliding layers rotate unscaled
+            text += " on " + " / ".join(dict.fromkeys(op.span for op in scaled)) + " layers"
         nope = sum(n for op, n in variants if op.position == "nope")
         if nope:
             text += f"\n(none in {plural(nope, 'NoPE layer')})"

@@ -34,6 +34,7 @@ from .base import (
     plural,
     position_concepts,
     register,
+    short_number,
 )
 
 if TYPE_CHECKING:
@@ -117,7 +118,9 @@ class CompressedAttention(Op):
     def from_hf(config: HFConfig, options: HFOptions = NO_OPTIONS) -> dict[str, Any]:
         """``options``: ``compress_ratio`` (this layer's entry of ``compress_ratios``) and
         ``sinks``. As DeepSeek's code builds it, ratio-4 layers overlap their windows
-        and have the indexer."""
+        and have the indexer, and the rotary positions depend on the ratio: a compressed
+        layer rotates at ``compress_rope_theta`` with the YaRN scaling, a window-only
+        layer (and the MTP block) at ``rope_theta`` without it."""
         table: dict[str, Any] = {"type": "compressed_attention"}
         for key in ("num_attention_heads", "num_key_value_heads", "head_dim", "q_lora_rank", "qk_rope_head_dim"):
             table[key] = config.require(key)
@@ -131,7 +134,12 @@ class CompressedAttention(Op):
             table.update({key: config.require(key) for key in _INDEX_KEYS})
         if options.sinks:
             table["sinks"] = True
-        return table | rope_from_hf(config)
+        rope = rope_from_hf(config)
+        if not ratio:
+            rope.pop("rope_scaling", None)
+        elif config.get("compress_rope_theta"):
+            rope["rope_theta"] = float(config.get("compress_rope_theta"))
+        return table | rope
 
     # -- numbers -------------------------------------------------------------------
 
@@ -175,7 +183,9 @@ class CompressedAttention(Op):
         return f"{self.num_heads} / 1 latent / {self.head_dim}"
 
     def positions_text(self) -> str | None:
-        return position_text(self.position, self.rope)
+        """With the layers it is for: compressed and window-only layers rotate differently."""
+        layers = "compressed" if self.compress_ratio else "window-only"
+        return f"{position_text(self.position, self.rope)} on {layers} layers"
 
     def concepts(self) -> set[str]:
         """One latent KV head (multi-query), a window, sinks, and the indexer where there is one."""
@@ -227,12 +237,19 @@ class CompressedAttention(Op):
 
     @classmethod
     def fact_rows(cls, variants: Variants, hidden_size: int) -> list[tuple[str, str]]:
-        """One sentence for what the layers share, then each kind's compression and layers."""
+        """One sentence for what the layers share, then each kind's compression and layers;
+        the positions of each kind of layer when they rotate differently."""
         typed = [(op, n) for op, n in variants if isinstance(op, CompressedAttention)]
         first = typed[0][0]
         kinds = "; ".join(f"{op._compression_words()} ({plural(n, 'layer')})" for op, n in typed)
         where = f"on {first.qk_rope_head_dim} of each head's {first.head_dim} dimensions"
-        return [("Attention", f"{first._shared_words()}; {kinds}"), positions_row(first.position, first.rope, where)]
+        groups = _position_groups(typed)
+        if len(groups) == 1:
+            positions = positions_row(first.position, first.rope, where)
+        else:  # each rotation with the layers that use it
+            each = "; ".join(f"{position_text(position, rope)} in {layers}" for position, rope, layers in groups)
+            positions = ("Positions", f"{each}; {where}")
+        return [("Attention", f"{first._shared_words()}; {kinds}"), positions]
 
     @classmethod
     def slot(cls, variants: Variants, hidden_size: int) -> Slot:
@@ -240,10 +257,13 @@ class CompressedAttention(Op):
         typed = [(op, n) for op, n in variants if isinstance(op, CompressedAttention)]
         first = typed[0][0]
         side: list[tuple[str, str]] = []
-        if first.rope:
-            side.append(
-                ("rope", rope_side(first.rope, f"on {first.qk_rope_head_dim} of {first.head_dim} dims per head"))
-            )
+        dims = f"on {first.qk_rope_head_dim} of {first.head_dim} dims per head"
+        groups = _position_groups(typed)
+        if len(groups) > 1:  # DeepSeek V4-Flash: a base (and scaling) for each kind of layer
+            lines = [f"RoPE {dims}"] + [f"{_rope_words(rope)} in {layers}" for _, rope, layers in groups]
+            side.append(("rope", "\n".join(lines)))
+        elif first.rope:
+            side.append(("rope", rope_side(first.rope, dims)))
         window = f"Sliding window of {first.sliding_window:,} tokens"
         side.append(("window", window + ("\nand learned attention sinks" if first.sinks else "")))
         side.append(("compress", _ratios(typed)))
@@ -288,6 +308,29 @@ class CompressedAttention(Op):
         text += f"\noutput: {{{self.o_groups}}} groups, each to rank {{{self.o_lora_rank:,}}}"
         g.info("info", text, ctx.accent)
         return g.nodes
+
+
+def _position_groups(variants: list[tuple[CompressedAttention, int]]) -> list[tuple[str, Rope | None, str]]:
+    """(position, rope, which layers) for each distinct rotation, compressed layers first:
+    DeepSeek V4 rotates compressed layers at one base with YaRN and window-only layers at
+    another without it."""
+    groups: dict[tuple[str, Rope | None], list[tuple[CompressedAttention, int]]] = {}
+    for op, n in variants:
+        groups.setdefault((op.position, op.rope), []).append((op, n))
+    out = []
+    for (position, rope), members in sorted(groups.items(), key=lambda item: not item[1][0][0].compress_ratio):
+        compressed = {bool(op.compress_ratio) for op, _ in members}
+        word = "" if len(compressed) > 1 else ("compressed " if True in compressed else "window-only ")
+        out.append((position, rope, plural(sum(n for _, n in members), word + "layer")))
+    return out
+
+
+def _rope_words(rope: Rope | None) -> str:
+    """Base and scaling in a few words, for the side box: ``base 160k, YaRN ×16``."""
+    if rope is None:
+        return "no rotation"
+    base = f"base {short_number(rope.theta)}" if rope.theta else "default base"
+    return base + (f", {rope.scaling_short}" if rope.scaling else ", no scaling")
 
 
 def _ratios(variants: list[tuple[CompressedAttention, int]]) -> str:

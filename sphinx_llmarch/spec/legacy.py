@@ -62,8 +62,9 @@ def translate(root: SpecTable, num_layers: int) -> tuple[StackTables, bool]:
             table["position"] = "absolute" if learned else "nope"
         else:
             table.update(rope)
-            if slide == "sliding" and local_theta:
+            if slide == "sliding" and local_theta:  # Gemma 3: plain RoPE at the local base, no scaling
                 table["rope_theta"] = local_theta
+                table.pop("rope_scaling", None)
         return table
 
     period = math.lcm(len(windows), len(positions))
