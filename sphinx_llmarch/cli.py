@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import json
 import os
@@ -16,10 +15,9 @@ from .draw import diagram
 from .draw.render import FORMATS, RenderError, render_bytes
 from .errors import SpecError, UnknownModelError
 from .facts import stats
-from .kinds import PLUGIN_PROBLEMS, Op
+from .facts.summary import model_json, show_text, summary_json
+from .kinds import PLUGIN_PROBLEMS
 from .model.architecture import Architecture
-from .model.audio import audio_json
-from .model.vision import vision_json
 from .spec import writer
 from .spec.files import files_in, read_toml
 from .spec.loader import Lookup, architecture_from_dict, file_name_problem, import_config, load_config, read_raw
@@ -35,123 +33,6 @@ INVALID, USAGE_ERROR, CLOSED_PIPE = 1, 2, 128 + 13
 
 class CommandError(Exception):
     """A command that cannot do what it was asked: one line on stderr, exit status 2."""
-
-
-def _summary(arch: Architecture) -> dict[str, Any]:
-    return {
-        "id": arch.id,
-        "name": arch.name,
-        "family": arch.family,
-        "organization": arch.organization,
-        "released": arch.released.isoformat() if arch.released else None,
-        "aliases": list(arch.aliases),
-    }
-
-
-def _op_json(op: Op, hidden_size: int) -> dict[str, Any]:
-    data = {"type": op.type, "title": op.title, **dataclasses.asdict(op)}
-    data["params"] = sum(op.params(hidden_size).values())
-    return data
-
-
-def model_json(arch: Architecture, context: int | None = None) -> dict[str, Any]:
-    """Everything ``show --json`` (and ``import --json``) prints; numbers are exact integers.
-
-    ``context`` is the length (tokens) for the KV-cache size; default: the model's own.
-    """
-    context = context or arch.context_length
-    p = stats.params(arch)
-    data = _summary(arch) | {
-        "license": arch.license,
-        "extends": arch.base,
-        "decoder_type": stats.decoder_type(arch),
-        "params": {
-            "total": p.total,
-            "active": p.active,
-            "embedding": p.embedding,
-            "non_embedding": p.non_embedding,
-            "components": dict(p.components),
-            "mtp": p.mtp,
-            "total_with_mtp": p.total_with_mtp,
-            "vision_encoder": p.vision_encoder,
-            "vision_projector": p.vision_projector,
-            "audio_encoder": p.audio_encoder,
-            "audio_projector": p.audio_projector,
-        },
-        "kv_cache": {
-            "dtype": "bf16",
-            "bytes_per_token": stats.kv_cache_bytes_per_token(arch),
-            "context_tokens": context,
-            "bytes_at_context": stats.kv_cache_bytes(arch, context),
-        },
-        "state_bytes": stats.state_bytes(arch),
-        "num_layers": arch.num_layers,
-        "hidden_size": arch.hidden_size,
-        "vocab_size": arch.vocab_size,
-        "context_length": arch.context_length,
-        "layer_mix": stats.layer_mix(arch),
-        "layer_kinds": [
-            {
-                "key": kind.key,
-                "label": kind.label,
-                "layers": count,
-                "sublayers": [
-                    {
-                        "op": sub.op_key,
-                        "norm": sub.norm,
-                        "parallel": sub.parallel,
-                        "sum_norm": sub.sum_norm,
-                        **_op_json(sub.op, arch.hidden_size),
-                    }
-                    for sub in kind.sublayers
-                ],
-            }
-            for kind, count in arch.kind_counts()
-        ],
-        "schedule": {"prefix": list(arch.schedule.prefix), "cycle": list(arch.schedule.cycle)},
-        "official": {
-            name: getattr(arch.official, name).value
-            for name in stats.OFFICIAL_FIGURES
-            if getattr(arch.official, name) is not None
-        },
-        "sources": dict(arch.sources),
-    }
-    if arch.vision:
-        data["vision"] = vision_json(arch.vision)
-    if arch.audio:
-        data["audio"] = audio_json(arch.audio)
-    return data
-
-
-def _show_text(arch: Architecture, context: int | None) -> str:
-    data = model_json(arch, context)
-    p = data["params"]
-    lines = [
-        f"{arch.name} ({arch.id})",
-        stats.describe(arch),
-        f"  params     {p['total']:,} total, {p['active']:,} active, {p['embedding']:,} embedding "
-        f"(counting {stats.embedding_words(arch)})",
-        *(f"  official   {text}" for text in stats.official_conventions(arch, all_figures=True)),
-        f"  kv cache   {data['kv_cache']['bytes_per_token']:,} bytes/token (bf16), "
-        f"{stats.human_bytes(data['kv_cache']['bytes_at_context'])} at {data['kv_cache']['context_tokens']:,} tokens",
-        f"  layers     {arch.num_layers} ({data['layer_mix']})",
-        f"  mixing     {stats.token_mixing(arch)}",
-        *(
-            [f"  state      {stats.human_bytes(data['state_bytes'])} per sequence (bf16)"]
-            if data["state_bytes"]
-            else []
-        ),
-        f"  context    {arch.context_length:,} tokens",
-    ]
-    for tower in ("vision", "audio"):  # counted apart from the text stack, as the fact sheet does
-        if tower in data:
-            part = data[tower]
-            name = f" ({part['name']})" if part["name"] else ""
-            lines.append(
-                f"  {tower:<10} {part['encoder_params']:,} encoder{name}, {part['projector_params']:,} projector "
-                f"({part['projector']}); not in the totals above"
-            )
-    return "\n".join(lines)
 
 
 def _common(defaults: bool) -> argparse.ArgumentParser:
@@ -308,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
             return _list(registry, args.json)
         arch = _model(registry, args.model, args.read_as)
         if args.command == "show":
-            print(json.dumps(model_json(arch, args.context), indent=2) if args.json else _show_text(arch, args.context))
+            print(json.dumps(model_json(arch, args.context), indent=2) if args.json else show_text(arch, args.context))
         elif args.command == "dot":
             print(diagram.to_dot(arch), end="")
         else:
@@ -438,7 +319,7 @@ def _import(config: Path, output: Path | None, model_id: str | None, as_json: bo
 
 def _list(registry: Registry, as_json: bool) -> int:
     if as_json:
-        print(json.dumps([_summary(arch) for arch in registry], indent=2))
+        print(json.dumps([summary_json(arch) for arch in registry], indent=2))
         return 0
     for arch in registry:
         released = arch.released.isoformat() if arch.released else "?"

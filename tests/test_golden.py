@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_llmarch.cli import model_json
 from sphinx_llmarch.draw import diagram
+from sphinx_llmarch.facts.summary import model_json
 from sphinx_llmarch.facts.tables import diagram_links, fact_rows, fact_sheet
 from sphinx_llmarch.model.architecture import Architecture
 from sphinx_llmarch.spec.registry import bundled_registry
