@@ -394,3 +394,14 @@ def test_an_op_unlike_one_of_the_same_name_gets_its_own_name() -> None:
     same = _add_op(ops, "mamba", {"type": "mamba2", "conv_kernel": 4})
     other = _add_op(ops, "mamba", {"type": "mamba2", "conv_kernel": 2})
     assert (first, same, other) == ("mamba", "mamba", "mamba-2") and len(ops) == 2
+
+
+def test_an_mtp_step_of_several_layers_is_imported_as_the_spec_has_it() -> None:
+    """Nemotron 3 Super's mtp_hybrid_override_pattern "*E": an attention and a latent-MoE
+    sublayer in one MTP step, counted as the bundled spec counts it."""
+    data = json.loads((DATA / "configs" / "nemotron-3-super-120b-a12b.json").read_text())
+    spec, _ = spec_from_config(data, "config.json", "nemotron-3-super-120b-a12b")
+    assert spec["mtp"]["layer_kind"] == "mtp" and len(spec["layer_kinds"]["mtp"]["sublayers"]) == 2
+    imported = stats.params(architecture_from_dict(spec, "config.json"))
+    bundled = stats.params(bundled_registry().get("nemotron-3-super-120b-a12b"))
+    assert imported.mtp == bundled.mtp == 2_942_325_248

@@ -19,7 +19,7 @@ from ..errors import SpecError
 from ..kinds import KINDS
 from ..spec.table import suggest
 from .config import HFConfig, HFOptions, checked
-from .layers import Layer, compress, mtp_layer, read_layers
+from .layers import Layer, compress, mtp_layer, mtp_pattern_layers, read_layers
 from .recipes import ARCHITECTURES, RECIPES, WRAPPERS, Recipe, plugin_model_types, recipe_for
 
 # -- ops --------------------------------------------------------------------------------
@@ -275,9 +275,11 @@ def spec_from_config(
             kinds[layer.key] = {"sublayers": _ops_for(layer, text, recipe, ops)}
     spec.update(ops=ops, layer_kinds=kinds, schedule=compress([layer.key for layer in layers]))
     modules = text.first("num_nextn_predict_layers", "mtp_num_hidden_layers", default=0)
-    if len(str(text.get("mtp_hybrid_override_pattern") or "*")) > 1:
-        modules = 0  # Nemotron 3 Super: an MTP step of several layers, which [mtp] cannot express yet
-    if modules:
+    steps = mtp_pattern_layers(text)
+    if modules and steps:  # Nemotron 3 Super: one MTP step of several layers, drawn and counted as one kind
+        kinds["mtp"] = {"sublayers": [sub for step in steps for sub in _ops_for(step, text, recipe, ops)]}
+        spec["mtp"] = {"num_modules": modules, "layer_kind": "mtp", "embedding_copies": recipe.mtp_copies}
+    elif modules:
         block = mtp_layer(text, layers)
         if block.key not in kinds:
             kinds[block.key] = {"sublayers": _ops_for(block, text, recipe, ops)}

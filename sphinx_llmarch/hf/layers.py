@@ -228,6 +228,14 @@ def read_layers(config: HFConfig, recipe: Recipe) -> list[Layer]:
     return layers
 
 
+def mtp_pattern_layers(config: HFConfig) -> list[Layer]:
+    """Nemotron-H's MTP step as the layers its ``mtp_hybrid_override_pattern`` lists
+    (``"*E"``: an attention layer, then an MoE layer); none for a step of one layer."""
+    pattern = str(config.get("mtp_hybrid_override_pattern") or "")
+    letters = _listed(config, "mtp_hybrid_override_pattern", len(pattern), _PATTERN) if len(pattern) > 1 else []
+    return [Layer(mixer=_PATTERN[letter][0], channel=_PATTERN[letter][1], rope=False) for letter in letters]
+
+
 def mtp_layer(config: HFConfig, layers: list[Layer]) -> Layer:
     """The block of the MTP modules: the last layer's, or with ``compress_ratios`` one
     entry longer than the stack (DeepSeek V4), a block with that last ratio and a learned router."""
