@@ -124,8 +124,9 @@ class Writer:
         return "\n".join(self.out)
 
     def group(self, kind: str, ident: str, attrs: dict[str, str], title: str) -> None:
-        cls = " ".join([kind, attrs.get("class", "")]).strip()
-        self.out.append(f'<g id="{ident}" class="{html_text(cls)}">')
+        cls = html_text(" ".join([kind, attrs.get("class", "")]).strip())
+        # hyphens as Graphviz writes them, which the glossary links look for (nodes.link_concepts)
+        self.out.append(f'<g id="{ident}" class="{cls.replace("-", "&#45;")}">')
         self.out.append(f"<title>{html_text(title)}</title>")
 
     def paint(self, attrs: dict[str, str], pen: float, filled: bool) -> str:
