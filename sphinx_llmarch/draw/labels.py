@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .style import INK
+from .style import INK, text_width
 
 
 @dataclass
@@ -160,33 +160,41 @@ class Placed:
     runs: list[Run]
 
 
-def strip_layout(element: Element, left: float, top: float, size: float) -> tuple[list[Cell], list[Placed]]:
-    """The cells and texts of the layer strip, its rows stacked down from ``top``."""
-    cells: list[Cell] = []
-    texts: list[Placed] = []
-    outer = find(element, "table")[0]
-    y = top
-    for row in find(outer, "tr"):
+def strip_layout(element: Element, cx: float, cy: float, size: float) -> tuple[list[Cell], list[Placed]]:
+    """The cells and words of the layer strip: a stack of left-aligned rows, each a table of
+    cells or a line of text, the whole centred on (``cx``, ``cy``) as Graphviz centres it."""
+    rows = []
+    for row in find(find(element, "table")[0], "tr"):
         cell = find(row, "td")[0]
         inner = find(cell, "table")
-        if not inner:
-            for line in lines(cell, INK, size):
-                texts.append(Placed(left + 2, y - size - 1, line))
-                y -= size + 4
+        if inner:
+            rows.append((inner[0], float(inner[0].attrs.get("width", 0)), float(inner[0].attrs.get("height", 20))))
+        else:
+            text = lines(cell, INK, size)[0]
+            rows.append((cell, sum(text_width(run.text, run.size) for run in text), size + 2))
+    left = cx - max(width for _, width, _ in rows) / 2
+    y = cy + sum(height for _, _, height in rows) / 2
+    cells: list[Cell] = []
+    texts: list[Placed] = []
+    for table, _, height in rows:
+        if table.tag == "td":  # a line of text
+            texts.append(Placed(left, y - height / 2 - size / 4, lines(table, INK, size)[0]))
+            y -= height
             continue
-        table = inner[0]
-        height = float(table.attrs.get("height", 20))
-        spacing = float(table.attrs.get("cellspacing", 2))
+        spacing, padding = float(table.attrs.get("cellspacing", 2)), float(table.attrs.get("cellpadding", 0))
+        tds = [(td, lines(td, INK, size)[0]) for td in find(table, "td")]
+        # a fixed-size cell is as given; a cell of text is a line (a point over its size) and its padding
+        tall = max(float(td.attrs.get("height", 0)) or size + 1 + 2 * padding for td, _ in tds)
         x = left + spacing
-        for td in find(table, "td"):
-            width = float(td.attrs.get("width", 0))
-            cell_h = float(td.attrs.get("height", 14))
-            cell_top = y - (height - cell_h) / 2
+        for td, runs in tds:
+            fixed = float(td.attrs.get("width", 0))
+            width = fixed or sum(text_width(run.text, run.size) for run in runs) + 2 * padding
+            cell_h = float(td.attrs.get("height", 0)) or tall
+            top = y - spacing - (tall - cell_h) / 2
             if "bgcolor" in td.attrs:
-                cells.append(Cell(x, cell_top - cell_h, width, cell_h, td.attrs["bgcolor"]))
-            runs = lines(td, INK, size)[0]
+                cells.append(Cell(x, top - cell_h, width, cell_h, td.attrs["bgcolor"]))
             if runs:
-                texts.append(Placed(x, cell_top - cell_h + 3.5, runs))
-            x += (width or 12) + spacing
+                texts.append(Placed(x + (0 if fixed else padding), top - cell_h / 2 - size / 4, runs))
+            x += width + spacing
         y -= height
     return cells, texts

@@ -222,8 +222,7 @@ class Writer:
             return
         tree = labels.parse(label)
         if labels.is_table_of_tables(tree):
-            left, top = shape.bounds[0], shape.bounds[3]
-            cells, texts = labels.strip_layout(tree, left + 10, top - 11 + 2, size)
+            cells, texts = labels.strip_layout(tree, shape.x, shape.y, size)
             for cell in cells:
                 bb = (cell.x0, cell.y0, cell.x0 + cell.w, cell.y0 + cell.h)
                 self.out.append(self.rect(bb, {"style": "filled", "fillcolor": cell.fill, "color": INK}, 1.0))
