@@ -62,7 +62,11 @@ def graphviz_geometry(dot: str) -> dict[str, list[tuple[str, float]]]:
         numbers = [("x0", x - w), ("y0", -y - h), ("x1", x + w), ("y1", -y + h)]
         if obj["shape"] == "plaintext":  # no outline: the box is the room its text must stay in
             numbers = [("room", value) for _, value in numbers]
-        if "lm-strip" not in obj.get("class", ""):
+        if "lm-strip" in obj.get("class", ""):  # cell tops, then baselines, each from the top left
+            cells = [op["points"] for op in obj["_ldraw_"] if op["op"] == "P"]
+            numbers += sorted(("cell", -max(y for _, y in points)) for points in cells)
+            numbers += [("baseline", -y) for y in sorted(_spans(obj["_ldraw_"]), reverse=True)]
+        else:
             aligned = re.search(r'balign="(left|right)"', obj["label"]) is not None
             for baseline, (left, right) in sorted(_spans(obj.get("_ldraw_", [])).items(), reverse=True):
                 numbers += [("baseline", -baseline), ("aligned", left) if aligned else ("centre", (left + right) / 2)]
@@ -112,9 +116,13 @@ def writer_geometry(svg: str) -> dict[str, list[tuple[str, float]]]:
         if cls[0] == "cluster":
             out[title] = numbers
             continue
-        if "lm-strip" in cls:  # the layer strip's cells and words: checked to stay in the strip
-            corners = [p for shape in group.iter(f"{SVG}polygon") for p in _numbers(shape.get("points"))]
-            out[title] = [("inside", x) for x, _ in corners]
+        if "lm-strip" in cls:  # the words' places in a row depend on Pango's widths: kept inside
+            corners = [_numbers(cell.get("points")) for cell in group.iter(f"{SVG}polygon")]
+            texts = [(float(text.get("x")), float(text.get("y"))) for text in group.iter(f"{SVG}text")]
+            numbers = sorted(("cell", min(y for _, y in points)) for points in corners)
+            numbers += [("baseline", y) for y in sorted({y for _, y in texts})]
+            numbers += [("inside", x) for points in corners for x, _ in points] + [("inside", x) for x, _ in texts]
+            out[title] = numbers
             continue
         for text in group.iter(f"{SVG}text"):
             anchor = "centre" if text.get("text-anchor") == "middle" else "aligned"
@@ -127,11 +135,11 @@ def _compare(name: str, mine: list[tuple[str, float]], theirs: list[tuple[str, f
     """What differs between the writer's numbers of one node or edge and Graphviz's."""
     room = dict(zip(("x0", "y0", "x1", "y1"), [v for k, v in theirs if k == "room"], strict=False))
     theirs = [(key, value) for key, value in theirs if key != "room"]
-    if mine[:1] and mine[0][0] == "inside":
-        return [f"{name} draws outside its node at x={x:.2f}" for _, x in mine if not _within(x, room)][:1]
+    outside = [x for key, x in mine if key == "inside" and not _within(x, room)]
+    found = [f"{name} draws outside its node at x={x:.2f}" for x in outside[:1]]
+    mine = [(key, value) for key, value in mine if key != "inside"]
     if [key for key, _ in mine] != [key for key, _ in theirs]:
-        return [f"{name} has {[key for key, _ in mine]}, Graphviz {[key for key, _ in theirs]}"]
-    found = []
+        return [*found[:1], f"{name} has {[key for key, _ in mine]}, Graphviz {[key for key, _ in theirs]}"]
     for (key, value), (_, expected) in zip(mine, theirs, strict=True):
         if key == "aligned":  # Graphviz aligns it by Pango's width of the text, unknown here
             if not _within(value, room):

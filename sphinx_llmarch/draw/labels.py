@@ -171,7 +171,7 @@ def strip_layout(element: Element, cx: float, cy: float, size: float) -> tuple[l
             rows.append((inner[0], float(inner[0].attrs.get("width", 0)), float(inner[0].attrs.get("height", 20))))
         else:
             text = lines(cell, INK, size)[0]
-            rows.append((cell, sum(text_width(run.text, run.size) for run in text), size + 2))
+            rows.append((cell, sum(text_width(run.text, run.size) for run in text), size + 1))
     left = cx - max(width for _, width, _ in rows) / 2
     y = cy + sum(height for _, _, height in rows) / 2
     cells: list[Cell] = []
