@@ -46,7 +46,8 @@ def _spans(ops: list[dict]) -> dict[float, tuple[float, float]]:
 def graphviz_geometry(dot: str) -> dict[str, list[tuple[str, float]]]:
     """Named numbers (SVG user space: y down) of Graphviz's drawing, per node or edge."""
     data = json.loads(render_bytes(dot, "json"))
-    out: dict[str, list[tuple[str, float]]] = {}
+    width, height = _numbers(data["bb"])[1]
+    out: dict[str, list[tuple[str, float]]] = {"drawing": [("width", width), ("height", height)]}
     names = {}
     for obj in data["objects"]:
         if obj["name"].startswith("cluster"):
@@ -86,7 +87,8 @@ def graphviz_geometry(dot: str) -> dict[str, list[tuple[str, float]]]:
 def writer_geometry(svg: str) -> dict[str, list[tuple[str, float]]]:
     """The same numbers, read from the writer's SVG."""
     root = ET.fromstring(svg)
-    out: dict[str, list[tuple[str, float]]] = {}
+    view = [float(v) for v in root.get("viewBox", "").split()]
+    out: dict[str, list[tuple[str, float]]] = {"drawing": [("width", view[2] - 14.4), ("height", view[3] - 14.4)]}
     for group in root.iter(f"{SVG}g"):
         cls = group.get("class", "").split()
         if not cls or cls[0] not in ("node", "edge", "cluster"):

@@ -160,9 +160,8 @@ class Placed:
     runs: list[Run]
 
 
-def strip_layout(element: Element, cx: float, cy: float, size: float) -> tuple[list[Cell], list[Placed]]:
-    """The cells and words of the layer strip: a stack of left-aligned rows, each a table of
-    cells or a line of text, the whole centred on (``cx``, ``cy``) as Graphviz centres it."""
+def _rows(element: Element, size: float) -> list[tuple[Element, float, float]]:
+    """The layer strip's rows: (its table, or its cell of text; width; height)."""
     rows = []
     for row in find(find(element, "table")[0], "tr"):
         cell = find(row, "td")[0]
@@ -172,6 +171,19 @@ def strip_layout(element: Element, cx: float, cy: float, size: float) -> tuple[l
         else:
             text = lines(cell, INK, size)[0]
             rows.append((cell, sum(text_width(run.text, run.size) for run in text), size + 1))
+    return rows
+
+
+def strip_size(element: Element, size: float) -> tuple[float, float]:
+    """The width and height the layer strip's rows take."""
+    rows = _rows(element, size)
+    return max(width for _, width, _ in rows), sum(height for _, _, height in rows)
+
+
+def strip_layout(element: Element, cx: float, cy: float, size: float) -> tuple[list[Cell], list[Placed]]:
+    """The cells and words of the layer strip: a stack of left-aligned rows, each a table of
+    cells or a line of text, the whole centred on (``cx``, ``cy``) as Graphviz centres it."""
+    rows = _rows(element, size)
     left = cx - max(width for _, width, _ in rows) / 2
     y = cy + sum(height for _, _, height in rows) / 2
     cells: list[Cell] = []

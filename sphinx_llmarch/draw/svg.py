@@ -43,14 +43,19 @@ class Shape:
         self.node, self.attrs = node, node.attrs
         self.x, self.y = round(node.x + dx, 1), round(node.y + dy, 1)
         self.shape = node.attrs.get("shape", "ellipse")
+        label, size = node.attrs.get("label", ""), float(node.attrs.get("fontsize", FONT_SIZE))
         w, h = round(node.w / 72, 3) * 72, round(node.h / 72, 3) * 72
         if self.shape == "box":  # grown to its lines and Graphviz's margin (4 points above and below)
-            label = node.attrs.get("label", "")
-            h = max(h, (label.count("\n") + 1) * (float(node.attrs.get("fontsize", FONT_SIZE)) + 1) + 8)
+            h = max(h, (label.count("\n") + 1) * (size + 1) + 8)
+        elif self.shape == "circle":  # Graphviz fits the symbol's line box (a point taller than its size)
+            w = h = max(w, (size + 1) * math.sqrt(2))
+        elif isinstance(label, HtmlLabel) and node.attrs.get("margin") != "0":
+            tree = labels.parse(label)
+            if labels.is_table_of_tables(tree):  # the strip: its rows and margin (8 points a side, 4 above, below)
+                width, height = labels.strip_size(tree, size)
+                w, h = max(w, width + 16), max(h, height + 8)
         if self.shape in ("box", "plaintext"):
             w, h = float(round(w)), float(round(h))
-        elif self.shape == "circle":  # Graphviz fits the symbol's line box (a point taller than its size)
-            w = h = max(w, (float(node.attrs.get("fontsize", FONT_SIZE)) + 1) * math.sqrt(2))
         self.w, self.h = w, h
 
     @property
