@@ -206,7 +206,7 @@ class Pair:
                 _write(self.baseline / relative, _to_baseline(page.read_text(), self.models))
 
 
-def gallery_pair(work: Path) -> Pair:
+def gallery_pair(work: Path, renderer: str) -> Pair:
     llmarch = work / "llmarch"
     shutil.copytree(DOCS, llmarch, ignore=shutil.ignore_patterns("_build"))
     registry = bundled_registry()
@@ -214,7 +214,7 @@ def gallery_pair(work: Path) -> Pair:
     (llmarch / "bench-specs").mkdir()
     shutil.copy(_bundled_file(EDITED), llmarch / "bench-specs" / f"{EDITED}.toml")
     with (llmarch / "conf.py").open("a") as conf:
-        conf.write('\nllmarch_spec_paths = ["bench-specs"]\n')
+        conf.write(f'\nllmarch_spec_paths = ["bench-specs"]\nllmarch_renderer = "{renderer}"\n')
     baseline = work / "baseline"
     baseline.mkdir()
     (baseline / "conf.py").write_text(BASELINE_CONF)
@@ -227,13 +227,15 @@ def _bundled_file(model: str) -> Path:
     return next(path for path in bundled_spec_files() if path.stem == model)
 
 
-def scaled_pair(work: Path, copies: int) -> Pair:
+def scaled_pair(work: Path, copies: int, renderer: str) -> Pair:
     """``copies`` distinct variants of every bundled model, one page each: each variant
     extends its model with another vocabulary size, so every diagram differs."""
     llmarch, baseline = work / "llmarch", work / "baseline"
     (llmarch / "specs").mkdir(parents=True)
     baseline.mkdir()
-    (llmarch / "conf.py").write_text('extensions = ["sphinx_llmarch"]\nllmarch_spec_paths = ["specs"]\n')
+    (llmarch / "conf.py").write_text(
+        f'extensions = ["sphinx_llmarch"]\nllmarch_spec_paths = ["specs"]\nllmarch_renderer = "{renderer}"\n'
+    )
     (baseline / "conf.py").write_text(BASELINE_CONF)
     models: dict[str, Architecture] = {}
     for arch in bundled_registry():
@@ -313,10 +315,10 @@ class Table:
         return statistics.median(build.seconds for build in self.runs[name][which])
 
 
-def gallery_round(table: Table, order: tuple[str, str], quick: int) -> None:
+def gallery_round(table: Table, order: tuple[str, str], quick: int, renderer: str) -> None:
     """Every gallery scenario, each built for both projects back to back."""
     with tempfile.TemporaryDirectory() as tmp:
-        pair = gallery_pair(Path(tmp))
+        pair = gallery_pair(Path(tmp), renderer)
 
         def both(name: str, *extra: str, out: str = "html") -> None:
             for which in order:
@@ -334,22 +336,22 @@ def gallery_round(table: Table, order: tuple[str, str], quick: int) -> None:
         both("cold -j 2", "-j", "2", out="html-j2")
 
 
-def scale_round(table: Table, order: tuple[str, str], copies: int) -> None:
+def scale_round(table: Table, order: tuple[str, str], copies: int, renderer: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        pair = scaled_pair(Path(tmp), copies)
+        pair = scaled_pair(Path(tmp), copies, renderer)
         for which in order:
             table.add(
                 f"cold, {len(pair.models)} models", which, sphinx(getattr(pair, which), Path(tmp) / f"out-{which}")
             )
 
 
-def run(repeat: int, scale: int, quick: int) -> Table:
+def run(repeat: int, scale: int, quick: int, renderer: str = "graphviz") -> Table:
     table = Table({})
     for round_ in range(repeat):
         order = ("llmarch", "baseline") if round_ % 2 == 0 else ("baseline", "llmarch")
-        gallery_round(table, order, quick)
+        gallery_round(table, order, quick, renderer)
         for copies in (1, scale):
-            scale_round(table, order, copies)
+            scale_round(table, order, copies, renderer)
     return table
 
 
@@ -370,8 +372,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported (default 3)")
     parser.add_argument("--quick", type=int, default=3, help="no-op and touched builds per round (default 3)")
     parser.add_argument("--scale", type=int, default=10, help="variants per bundled model in the scale run")
+    parser.add_argument(
+        "--renderer", choices=("graphviz", "svg"), default="graphviz", help="llmarch_renderer of the llmarch project"
+    )
     args = parser.parse_args()
-    table = run(args.repeat, args.scale, args.quick)
+    table = run(args.repeat, args.scale, args.quick, args.renderer)
     print(report(table))
     scaled = [name for name in table.runs if name.startswith("cold, ")]
     for which in ("llmarch", "baseline"):

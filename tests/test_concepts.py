@@ -83,11 +83,11 @@ def test_glossary_page_roles_and_inventory(make_app: type[SphinxTestApp], rootdi
 
 
 @needs_dot
-@pytest.mark.parametrize("builder", ["html", "singlehtml"])
+@pytest.mark.parametrize(("builder", "renderer"), [("html", "graphviz"), ("singlehtml", "graphviz"), ("html", "svg")])
 def test_diagram_panel_titles_link_to_the_glossary(
-    make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path, builder: str
+    make_app: type[SphinxTestApp], rootdir: Path, tmp_path: Path, builder: str, renderer: str
 ) -> None:
-    app = make_app(builder, srcdir=project(rootdir, tmp_path, "concepts"))
+    app = make_app(builder, srcdir=project(rootdir, tmp_path, "concepts", llmarch_renderer=renderer))
     app.build()
     page = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
     target = "#llm-concept-swiglu" if builder == "singlehtml" else "glossary.html#llm-concept-swiglu"

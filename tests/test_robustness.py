@@ -159,6 +159,7 @@ def test_a_new_spec_file_is_picked_up_without_a_fresh_environment(app: SphinxTes
         ("llmarch_default_show", "pictures", "must list some of diagram, facts"),
         ("llmarch_dot_timeout", 0, "must be a positive number of seconds"),
         ("llmarch_fontname", 'Arial" fontcolor="red', "must name font families"),
+        ("llmarch_renderer", "cairo", "is not 'graphviz' or 'svg'"),
     ],
 )
 def test_bad_config_values_warn_and_fall_back(

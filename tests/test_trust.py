@@ -121,9 +121,11 @@ def _only_the_read_as_warning(app: SphinxTestApp) -> None:
 
 
 @needs_dot
-@pytest.mark.parametrize("builder", ["html", "epub"])
-def test_hostile_text_is_text_in_html_svg_and_xhtml(builder: str, make_app: MakeApp, hostile_project: Path) -> None:
-    app = make_app(builder, srcdir=hostile_project)
+@pytest.mark.parametrize(("builder", "renderer"), [("html", "graphviz"), ("epub", "graphviz"), ("epub", "svg")])
+def test_hostile_text_is_text_in_html_svg_and_xhtml(
+    builder: str, renderer: str, make_app: MakeApp, hostile_project: Path
+) -> None:
+    app = make_app(builder, srcdir=hostile_project, confoverrides={"llmarch_renderer": renderer})
     app.build()
     _only_the_read_as_warning(app)
     pages = _outputs(Path(app.outdir), "*.html", "*.xhtml", "*.svg")

@@ -222,14 +222,18 @@ class Canvas:
         self.clusters.append(cluster)
         return cluster
 
+    def offset(self, margin: float) -> tuple[float, float]:
+        """The shift that puts the drawing's lower left corner at (``margin``, ``margin``)."""
+        xs = [n.left for n in self.nodes.values()] + [c.x0 for c in self.clusters]
+        ys = [n.bottom for n in self.nodes.values()] + [c.y0 for c in self.clusters]
+        return margin - min(xs), margin - min(ys)
+
     def to_graphviz(self, name: str, margin: float = 12, font: str = FONT) -> graphviz.Digraph:
         """Shift everything to positive coordinates and emit the pinned graph; ``font`` is
         the families Graphviz tries (comma-separated), for names in other scripts."""
         import graphviz  # only pages that draw need it; reading a model does not
 
-        xs = [n.left for n in self.nodes.values()] + [c.x0 for c in self.clusters]
-        ys = [n.bottom for n in self.nodes.values()] + [c.y0 for c in self.clusters]
-        dx, dy = margin - min(xs), margin - min(ys)
+        dx, dy = self.offset(margin)
         graph = graphviz.Digraph(name=name, comment="render with: neato -n2 -Tsvg")
         graph.attr(
             "graph",

@@ -430,3 +430,10 @@ def to_graph(
 
 def to_dot(arch: Architecture, links: Links | None = None, marked: Collection[str] = (), font: str = FONT) -> str:
     return to_graph(arch, links, marked, font).source
+
+
+def to_svg(arch: Architecture, links: Links | None = None, marked: Collection[str] = (), font: str = FONT) -> str:
+    """The model's diagram as SVG, drawn without Graphviz (see :mod:`.svg`)."""
+    from .svg import to_svg as write
+
+    return write(build_canvas(arch, links, marked), arch.id, font=font)

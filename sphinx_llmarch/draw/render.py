@@ -77,8 +77,13 @@ def render_bytes(
     return result.stdout
 
 
-def render_cached(dot_source: str, key: str, fmt: str, directory: Path, dot: str = "dot", timeout: float = 60) -> Path:
-    """Return ``directory/llmarch-<key>.<fmt>``, rendering only when it is missing.
+#: The ``dot`` of a :class:`RenderPool` whose sources are finished SVG (:mod:`.svg`), not DOT.
+WRITTEN = ""
+
+
+def render_cached(source: str, key: str, fmt: str, directory: Path, dot: str = "dot", timeout: float = 60) -> Path:
+    """Return ``directory/llmarch-<key>.<fmt>``, rendering only when it is missing
+    (a source drawn by the SVG writer, ``dot`` :data:`WRITTEN`, is saved as it is).
 
     The file is written to a temporary name and renamed, so parallel builds that
     render the same diagram never see a half-written image.
@@ -86,7 +91,7 @@ def render_cached(dot_source: str, key: str, fmt: str, directory: Path, dot: str
     target = directory / cached_name(key, fmt)
     if target.is_file():
         return target
-    data = render_bytes(dot_source, fmt, dot, timeout)
+    data = source.encode("utf-8") if dot == WRITTEN else render_bytes(source, fmt, dot, timeout)
     directory.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
@@ -100,6 +105,7 @@ class RenderPool:
 
     Only the process that made the pool starts runs: a forked parallel worker has
     none of its threads, and renders synchronously what it did not find on disk.
+    With ``dot`` :data:`WRITTEN` the sources are SVG already, saved at once.
     """
 
     def __init__(self, dot: str, timeout: float, workers: int | None = None) -> None:
@@ -112,6 +118,9 @@ class RenderPool:
         """Begin rendering in the background unless the image exists or is on its way."""
         target = directory / cached_name(key, fmt)
         if os.getpid() != self._owner or target in self._runs or target.is_file():
+            return
+        if self.dot == WRITTEN:
+            render_cached(dot_source, key, fmt, directory, WRITTEN)
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="llmarch-dot")

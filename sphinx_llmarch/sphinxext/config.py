@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 SHOW_CHOICES = ("diagram", "facts")
+RENDERERS = ("graphviz", "svg")
 #: A font family name as fontconfig spells it ("Noto Sans CJK SC"): nothing that could
 #: end the DOT attribute or name another fontconfig property.
 _FONT_NAME = re.compile(r"[\w .+-]+")
@@ -38,6 +39,9 @@ class LLMArchConfig:
     dot_timeout: float = _option(60, "", int, float)
     #: Image format for HTML builders: ``svg`` (inlined, theme-aware) or ``png``.
     html_format: str = _option("svg", "html", str)
+    #: What draws SVG diagrams for html and epub: ``graphviz`` (``dot``) or ``svg`` (the
+    #: extension's own writer, no Graphviz needed). PNG and LaTeX always use Graphviz.
+    renderer: str = _option("graphviz", "html", str)
     #: What ``llm-arch`` shows when ``:show:`` is not given.
     default_show: tuple[str, ...] = _option(SHOW_CHOICES, "env", list, tuple, str)
     #: Context length (tokens) used for the KV-cache size in fact sheets; 0 = the model's own.
@@ -85,6 +89,10 @@ def _normalize(name: str, value: Any) -> Any:
     if name == "html_format":
         if value not in ("svg", "png"):
             raise ValueError("is not 'svg' or 'png'")
+        return value
+    if name == "renderer":
+        if value not in RENDERERS:
+            raise ValueError("is not 'graphviz' or 'svg'")
         return value
     if name == "default_show":
         items = value.replace(",", " ").split() if isinstance(value, str) else value

@@ -122,7 +122,7 @@ class LLMArchDirective(SphinxDirective):
             )
         rows = fact_rows(arch, config.kv_context, state(self.env).registry) if "facts" in show else []
         if "diagram" in show:
-            if shutil.which(config.dot) is None:
+            if not state(self.env).writes_svg and shutil.which(config.dot) is None:
                 # Re-read this page on every build until Graphviz is installed, so the
                 # diagram appears without the author having to touch the page.
                 self.env.note_reread()
@@ -218,8 +218,9 @@ def diagram_node(
     from ..draw import diagram
     from ..facts import stats
 
-    dot = diagram.to_dot(arch, links, marked, state(directive.env).config.fontname)
-    key = note_diagram(directive.env, dot)
+    build = state(directive.env)
+    draw = diagram.to_svg if build.writes_svg else diagram.to_dot
+    key = note_diagram(directive.env, draw(arch, links, marked, build.config.fontname))
     alt = directive.options.get("alt") or stats.describe(arch)
     summary = nodes.paragraph("", f"[diagram: {alt}]", classes=["llmarch-summary"])
     node = llmarch_diagram(

@@ -136,7 +136,7 @@ class LLMDomain(Domain):
 
     @property
     def diagrams(self) -> dict[str, dict[str, str]]:
-        """Docname -> {render key: DOT source} of the diagrams the page shows (see :mod:`.images`)."""
+        """Docname -> {render key: DOT or SVG source} of the diagrams the page shows (see :mod:`.images`)."""
         return self.data.setdefault("diagrams", {})
 
     @property

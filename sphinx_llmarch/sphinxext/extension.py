@@ -55,6 +55,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", escape_index_headings)
     app.connect("env-get-outdated", remember_targets)
     app.connect("env-get-outdated", images.outdated_by_catalog)
+    app.connect("env-get-outdated", images.outdated_by_renderer)
     app.connect("env-updated", images.start_missing_renders)
     app.connect("env-updated", moved_targets)
     app.connect("build-finished", images.prune_stale)

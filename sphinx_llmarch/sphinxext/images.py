@@ -4,7 +4,7 @@ Pages that show a model are re-read when the catalog of specs changes; renders
 no page uses any more are deleted.
 
 Sphinx's own graphviz extension leaves old images in ``_images`` forever. Here
-each document records its diagrams (render key and DOT source) in the
+each document records its diagrams (render key and DOT or SVG source) in the
 environment (purged and merged per document, so ``-j N`` and incremental builds
 agree); renders start as pages are read, and after a successful build every
 ``llmarch-*`` render no document uses is removed.
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def _diagrams(env: BuildEnvironment) -> dict[str, dict[str, str]]:
-    """docname -> {render key: DOT source} of the diagrams the page shows."""
+    """docname -> {render key: DOT or SVG source} of the diagrams the page shows."""
     return env.get_domain("llm").diagrams  # type: ignore[attr-defined,no-any-return]
 
 
@@ -78,17 +78,30 @@ def pages_with_diagrams(env: BuildEnvironment) -> list[str]:
 
 
 def note_diagram(env: BuildEnvironment, dot_source: str) -> str:
-    """Record a diagram of the page being read, start rendering it, return its render key."""
+    """Record a diagram of the page being read (DOT, or SVG from the writer), start
+    rendering it, return its render key."""
     build = state(env)
-    key = render_key(dot_source, build.config.dot)
+    key = render_key(dot_source, build.renders.dot)
     _diagrams(env).setdefault(env.docname, {})[key] = dot_source
     if build.image_format:
         build.renders.start(dot_source, key, build.image_format, build.image_dir)
     return key
 
 
+def outdated_by_renderer(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read every page with a diagram when this builder wants the other kind of source
+    than the pages were read with: DOT for Graphviz or SVG from the writer (the setting
+    changed, or a latex build shares the environment of an html one)."""
+    drawn = "svg" if state(env).writes_svg else "dot"
+    data = env.get_domain("llm").data
+    before, data["drawn_as"] = data.get("drawn_as", "dot"), drawn
+    return [] if before == drawn else [doc for doc in pages_with_diagrams(env) if doc not in removed]
+
+
 def diagram_source(env: BuildEnvironment, docname: str, key: str) -> str:
-    """The DOT source of a diagram a page recorded."""
+    """The source (DOT, or SVG from the writer) of a diagram a page recorded."""
     return _diagrams(env)[docname][key]
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..draw.render import RenderPool
+from ..draw.render import WRITTEN, RenderPool
 from ..errors import UnknownModelError
 from ..kinds import PLUGIN_PROBLEMS
 from ..spec.catalog import Catalog, PageModel, Stamp, directives_loading_models, load_registry, spec_files, stamp
@@ -61,10 +61,13 @@ class BuildState:
 
     def __init__(self, app: Sphinx, config: LLMArchConfig) -> None:
         self.config = config
-        self.renders = RenderPool(config.dot, config.dot_timeout)
         #: Where and in which format this builder's images go (None: a builder without images).
         self.image_dir = Path(app.outdir, app.builder.imagedir)
         self.image_format: str | None = {"html": config.html_format, "latex": "pdf"}.get(app.builder.format)
+        #: Whether diagrams are SVG from the extension's own writer (html and epub with
+        #: ``llmarch_renderer = "svg"``), not DOT for Graphviz.
+        self.writes_svg = config.renderer == "svg" and self.image_format == "svg"
+        self.renders = RenderPool(WRITTEN if self.writes_svg else config.dot, config.dot_timeout)
         #: Problems of the whole build already reported (a missing dot), said once, counted once.
         self.reported: set[str] = set()
         #: The summaries of every model that grids, tables and the glossary are built from.
