@@ -1,4 +1,4 @@
-"""The ``llmarch`` command: list, show, dot, render, validate, import, schema."""
+"""The ``llmarch`` command: list, show, cost, dot, render, validate, import, schema."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .draw import diagram
 from .draw.render import FORMATS, RenderError, render_bytes
 from .errors import SpecError, UnknownModelError
 from .facts import stats
+from .facts.cost import PRECISIONS, cost
 from .facts.summary import model_json, show_text, summary_json
 from .kinds import PLUGIN_PROBLEMS
 from .model.architecture import Architecture
@@ -83,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("model", help=MODEL)
     show.add_argument("--json", action="store_true")
     show.add_argument("--context", type=_positive, metavar="TOKENS", help="context length for the KV-cache size")
+    costs = add("cost", help="weights, KV cache and state at a context and batch, FLOPs per token")
+    costs.add_argument("model", help=MODEL)
+    costs.add_argument("--context", type=_positive, metavar="TOKENS", help="tokens per sequence (default: the model's)")
+    costs.add_argument("--batch", type=_positive, default=1, metavar="N", help="sequences (default 1)")
+    costs.add_argument("--dtype", choices=list(PRECISIONS), default="bf16", help="the weights' precision")
+    costs.add_argument("--cache-dtype", choices=list(PRECISIONS), default="bf16", help="the cache's precision")
+    costs.add_argument("--json", action="store_true")
     dot = add("dot", help="print the diagram's Graphviz source (render with neato -n2)")
     dot.add_argument("model", help=MODEL)
     render = add("render", help="draw the diagram; the format comes from the suffix")
@@ -190,6 +198,8 @@ def _run(args: argparse.Namespace) -> int:
         arch = _model(registry, args.model, args.read_as)
         if args.command == "show":
             print(json.dumps(model_json(arch, args.context), indent=2) if args.json else show_text(arch, args.context))
+        elif args.command == "cost":
+            print(_cost(arch, args))
         elif args.command == "dot":
             print(diagram.to_dot(arch), end="")
         else:
@@ -315,6 +325,24 @@ def _import(config: Path, output: Path | None, model_id: str | None, as_json: bo
     else:
         _write(output, text)
     return 0
+
+
+def _cost(arch: Architecture, args: argparse.Namespace) -> str:
+    """``llmarch cost``: the numbers as JSON, or a few lines for a reader."""
+    found = cost(arch, args.context, args.batch, args.dtype, args.cache_dtype)
+    if args.json:
+        return json.dumps(found.as_json(), indent=2)
+    size = stats.human_bytes
+    return "\n".join(
+        [
+            f"{arch.name} ({arch.id}) at {found.context:,} tokens, batch {found.batch}",
+            f"  weights    {size(found.weights_bytes)} ({found.weights_bytes:,} bytes, {found.dtype})",
+            f"  kv cache   {size(found.kv_bytes)} ({found.kv_bytes:,} bytes, {found.cache_dtype})",
+            *([f"  state      {size(found.state_bytes)} ({found.state_bytes:,} bytes)"] if found.state_bytes else []),
+            f"  total      {size(found.total_bytes)}",
+            f"  flops      {stats.human(found.flops_per_token)} per token at position {found.context:,}",
+        ]
+    )
 
 
 def _list(registry: Registry, as_json: bool) -> int:

@@ -205,7 +205,7 @@ class Writer:
         elif shape.shape in ("circle", "point"):
             r = shape.w / 2
             self.out.append(
-                f'<ellipse {self.paint({"style": "filled", **attrs}, NODE_PEN, True)} '
+                f"<ellipse {self.paint({'style': 'filled', **attrs}, NODE_PEN, True)} "
                 f'cx="{num(shape.x - self.x0)}" cy="{num(-(shape.y - self.y0))}" rx="{num(r)}" ry="{num(r)}"/>'
             )
         self.label(shape)

@@ -224,6 +224,11 @@ class Attention(Op):
             return 0
         return self.num_kv_heads * (self.head_dim + (0 if self.k_eq_v else self.v_head_dim))
 
+    def attention_flops(self, context: int) -> int:
+        """Each head scores ``head_dim`` against every key it reads and sums ``v_head_dim``
+        values: two multiply-adds per dimension and token."""
+        return 2 * self.attended(context) * self.num_heads * (self.head_dim + self.v_head_dim)
+
     def cache_window(self) -> int | None:
         return self.sliding_window or self.chunk_size
 

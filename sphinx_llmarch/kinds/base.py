@@ -144,6 +144,19 @@ class Op:
         values = self.kv_values_per_token()
         return [CachePart(values, window=self.cache_window())] if values else []
 
+    def attended(self, context: int) -> int:
+        """How many earlier tokens one token's attention reads at position ``context``: all of
+        them, or the window when the cache keeps only that (0: the op does not attend)."""
+        if not self.cache_parts():
+            return 0
+        window = self.cache_window()
+        return min(context, window) if window else context
+
+    def attention_flops(self, context: int) -> int:
+        """FLOPs of one token's attention scores and weighted values at position ``context``
+        (the projections are in the parameters; 0 for an op that does not attend)."""
+        return 0
+
     def state_values(self, hidden_size: int) -> int:
         """Numbers of constant recurrent state per sequence (linear and state-space ops)."""
         return 0

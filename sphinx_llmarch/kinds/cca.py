@@ -124,6 +124,9 @@ class CCA(Op):
     def kv_values_per_token(self) -> int:
         return 2 * self.num_kv_heads * self.head_dim
 
+    def attention_flops(self, context: int) -> int:
+        return 2 * self.attended(context) * self.num_heads * 2 * self.head_dim
+
     def cache_window(self) -> int | None:
         return self.sliding_window
 

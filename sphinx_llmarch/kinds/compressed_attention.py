@@ -178,6 +178,15 @@ class CompressedAttention(Op):
 
     # -- words -----------------------------------------------------------------------
 
+    def attended(self, context: int) -> int:
+        """The window, and one pooled entry per ``compress_ratio`` tokens before it."""
+        window = min(context, self.sliding_window)
+        return window + (context // self.compress_ratio if self.compress_ratio else 0)
+
+    def attention_flops(self, context: int) -> int:
+        """Every head scores and sums the one shared latent of ``head_dim``."""
+        return 2 * self.attended(context) * self.num_heads * 2 * self.head_dim
+
     def heads_text(self) -> str | None:
         """Every query head reads one shared key/value latent."""
         return f"{self.num_heads} / 1 latent / {self.head_dim}"

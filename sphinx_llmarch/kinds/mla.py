@@ -130,6 +130,14 @@ class MLA(Op):
             + linear(d, self.index_heads)
         )
 
+    def attention_flops(self, context: int) -> int:
+        """Scores over the nope and RoPE parts of each head, values of ``v_head_dim``, as the
+        model is defined (an implementation that absorbs the up-projections works in the
+        latent instead); a sparse-attention model reads at most ``index_topk`` tokens."""
+        tokens = min(context, self.index_topk) if self.index_topk else context
+        width = self.qk_nope_head_dim + self.qk_rope_head_dim + self.v_head_dim
+        return 2 * tokens * self.num_heads * width
+
     def kv_values_per_token(self) -> int:
         """The latent and the RoPE key; with sparse attention, the indexer's key too."""
         return self.kv_lora_rank + self.qk_rope_head_dim + self.index_head_dim
