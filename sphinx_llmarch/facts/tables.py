@@ -12,6 +12,7 @@ from ..kinds import KINDS, Attention, MoE
 from ..model.architecture import Architecture, AudioTower, Sublayer, VisionTower
 from ..model.vision import describe_projector, pixels_per_token, tokens_per_image
 from . import stats
+from .cost import attention_flops, cost, touched_params
 from .labels import (
     ROW_CONTEXT_LENGTH,
     ROW_HIDDEN_SIZE,
@@ -314,6 +315,26 @@ def related_models(arch: Architecture, models: Iterable[Architecture]) -> nodes.
     return para if len(para) else None
 
 
+#: The position the fact sheet's FLOPs per token are given at.
+FLOPS_CONTEXT = 4096
+
+
+def cost_rows(arch: Architecture, context: int) -> list[Row]:
+    """What running the model takes (see :mod:`.cost`): memory at ``context`` for one
+    sequence in bf16, and the FLOPs of one token at position 4,096."""
+    found = cost(arch, context)
+    size = stats.human_bytes
+    parts = f"weights {size(found.weights_bytes)}" + (f" + KV cache {size(found.kv_bytes)}" if found.kv_bytes else "")
+    parts += f" + state {size(found.state_bytes)}" if found.state_bytes else ""
+    weights, attention = 2 * touched_params(arch), attention_flops(arch, FLOPS_CONTEXT)
+    flops = f"{stats.human(weights + attention)} at position {FLOPS_CONTEXT:,}: {stats.human(weights)} through"
+    flops += " the weights" + (f", {stats.human(attention)} in attention" if attention else "")
+    return [
+        ("Memory (bf16, one sequence)", f"{size(found.total_bytes)} at {tokens(found.context)}: {parts}"),
+        ("FLOPs per token", flops),
+    ]
+
+
 def fact_rows(
     arch: Architecture, kv_context: int = 0, models: Iterable[Architecture] = ()
 ) -> list[tuple[str, nodes.Node]]:
@@ -357,6 +378,7 @@ def fact_rows(
         )
     rows.append((ROW_NORMALIZATION, normalization(arch)))
     rows += cache_rows(arch, kv_context or arch.context_length)
+    rows += cost_rows(arch, kv_context or arch.context_length)
     rows.append(("Concepts", concept_links(arch)))
     related = related_models(arch, models)
     if related is not None:
