@@ -59,3 +59,11 @@ def test_llmarch_cost_json_echoes_its_inputs(capsys: pytest.CaptureFixture[str])
     assert data["context"] == 8192 and data["batch"] == 2 and data["dtype"] == "fp8"
     assert data["weights_bytes"] == 8_030_261_248 and data["kv_bytes"] == 2 * 2**30
     assert {"weights_bytes", "kv_bytes", "state_bytes", "total_bytes", "flops_per_token"} <= data.keys()
+
+
+def test_the_filter_language_asks_for_weights_in_bytes() -> None:
+    from sphinx_llmarch.facts.selection import select
+
+    chosen = {arch.id for arch in select(REGISTRY, "weights_bf16 <= 16 GiB and weights > 14 GiB")}
+    assert "llama-3-8b" in chosen and all(14 * 2**30 < weights_bytes(REGISTRY.get(i)) <= 16 * 2**30 for i in chosen)
+

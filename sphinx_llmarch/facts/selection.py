@@ -40,6 +40,7 @@ def record(arch: Architecture) -> dict[str, Any]:
     """What an expression can ask about one model."""
     from . import stats
     from .concepts import concepts_of
+    from .cost import weights_bytes
 
     p = stats.params(arch)
     mixers = {word for kind, _ in arch.kind_counts() for op in kind.ops for word in op.filter_words()}
@@ -64,13 +65,14 @@ def record(arch: Architecture) -> dict[str, Any]:
         "context": arch.context_length,
         "vocab": arch.vocab_size,
         "kv_cache": stats.kv_cache_bytes_per_token(arch),
+        "weights": weights_bytes(arch, "bf16"),
     }
 
 
 #: The keys of :func:`record`, in the order the error message lists them.
 FIELDS = (
     *("id", "name", "family", "organization", "license", "decoder", "mixing", "attention", "concepts"),
-    *("released", "params", "active", "layers", "hidden_size", "context", "vocab", "kv_cache"),
+    *("released", "params", "active", "layers", "hidden_size", "context", "vocab", "kv_cache", "weights"),
 )
 
 #: Other names of fields, as specs, config.json files and the tables call them.
@@ -96,6 +98,8 @@ FIELD_ALIASES = {
     "vocab_size": "vocab",
     "vocabulary": "vocab",
     "kv_cache_per_token": "kv_cache",
+    "weights_bf16": "weights",
+    "weights_bytes": "weights",
     "mixer": "attention",
     "mixers": "attention",
     "concept": "concepts",
@@ -113,7 +117,7 @@ UNITS: dict[str, dict[str, int]] = {
 _NUMBERS = {
     **dict.fromkeys(("params", "active", "layers", "hidden_size", "vocab"), "count"),
     "context": "tokens",
-    "kv_cache": "bytes",
+    **dict.fromkeys(("kv_cache", "weights"), "bytes"),
 }
 _EXAMPLES = {"count": "2.5B", "tokens": "128k", "bytes": "64 KiB"}
 
