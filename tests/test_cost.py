@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
 
 from sphinx_llmarch.cli import main
 from sphinx_llmarch.facts import stats
@@ -67,3 +71,25 @@ def test_the_filter_language_asks_for_weights_in_bytes() -> None:
     chosen = {arch.id for arch in select(REGISTRY, "weights_bf16 <= 16 GiB and weights > 14 GiB")}
     assert "llama-3-8b" in chosen and all(14 * 2**30 < weights_bytes(REGISTRY.get(i)) <= 16 * 2**30 for i in chosen)
 
+
+
+def test_the_memory_table_in_a_page(make_app: Callable[..., SphinxTestApp], tmp_path: Path) -> None:
+    (tmp_path / "conf.py").write_text('extensions = ["sphinx_llmarch"]\n')
+    page = "Memory\n======\n\n.. llm-arch-memory:: gemma-3-27b\n   :contexts: 4k, 128k\n   :precisions: bf16, int4\n"
+    page += "   :batch: 2\n\n.. llm-arch-memory:: gemma-3-27b\n   :contexts: 0\n\n.. llm-arch-memory:: gemma-9\n"
+    (tmp_path / "index.rst").write_text(page)
+    app = make_app("html", srcdir=tmp_path)
+    app.build()
+    html = (Path(app.outdir) / "index.html").read_text()
+    gemma = REGISTRY.get("gemma-3-27b")
+    cache = 2 * (52 * 1024 + 10 * 131_072) * 16 * 256 * 2
+    cells = re.findall(r"<td><p>([^<]*)</p></td>", html)
+    assert cells[:4] == [
+        "4k tokens",
+        stats.human_bytes(2 * stats.kv_cache_bytes(gemma, 4096)),
+        stats.human_bytes(weights_bytes(gemma) + 2 * stats.kv_cache_bytes(gemma, 4096)),
+        stats.human_bytes(weights_bytes(gemma, "int4") + 2 * stats.kv_cache_bytes(gemma, 4096)),
+    ]
+    assert cells[4:6] == ["128k tokens", stats.human_bytes(cache)]
+    warnings = app.warning.getvalue()
+    assert "'0' is not a context length" in warnings and "unknown model id 'gemma-9'" in warnings

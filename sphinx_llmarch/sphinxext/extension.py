@@ -16,6 +16,7 @@ from .domain import (
 )
 from .epub import fix_epub_manifest
 from .glossary import LLMConceptsDirective
+from .memory import LLMArchMemoryDirective
 from .nodes import VISITORS, add_page_script, llmarch_diagram
 from .packed import FlattenNestedTables, UnpackNodes, llmarch_packed, pack_doctree
 from .references import moved_targets, note_references, remember_targets
@@ -39,6 +40,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_directive("llm-concepts", LLMConceptsDirective)
     app.add_directive("llm-arch-gallery", LLMArchGalleryDirective)
     app.add_directive("llm-arch-table", LLMArchTableDirective)
+    app.add_directive("llm-arch-memory", LLMArchMemoryDirective)
     app.add_node(llmarch_thumbnail, **THUMBNAIL_VISITORS)
     app.add_domain(LLMDomain)
     app.add_node(llmarch_links)
