@@ -93,3 +93,14 @@ def test_the_memory_table_in_a_page(make_app: Callable[..., SphinxTestApp], tmp_
     assert cells[4:6] == ["128k tokens", stats.human_bytes(cache)]
     warnings = app.warning.getvalue()
     assert "'0' is not a context length" in warnings and "unknown model id 'gemma-9'" in warnings
+
+
+def test_comparisons_have_cost_rows() -> None:
+    from sphinx_llmarch.facts.compare import compare, comparison_table
+
+    llama, qwen = REGISTRY.get("llama-3-8b"), REGISTRY.get("qwen3-8b")
+    table = comparison_table(compare([llama, qwen], ("weights", "memory", "flops"), context=8192))
+    text = table.astext()
+    assert "Weights (bf16)" in text and "Memory at 8k tokens" in text and "FLOPs per token at 4k" in text
+    assert stats.human_bytes(cost(llama, 8192).total_bytes) in text
+    assert stats.human(flops_per_token(qwen, 4096)) in text

@@ -16,9 +16,10 @@ from docutils import nodes
 from ..kinds import MLP, Attention, MoE, Op
 from ..model.architecture import Architecture
 from . import stats
+from .cost import cost, flops_per_token, weights_bytes
 from .labels import ROW_CONTEXT_LENGTH, ROW_HIDDEN_SIZE, ROW_LAYERS, ROW_NORMALIZATION, ROW_POSITIONS, ROW_VOCABULARY
 from .links import llm_link
-from .tables import beyond_context, normalization
+from .tables import FLOPS_CONTEXT, beyond_context, normalization
 from .words import compact, word_list
 
 _NONE = "—"
@@ -114,6 +115,11 @@ ROWS: dict[str, RowSpec] = {
     "vocab": RowSpec(ROW_VOCABULARY, lambda a, c: f"{a.vocab_size:,}", (ROW_VOCABULARY,)),
     "kv_cache": RowSpec("KV cache (bf16)", _kv_cache),
     "kv_cache_at_context": RowSpec("KV cache at context", _kv_at),
+    "weights": RowSpec("Weights (bf16)", lambda a, c: stats.human_bytes(weights_bytes(a))),
+    "memory": RowSpec("Memory at context", lambda a, c: stats.human_bytes(cost(a, c).total_bytes)),
+    "flops": RowSpec(
+        f"FLOPs per token at {compact(FLOPS_CONTEXT)}", lambda a, c: stats.human(flops_per_token(a, FLOPS_CONTEXT))
+    ),
     "released": RowSpec("Released", lambda a, c: a.released.isoformat() if a.released else _NONE),
     "license": RowSpec("License", lambda a, c: a.license or _NONE),
 }
@@ -180,8 +186,8 @@ def comparison_table(comparison: Comparison, only_differences: bool = False) -> 
         if only_differences and not differs:
             continue
         label = ROWS[key].label
-        if key == "kv_cache_at_context":
-            label = f"KV cache at {compact(comparison.context)} tokens"
+        if key in ("kv_cache_at_context", "memory"):
+            label = f"{label.removesuffix(' at context')} at {compact(comparison.context)} tokens"
         row = nodes.row(classes=["llmarch-differs-row"] if differs else [])
         row += nodes.entry("", nodes.paragraph("", "", nodes.strong("", label)))
         first = comparison.cells[key][0]
