@@ -93,14 +93,15 @@ def shown_in_views(arch: Architecture) -> dict[str, Any]:
 
 #: The columns of ``llm-arch-table`` and their relative widths (the text builder wraps by them).
 TABLE_COLUMNS = (
-    *(("Model", 20), ("Released", 11), ("Params", 7), ("Active", 7), ("Layers", 6)),
-    *(("Attention", 16), ("Context", 7), ("KV cache / token", 12)),
+    *(("Model", 18), ("Released", 10), ("Params", 7), ("Active", 7), ("Layers", 6)),
+    *(("Attention", 15), ("Context", 7), ("KV cache / token", 11), ("Weights (bf16)", 9)),
 )
 
 
 def table_cells(arch: Architecture) -> tuple[str, ...]:
     """A model's row of ``llm-arch-table`` after the name."""
     from ..facts import stats
+    from ..facts.cost import weights_bytes
     from ..facts.words import compact
     from .gallery import attention_cell, cache_cell
 
@@ -113,6 +114,7 @@ def table_cells(arch: Architecture) -> tuple[str, ...]:
         attention_cell(arch),
         compact(arch.context_length),
         cache_cell(arch),
+        stats.human_bytes(weights_bytes(arch)),
     )
 
 
