@@ -38,6 +38,8 @@ NO_CONFIG = {
     "mistral-large-3": "the checkpoint ships Mistral's params.json, no config.json",
     "intellect-3": "no copy found; the spec extends glm-4.5-air",
     "granite-4.1-30b": "no copy found; IBM's disclosure file, blog table and BUILD.md give every shape",
+    "step-3.5-flash": "no whole copy found, and the importer does not read model_type step3p5",
+    "trinity-large": "no copy found; the report's table gives the shapes; the importer does not read afmoe",
 }
 
 

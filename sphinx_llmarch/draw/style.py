@@ -55,6 +55,7 @@ PALETTE = {
     # a blue-grey, added when every other colour had two organizations
     "steel": FamilyColour("#b8c8d8", "#52789b", "#8fb0cc"),
     "olive": FamilyColour("#e6eabc", "#66780a", "#b5c74a"),  # the 16th, when steel too had two organizations
+    "slate": FamilyColour("#d9d6e8", "#5a5478", "#a9a3c9"),  # the 17th, when olive too had two organizations
 }
 
 
