@@ -87,6 +87,7 @@ def test_mtp_modules_are_imported(model_id: str) -> None:
 TRANSFORMERS_DEFAULTS = {
     "cohere2": 34_980_831_232,
     "deepseek_v3": 671_026_404_352 + 14_848,
+    "gemma": 8_537_680_896,
     "gemma3_text": 2_628_658_432,
     "gemma4_text": 5_077_177_856,
     "glm4_moe": 103_481_200_640 + 5_760,
@@ -123,6 +124,44 @@ def test_default_config_matches_transformers_exactly(model_type: str) -> None:
     arch, warnings = load_config(DATA / "hf" / f"{model_type}.json")
     assert warnings == []
     assert stats.params(arch).total == TRANSFORMERS_DEFAULTS[model_type]
+
+
+#: transformers 5.25 on the meta device: (total, active, KV-cache bytes per token in bf16, from the
+#: widths of every layer's k_proj and v_proj) for a model type's default config in tests/data/hf/ with
+#: these changes. No whole checkpoint config.json with a citable repository and path turned up in a
+#: search for these types, so each is its configuration class's defaults plus a variant.
+RECIPE_COUNTS = [
+    pytest.param("gemma", {}, 8_537_680_896, 8_537_680_896, 458_752, id="gemma"),
+    pytest.param(
+        "gemma",
+        {
+            "num_hidden_layers": 6,
+            "hidden_size": 2048,
+            "intermediate_size": 16384,
+            "num_attention_heads": 8,
+            "num_key_value_heads": 1,
+            "tie_word_embeddings": False,
+        },
+        1_709_205_504,
+        1_709_205_504,
+        6_144,
+        id="gemma-variant",
+    ),
+]
+
+
+@pytest.mark.parametrize(("model_type", "change", "total", "active", "kv"), RECIPE_COUNTS)
+def test_recipe_counts_match_transformers(
+    model_type: str, change: dict[str, Any], total: int, active: int, kv: int
+) -> None:
+    """Total and active parameters and the KV cache, exact for the defaults and a variant of other
+    depth, width, heads, tying or flags."""
+    data = json.loads((DATA / "hf" / f"{model_type}.json").read_text()) | change
+    spec, warnings = spec_from_config(data, "config.json")
+    assert warnings == []
+    arch = architecture_from_dict(spec, "config.json")
+    p = stats.params(arch)
+    assert (p.total, p.active, stats.kv_cache_bytes_per_token(arch)) == (total, active, kv)
 
 
 def test_layer_placement_keys_follow_transformers() -> None:

@@ -124,6 +124,7 @@ RECIPES: dict[str, Recipe] = {
     "qwen3_5_moe_text": _QWEN3_NEXT,
     "olmo2": Recipe(norm="post", qk_norm="full"),
     "olmo3": Recipe(norm="post", qk_norm="full"),
+    "gemma": Recipe(tied=True),
     "gemma3": _GEMMA3,
     "gemma3_text": _GEMMA3,
     "gemma4": _GEMMA4,
