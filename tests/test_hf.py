@@ -88,6 +88,7 @@ TRANSFORMERS_DEFAULTS = {
     "cohere2": 34_980_831_232,
     "deepseek_v3": 671_026_404_352 + 14_848,
     "gemma": 8_537_680_896,
+    "gemma2": 2_614_341_888,
     "gemma3_text": 2_628_658_432,
     "gemma4_text": 5_077_177_856,
     "glm4_moe": 103_481_200_640 + 5_760,
@@ -146,6 +147,22 @@ RECIPE_COUNTS = [
         1_709_205_504,
         6_144,
         id="gemma-variant",
+    ),
+    pytest.param("gemma2", {}, 2_614_341_888, 2_614_341_888, 106_496, id="gemma2"),
+    pytest.param(
+        "gemma2",
+        {
+            "num_hidden_layers": 42,
+            "hidden_size": 3584,
+            "intermediate_size": 14336,
+            "num_attention_heads": 16,
+            "num_key_value_heads": 8,
+            "layer_types": None,
+        },
+        9_241_705_984,
+        9_241_705_984,
+        344_064,
+        id="gemma2-variant",
     ),
 ]
 

@@ -96,6 +96,7 @@ _QWEN3_NEXT = Recipe(
     shared_key="shared_expert_intermediate_size",
     shared_expert_gate=True,
 )
+_GEMMA2 = Recipe(norm="sandwich", tied=True, sliding_pattern=2)  # soft-capping changes no count
 _GEMMA4 = replace(_GEMMA3, sliding_pattern=0, defaults={}, moe_flag="enable_moe_block", moe_beside_mlp=True)
 _DEEPSEEK = Recipe(mixer="mla", mtp_copies=2, score_correction_bias=True)
 _GLM = Recipe(qk_norm="per-head", qk_norm_key="use_qk_norm", qkv_bias=True, o_bias=False, score_correction_bias=True)
@@ -125,6 +126,7 @@ RECIPES: dict[str, Recipe] = {
     "olmo2": Recipe(norm="post", qk_norm="full"),
     "olmo3": Recipe(norm="post", qk_norm="full"),
     "gemma": Recipe(tied=True),
+    "gemma2": _GEMMA2,
     "gemma3": _GEMMA3,
     "gemma3_text": _GEMMA3,
     "gemma4": _GEMMA4,
