@@ -109,6 +109,7 @@ TRANSFORMERS_DEFAULTS = {
     "olmo3": 6_888_624_128,
     "phi3": 3_821_079_552,
     "qwen2": 12_049_846_272,
+    "qwen2_moe": 14_315_784_192,
     "qwen3": 12_049_461_248,
     "qwen3_moe": 15_350_731_776,
     "qwen3_next": 79_674_391_296,
@@ -163,6 +164,24 @@ RECIPE_COUNTS = [
         9_241_705_984,
         344_064,
         id="gemma2-variant",
+    ),
+    pytest.param("qwen2_moe", {}, 14_315_784_192, 2_689_173_504, 196_608, id="qwen2_moe"),
+    pytest.param(
+        "qwen2_moe",
+        {
+            "num_hidden_layers": 6,
+            "num_experts": 8,
+            "num_experts_per_tok": 2,
+            "num_key_value_heads": 4,
+            "decoder_sparse_step": 2,
+            "mlp_only_layers": [1],
+            "layer_types": None,
+            "tie_word_embeddings": True,
+        },
+        720_191_488,
+        616_382_464,
+        12_288,
+        id="qwen2_moe-variant",
     ),
 ]
 

@@ -100,6 +100,13 @@ _GEMMA2 = Recipe(norm="sandwich", tied=True, sliding_pattern=2)  # soft-capping 
 _GEMMA4 = replace(_GEMMA3, sliding_pattern=0, defaults={}, moe_flag="enable_moe_block", moe_beside_mlp=True)
 _DEEPSEEK = Recipe(mixer="mla", mtp_copies=2, score_correction_bias=True)
 _GLM = Recipe(qk_norm="per-head", qk_norm_key="use_qk_norm", qkv_bias=True, o_bias=False, score_correction_bias=True)
+_QWEN2_MOE = Recipe(
+    qkv_bias=True,
+    o_bias=False,
+    uses_max_window_layers=True,
+    shared_key="shared_expert_intermediate_size",
+    shared_expert_gate=True,
+)
 RECIPES: dict[str, Recipe] = {
     "gpt2": Recipe(
         norm_kind="layernorm",
@@ -117,6 +124,7 @@ RECIPES: dict[str, Recipe] = {
     "smollm3": Recipe(nope_interval=4, tied=True),
     "qwen2": Recipe(qkv_bias=True, o_bias=False, uses_max_window_layers=True),
     "qwen3": _QWEN3,
+    "qwen2_moe": _QWEN2_MOE,
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
     "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
