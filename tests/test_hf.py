@@ -107,6 +107,7 @@ TRANSFORMERS_DEFAULTS = {
     "nemotron_h": 1_968_355_712 + 8,
     "olmo2": 6_888_624_128,
     "olmo3": 6_888_624_128,
+    "olmoe": 13_361_612_800,
     "phi3": 3_821_079_552,
     "qwen2": 12_049_846_272,
     "qwen2_moe": 14_315_784_192,
@@ -182,6 +183,15 @@ RECIPE_COUNTS = [
         616_382_464,
         12_288,
         id="qwen2_moe-variant",
+    ),
+    pytest.param("olmoe", {}, 13_361_612_800, 2_087_323_648, 131_072, id="olmoe"),
+    pytest.param(
+        "olmoe",
+        {"num_hidden_layers": 4, "num_key_value_heads": 4, "num_experts": 32, "num_experts_per_tok": 4},
+        1_858_891_776,
+        449_605_632,
+        8_192,
+        id="olmoe-variant",
     ),
 ]
 
