@@ -94,6 +94,7 @@ TRANSFORMERS_DEFAULTS = {
     "glm4_moe": 103_481_200_640 + 5_760,
     "gpt2": 124_439_808,
     "gpt_oss": 116_829_156_672,
+    "granite": 6_738_415_616,
     "kimi_linear": 49_133_074_464 + 6_656,
     "lfm2": 2_705_497_600,
     "llama": 6_738_415_616,
@@ -192,6 +193,15 @@ RECIPE_COUNTS = [
         449_605_632,
         8_192,
         id="olmoe-variant",
+    ),
+    pytest.param("granite", {}, 6_738_415_616, 6_738_415_616, 524_288, id="granite"),
+    pytest.param(
+        "granite",
+        {"attention_bias": True, "mlp_bias": True, "num_key_value_heads": 8, "tie_word_embeddings": True},
+        5_803_200_512,
+        5_803_200_512,
+        131_072,
+        id="granite-variant",
     ),
 ]
 
