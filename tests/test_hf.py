@@ -95,6 +95,7 @@ TRANSFORMERS_DEFAULTS = {
     "gpt2": 124_439_808,
     "gpt_oss": 116_829_156_672,
     "granite": 6_738_415_616,
+    "granitemoe": 37_039_116_288,
     "kimi_linear": 49_133_074_464 + 6_656,
     "lfm2": 2_705_497_600,
     "llama": 6_738_415_616,
@@ -202,6 +203,15 @@ RECIPE_COUNTS = [
         5_803_200_512,
         131_072,
         id="granite-variant",
+    ),
+    pytest.param("granitemoe", {}, 37_039_116_288, 11_067_985_920, 524_288, id="granitemoe"),
+    pytest.param(
+        "granitemoe",
+        {"num_local_experts": 32, "num_experts_per_tok": 8, "num_key_value_heads": 8, "tie_word_embeddings": True},
+        139_990_405_120,
+        36_105_883_648,
+        131_072,
+        id="granitemoe-variant",
     ),
 ]
 

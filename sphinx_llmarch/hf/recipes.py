@@ -127,6 +127,7 @@ RECIPES: dict[str, Recipe] = {
     "qwen2_moe": _QWEN2_MOE,
     "olmoe": Recipe(qk_norm="full"),
     "granite": _LLAMA,  # Granite's multipliers scale activations, not weights
+    "granitemoe": _LLAMA,
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
     "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
