@@ -120,6 +120,7 @@ TRANSFORMERS_DEFAULTS = {
     "qwen2_window_layers": 4_057_344,  # use_sliding_window with max_window_layers 4
     "sarvam_moe": 32_152_648_064 + 2_304,
     "smollm3": 3_075_098_624,
+    "starcoder2": 3_030_371_328,
     "xlstm": 6_865_424_896,
 }
 
@@ -212,6 +213,15 @@ RECIPE_COUNTS = [
         36_105_883_648,
         131_072,
         id="granitemoe-variant",
+    ),
+    pytest.param("starcoder2", {}, 3_030_371_328, 3_030_371_328, 30_720, id="starcoder2"),
+    pytest.param(
+        "starcoder2",
+        {"use_bias": False, "sliding_window": 4096, "num_key_value_heads": 4, "tie_word_embeddings": False},
+        3_227_891_712,
+        3_227_891_712,
+        61_440,
+        id="starcoder2-variant",
     ),
 ]
 

@@ -340,7 +340,9 @@ def _norm(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
     table: dict[str, Any] = {"kind": recipe.norm_kind}
     if recipe.norm_bias is not None:
         table["bias"] = recipe.norm_bias
-    eps = config.first("rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "layernorm_epsilon", "norm_eps", "eps")
+    eps = config.first(
+        "rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "layernorm_epsilon", "norm_epsilon", "norm_eps", "eps"
+    )
     if eps:
         table["eps"] = float(eps)
     return table

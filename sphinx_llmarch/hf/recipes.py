@@ -128,6 +128,8 @@ RECIPES: dict[str, Recipe] = {
     "olmoe": Recipe(qk_norm="full"),
     "granite": _LLAMA,  # Granite's multipliers scale activations, not weights
     "granitemoe": _LLAMA,
+    # StarCoder 2: LayerNorm with biases, a plain GELU MLP; use_bias puts biases on every projection
+    "starcoder2": Recipe(norm_kind="layernorm", gated_mlp=False, qkv_bias=True, mlp_bias=True, tied=True),
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
     "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
