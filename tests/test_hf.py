@@ -120,6 +120,7 @@ TRANSFORMERS_DEFAULTS = {
     "qwen2_window_layers": 4_057_344,  # use_sliding_window with max_window_layers 4
     "sarvam_moe": 32_152_648_064 + 2_304,
     "smollm3": 3_075_098_624,
+    "stablelm": 2_795_443_200,
     "starcoder2": 3_030_371_328,
     "xlstm": 6_865_424_896,
 }
@@ -222,6 +223,15 @@ RECIPE_COUNTS = [
         3_227_891_712,
         61_440,
         id="starcoder2-variant",
+    ),
+    pytest.param("stablelm", {}, 2_795_443_200, 2_795_443_200, 327_680, id="stablelm"),
+    pytest.param(
+        "stablelm",
+        {"use_qkv_bias": True, "qk_layernorm": True, "use_parallel_residual": True, "num_key_value_heads": 8},
+        2_480_931_840,
+        2_480_931_840,
+        81_920,
+        id="stablelm-variant",
     ),
 ]
 

@@ -189,7 +189,7 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
         moe = layer.channel == "moe"
         table = _moe(config, recipe, layer) if moe else _mlp(config, recipe, wide)
         sub: dict[str, Any] = {"op": _add_op(ops, channel, table), "norm": norm}
-        if recipe.parallel:
+        if recipe.parallel or (recipe.parallel_key and config.get(recipe.parallel_key)):
             sub.update(norm="none", parallel=True)
         if beside:
             sub.update(parallel=True, sum_norm=True)

@@ -55,6 +55,7 @@ class Recipe:
     nope_interval: int = 0
     nope_on_full: bool = False
     parallel: bool = False
+    parallel_key: str | None = None  # config key that makes attention and MLP parallel (StableLM)
     single_mixer: bool = False
     #: ZAYA1's router: one more choice that skips the experts, and from the second layer
     #: on the previous layer's router state (the router's width is the config's).
@@ -130,6 +131,15 @@ RECIPES: dict[str, Recipe] = {
     "granitemoe": _LLAMA,
     # StarCoder 2: LayerNorm with biases, a plain GELU MLP; use_bias puts biases on every projection
     "starcoder2": Recipe(norm_kind="layernorm", gated_mlp=False, qkv_bias=True, mlp_bias=True, tied=True),
+    # StableLM: LayerNorm with biases, optional biases on q, k and v (not o), optional per-head
+    # LayerNorms of q and k (weights only), and with use_parallel_residual one norm for attention and MLP
+    "stablelm": Recipe(
+        norm_kind="layernorm",
+        o_bias=False,
+        qk_norm="full",
+        qk_norm_key="qk_layernorm",
+        parallel_key="use_parallel_residual",
+    ),
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
     "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
