@@ -85,6 +85,7 @@ def test_mtp_modules_are_imported(model_id: str) -> None:
 # Nemotron-4-shaped config, since that class has no usable default, and the two
 # *_sparse_step / *_window_layers files exercise those keys on small models.
 TRANSFORMERS_DEFAULTS = {
+    "cohere": 34_980_831_232,
     "cohere2": 34_980_831_232,
     "deepseek_v3": 671_026_404_352 + 14_848,
     "gemma": 8_537_680_896,
@@ -232,6 +233,15 @@ RECIPE_COUNTS = [
         2_480_931_840,
         81_920,
         id="stablelm-variant",
+    ),
+    pytest.param("cohere", {}, 34_980_831_232, 34_980_831_232, 1_310_720, id="cohere"),
+    pytest.param(
+        "cohere",
+        {"use_qk_norm": True, "num_key_value_heads": 8, "num_hidden_layers": 8},
+        7_734_444_032,
+        7_734_444_032,
+        32_768,
+        id="cohere-variant",
     ),
 ]
 

@@ -140,6 +140,10 @@ RECIPES: dict[str, Recipe] = {
         qk_norm_key="qk_layernorm",
         parallel_key="use_parallel_residual",
     ),
+    # Cohere (Command R): Cohere 2 without sliding windows; use_qk_norm adds per-head norms of q and k
+    "cohere": Recipe(
+        norm_kind="layernorm", norm_bias=False, qk_norm="full", qk_norm_key="use_qk_norm", parallel=True, tied=True
+    ),
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
     "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
