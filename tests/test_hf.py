@@ -92,6 +92,7 @@ TRANSFORMERS_DEFAULTS = {
     "gemma2": 2_614_341_888,
     "gemma3_text": 2_628_658_432,
     "gemma4_text": 5_077_177_856,
+    "glm": 9_399_951_360,
     "glm4_moe": 103_481_200_640 + 5_760,
     "gpt2": 124_439_808,
     "gpt_oss": 116_829_156_672,
@@ -242,6 +243,15 @@ RECIPE_COUNTS = [
         7_734_444_032,
         32_768,
         id="cohere-variant",
+    ),
+    pytest.param("glm", {}, 9_399_951_360, 9_399_951_360, 40_960, id="glm"),
+    pytest.param(
+        "glm",
+        {"attention_bias": False, "tie_word_embeddings": True, "num_hidden_layers": 28},
+        6_331_535_360,
+        6_331_535_360,
+        28_672,
+        id="glm-variant",
     ),
 ]
 

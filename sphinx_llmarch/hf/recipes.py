@@ -108,6 +108,8 @@ _QWEN2_MOE = Recipe(
     shared_key="shared_expert_intermediate_size",
     shared_expert_gate=True,
 )
+#: GLM and GLM-4: biases on q, k and v but not on the output projection; GLM-4 norms after each sublayer too.
+_GLM_DENSE = Recipe(qkv_bias=True, o_bias=False)
 RECIPES: dict[str, Recipe] = {
     "gpt2": Recipe(
         norm_kind="layernorm",
@@ -144,6 +146,7 @@ RECIPES: dict[str, Recipe] = {
     "cohere": Recipe(
         norm_kind="layernorm", norm_bias=False, qk_norm="full", qk_norm_key="use_qk_norm", parallel=True, tied=True
     ),
+    "glm": _GLM_DENSE,
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
     "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
