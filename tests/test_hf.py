@@ -93,6 +93,7 @@ TRANSFORMERS_DEFAULTS = {
     "gemma3_text": 2_628_658_432,
     "gemma4_text": 5_077_177_856,
     "glm": 9_399_951_360,
+    "glm4": 9_400_279_040,
     "glm4_moe": 103_481_200_640 + 5_760,
     "gpt2": 124_439_808,
     "gpt_oss": 116_829_156_672,
@@ -252,6 +253,15 @@ RECIPE_COUNTS = [
         6_331_535_360,
         28_672,
         id="glm-variant",
+    ),
+    pytest.param("glm4", {}, 9_400_279_040, 9_400_279_040, 40_960, id="glm4"),
+    pytest.param(
+        "glm4",
+        {"num_key_value_heads": 4, "head_dim": 64, "num_hidden_layers": 6, "tie_word_embeddings": True},
+        1_743_899_648,
+        1_743_899_648,
+        6_144,
+        id="glm4-variant",
     ),
 ]
 

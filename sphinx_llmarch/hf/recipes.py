@@ -147,6 +147,7 @@ RECIPES: dict[str, Recipe] = {
         norm_kind="layernorm", norm_bias=False, qk_norm="full", qk_norm_key="use_qk_norm", parallel=True, tied=True
     ),
     "glm": _GLM_DENSE,
+    "glm4": replace(_GLM_DENSE, norm="sandwich"),
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
     "qwen3_5": _QWEN3_NEXT,  # Qwen3.5 / 3.6: the Qwen3-Next stack, with a vision tower beside it
