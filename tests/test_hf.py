@@ -324,6 +324,7 @@ LLAMA |= {"num_hidden_layers": 4, "num_attention_heads": 4}
         ({"model_type": "mystery"}, "'mystery' is not a model type the importer knows"),
         ({"model_type": "falcon", "new_decoder_architecture": False}, "'falcon' is not a model type"),
         ({"model_type": "bert"}, "'bert' is not a model type"),
+        ({"model_type": "phi"}, "'phi' is not a model type"),  # its output head's bias: no spec states one
         ({"model_type": "t5", "hidden_size": None}, "'t5' is not a model type"),  # not "hidden_size: missing"
         ({"model_type": "mamba", "hidden_size": None}, "'mamba' is not a model type"),
         ({"model_type": "lamma"}, r"'lamma' is not a model type the importer knows \(did you mean 'llama'\?\)"),
