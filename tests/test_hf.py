@@ -138,10 +138,11 @@ def test_default_config_matches_transformers_exactly(model_type: str) -> None:
 
 #: transformers 5.25 on the meta device: (total, active, KV-cache bytes per token in bf16, from the
 #: widths of every layer's k_proj and v_proj) for a model type's default config in tests/data/hf/ with
-#: these changes. No whole checkpoint config.json with a citable repository and path turned up in a
-#: search for these types, so each is its configuration class's defaults plus a variant.
+#: these changes. Searching public repositories turned up no checkpoint config.json of these types as a
+#: file with a repository and path to cite, so each is its configuration class's defaults plus a variant
+#: (other depth, width, heads, tying or flags), built the same way from the class.
 RECIPE_COUNTS = [
-    pytest.param("gemma", {}, 8_537_680_896, 8_537_680_896, 458_752, id="gemma"),
+    pytest.param("gemma", {}, TRANSFORMERS_DEFAULTS["gemma"], 8_537_680_896, 458_752, id="gemma"),
     pytest.param(
         "gemma",
         {
@@ -157,7 +158,7 @@ RECIPE_COUNTS = [
         6_144,
         id="gemma-variant",
     ),
-    pytest.param("gemma2", {}, 2_614_341_888, 2_614_341_888, 106_496, id="gemma2"),
+    pytest.param("gemma2", {}, TRANSFORMERS_DEFAULTS["gemma2"], 2_614_341_888, 106_496, id="gemma2"),
     pytest.param(
         "gemma2",
         {
@@ -173,7 +174,7 @@ RECIPE_COUNTS = [
         344_064,
         id="gemma2-variant",
     ),
-    pytest.param("qwen2_moe", {}, 14_315_784_192, 2_689_173_504, 196_608, id="qwen2_moe"),
+    pytest.param("qwen2_moe", {}, TRANSFORMERS_DEFAULTS["qwen2_moe"], 2_689_173_504, 196_608, id="qwen2_moe"),
     pytest.param(
         "qwen2_moe",
         {
@@ -191,7 +192,7 @@ RECIPE_COUNTS = [
         12_288,
         id="qwen2_moe-variant",
     ),
-    pytest.param("olmoe", {}, 13_361_612_800, 2_087_323_648, 131_072, id="olmoe"),
+    pytest.param("olmoe", {}, TRANSFORMERS_DEFAULTS["olmoe"], 2_087_323_648, 131_072, id="olmoe"),
     pytest.param(
         "olmoe",
         {"num_hidden_layers": 4, "num_key_value_heads": 4, "num_experts": 32, "num_experts_per_tok": 4},
@@ -200,7 +201,7 @@ RECIPE_COUNTS = [
         8_192,
         id="olmoe-variant",
     ),
-    pytest.param("granite", {}, 6_738_415_616, 6_738_415_616, 524_288, id="granite"),
+    pytest.param("granite", {}, TRANSFORMERS_DEFAULTS["granite"], 6_738_415_616, 524_288, id="granite"),
     pytest.param(
         "granite",
         {"attention_bias": True, "mlp_bias": True, "num_key_value_heads": 8, "tie_word_embeddings": True},
@@ -209,7 +210,7 @@ RECIPE_COUNTS = [
         131_072,
         id="granite-variant",
     ),
-    pytest.param("granitemoe", {}, 37_039_116_288, 11_067_985_920, 524_288, id="granitemoe"),
+    pytest.param("granitemoe", {}, TRANSFORMERS_DEFAULTS["granitemoe"], 11_067_985_920, 524_288, id="granitemoe"),
     pytest.param(
         "granitemoe",
         {"num_local_experts": 32, "num_experts_per_tok": 8, "num_key_value_heads": 8, "tie_word_embeddings": True},
@@ -218,7 +219,7 @@ RECIPE_COUNTS = [
         131_072,
         id="granitemoe-variant",
     ),
-    pytest.param("starcoder2", {}, 3_030_371_328, 3_030_371_328, 30_720, id="starcoder2"),
+    pytest.param("starcoder2", {}, TRANSFORMERS_DEFAULTS["starcoder2"], 3_030_371_328, 30_720, id="starcoder2"),
     pytest.param(
         "starcoder2",
         {"use_bias": False, "sliding_window": 4096, "num_key_value_heads": 4, "tie_word_embeddings": False},
@@ -227,7 +228,7 @@ RECIPE_COUNTS = [
         61_440,
         id="starcoder2-variant",
     ),
-    pytest.param("stablelm", {}, 2_795_443_200, 2_795_443_200, 327_680, id="stablelm"),
+    pytest.param("stablelm", {}, TRANSFORMERS_DEFAULTS["stablelm"], 2_795_443_200, 327_680, id="stablelm"),
     pytest.param(
         "stablelm",
         {"use_qkv_bias": True, "qk_layernorm": True, "use_parallel_residual": True, "num_key_value_heads": 8},
@@ -236,7 +237,7 @@ RECIPE_COUNTS = [
         81_920,
         id="stablelm-variant",
     ),
-    pytest.param("cohere", {}, 34_980_831_232, 34_980_831_232, 1_310_720, id="cohere"),
+    pytest.param("cohere", {}, TRANSFORMERS_DEFAULTS["cohere"], 34_980_831_232, 1_310_720, id="cohere"),
     pytest.param(
         "cohere",
         {"use_qk_norm": True, "num_key_value_heads": 8, "num_hidden_layers": 8},
@@ -245,7 +246,7 @@ RECIPE_COUNTS = [
         32_768,
         id="cohere-variant",
     ),
-    pytest.param("glm", {}, 9_399_951_360, 9_399_951_360, 40_960, id="glm"),
+    pytest.param("glm", {}, TRANSFORMERS_DEFAULTS["glm"], 9_399_951_360, 40_960, id="glm"),
     pytest.param(
         "glm",
         {"attention_bias": False, "tie_word_embeddings": True, "num_hidden_layers": 28},
@@ -254,7 +255,7 @@ RECIPE_COUNTS = [
         28_672,
         id="glm-variant",
     ),
-    pytest.param("glm4", {}, 9_400_279_040, 9_400_279_040, 40_960, id="glm4"),
+    pytest.param("glm4", {}, TRANSFORMERS_DEFAULTS["glm4"], 9_400_279_040, 40_960, id="glm4"),
     pytest.param(
         "glm4",
         {"num_key_value_heads": 4, "head_dim": 64, "num_hidden_layers": 6, "tie_word_embeddings": True},
