@@ -87,13 +87,20 @@ def test_mtp_modules_are_imported(model_id: str) -> None:
 # Nemotron-4-shaped config, since that class has no usable default, and the two
 # *_sparse_step / *_window_layers files exercise those keys on small models.
 TRANSFORMERS_DEFAULTS = {
+    "cohere": 34_980_831_232,
     "cohere2": 34_980_831_232,
     "deepseek_v3": 671_026_404_352 + 14_848,
+    "gemma": 8_537_680_896,
+    "gemma2": 2_614_341_888,
     "gemma3_text": 2_628_658_432,
     "gemma4_text": 5_077_177_856,
+    "glm": 9_399_951_360,
+    "glm4": 9_400_279_040,
     "glm4_moe": 103_481_200_640 + 5_760,
     "gpt2": 124_439_808,
     "gpt_oss": 116_829_156_672,
+    "granite": 6_738_415_616,
+    "granitemoe": 37_039_116_288,
     "kimi_linear": 49_133_074_464 + 6_656,
     "lfm2": 2_705_497_600,
     "llama": 6_738_415_616,
@@ -107,8 +114,10 @@ TRANSFORMERS_DEFAULTS = {
     "nemotron_h": 1_968_355_712 + 8,
     "olmo2": 6_888_624_128,
     "olmo3": 6_888_624_128,
+    "olmoe": 13_361_612_800,
     "phi3": 3_821_079_552,
     "qwen2": 12_049_846_272,
+    "qwen2_moe": 14_315_784_192,
     "qwen3": 12_049_461_248,
     "qwen3_moe": 15_350_731_776,
     "qwen3_next": 79_674_391_296,
@@ -116,6 +125,8 @@ TRANSFORMERS_DEFAULTS = {
     "qwen2_window_layers": 4_057_344,  # use_sliding_window with max_window_layers 4
     "sarvam_moe": 32_152_648_064 + 2_304,
     "smollm3": 3_075_098_624,
+    "stablelm": 2_795_443_200,
+    "starcoder2": 3_030_371_328,
     "xlstm": 6_865_424_896,
 }
 
@@ -125,6 +136,151 @@ def test_default_config_matches_transformers_exactly(model_type: str) -> None:
     arch, warnings = load_config(DATA / "hf" / f"{model_type}.json")
     assert warnings == []
     assert stats.params(arch).total == TRANSFORMERS_DEFAULTS[model_type]
+
+
+#: transformers 5.25 on the meta device: (total, active, KV-cache bytes per token in bf16, from the
+#: widths of every layer's k_proj and v_proj) for a model type's default config in tests/data/hf/ with
+#: these changes. Searching public repositories turned up no checkpoint config.json of these types as a
+#: file with a repository and path to cite, so each is its configuration class's defaults plus a variant
+#: (other depth, width, heads, tying or flags), built the same way from the class.
+RECIPE_COUNTS = [
+    pytest.param("gemma", {}, TRANSFORMERS_DEFAULTS["gemma"], 8_537_680_896, 458_752, id="gemma"),
+    pytest.param(
+        "gemma",
+        {
+            "num_hidden_layers": 6,
+            "hidden_size": 2048,
+            "intermediate_size": 16384,
+            "num_attention_heads": 8,
+            "num_key_value_heads": 1,
+            "tie_word_embeddings": False,
+        },
+        1_709_205_504,
+        1_709_205_504,
+        6_144,
+        id="gemma-variant",
+    ),
+    pytest.param("gemma2", {}, TRANSFORMERS_DEFAULTS["gemma2"], 2_614_341_888, 106_496, id="gemma2"),
+    pytest.param(
+        "gemma2",
+        {
+            "num_hidden_layers": 42,
+            "hidden_size": 3584,
+            "intermediate_size": 14336,
+            "num_attention_heads": 16,
+            "num_key_value_heads": 8,
+            "layer_types": None,
+        },
+        9_241_705_984,
+        9_241_705_984,
+        344_064,
+        id="gemma2-variant",
+    ),
+    pytest.param("qwen2_moe", {}, TRANSFORMERS_DEFAULTS["qwen2_moe"], 2_689_173_504, 196_608, id="qwen2_moe"),
+    pytest.param(
+        "qwen2_moe",
+        {
+            "num_hidden_layers": 6,
+            "num_experts": 8,
+            "num_experts_per_tok": 2,
+            "num_key_value_heads": 4,
+            "decoder_sparse_step": 2,
+            "mlp_only_layers": [1],
+            "layer_types": None,
+            "tie_word_embeddings": True,
+        },
+        720_191_488,
+        616_382_464,
+        12_288,
+        id="qwen2_moe-variant",
+    ),
+    pytest.param("olmoe", {}, TRANSFORMERS_DEFAULTS["olmoe"], 2_087_323_648, 131_072, id="olmoe"),
+    pytest.param(
+        "olmoe",
+        {"num_hidden_layers": 4, "num_key_value_heads": 4, "num_experts": 32, "num_experts_per_tok": 4},
+        1_858_891_776,
+        449_605_632,
+        8_192,
+        id="olmoe-variant",
+    ),
+    pytest.param("granite", {}, TRANSFORMERS_DEFAULTS["granite"], 6_738_415_616, 524_288, id="granite"),
+    pytest.param(
+        "granite",
+        {"attention_bias": True, "mlp_bias": True, "num_key_value_heads": 8, "tie_word_embeddings": True},
+        5_803_200_512,
+        5_803_200_512,
+        131_072,
+        id="granite-variant",
+    ),
+    pytest.param("granitemoe", {}, TRANSFORMERS_DEFAULTS["granitemoe"], 11_067_985_920, 524_288, id="granitemoe"),
+    pytest.param(
+        "granitemoe",
+        {"num_local_experts": 32, "num_experts_per_tok": 8, "num_key_value_heads": 8, "tie_word_embeddings": True},
+        139_990_405_120,
+        36_105_883_648,
+        131_072,
+        id="granitemoe-variant",
+    ),
+    pytest.param("starcoder2", {}, TRANSFORMERS_DEFAULTS["starcoder2"], 3_030_371_328, 30_720, id="starcoder2"),
+    pytest.param(
+        "starcoder2",
+        {"use_bias": False, "sliding_window": 4096, "num_key_value_heads": 4, "tie_word_embeddings": False},
+        3_227_891_712,
+        3_227_891_712,
+        61_440,
+        id="starcoder2-variant",
+    ),
+    pytest.param("stablelm", {}, TRANSFORMERS_DEFAULTS["stablelm"], 2_795_443_200, 327_680, id="stablelm"),
+    pytest.param(
+        "stablelm",
+        {"use_qkv_bias": True, "qk_layernorm": True, "use_parallel_residual": True, "num_key_value_heads": 8},
+        2_480_931_840,
+        2_480_931_840,
+        81_920,
+        id="stablelm-variant",
+    ),
+    pytest.param("cohere", {}, TRANSFORMERS_DEFAULTS["cohere"], 34_980_831_232, 1_310_720, id="cohere"),
+    pytest.param(
+        "cohere",
+        {"use_qk_norm": True, "num_key_value_heads": 8, "num_hidden_layers": 8},
+        7_734_444_032,
+        7_734_444_032,
+        32_768,
+        id="cohere-variant",
+    ),
+    pytest.param("glm", {}, TRANSFORMERS_DEFAULTS["glm"], 9_399_951_360, 40_960, id="glm"),
+    pytest.param(
+        "glm",
+        {"attention_bias": False, "tie_word_embeddings": True, "num_hidden_layers": 28},
+        6_331_535_360,
+        6_331_535_360,
+        28_672,
+        id="glm-variant",
+    ),
+    pytest.param("glm4", {}, TRANSFORMERS_DEFAULTS["glm4"], 9_400_279_040, 40_960, id="glm4"),
+    pytest.param(
+        "glm4",
+        {"num_key_value_heads": 4, "head_dim": 64, "num_hidden_layers": 6, "tie_word_embeddings": True},
+        1_743_899_648,
+        1_743_899_648,
+        6_144,
+        id="glm4-variant",
+    ),
+]
+
+
+@pytest.mark.parametrize(("model_type", "change", "total", "active", "kv"), RECIPE_COUNTS)
+def test_recipe_counts_match_transformers(
+    model_type: str, change: dict[str, Any], total: int, active: int, kv: int
+) -> None:
+    """Total and active parameters and the KV cache, exact for the defaults and a variant of other
+    depth, width, heads, tying or flags."""
+    data = json.loads((DATA / "hf" / f"{model_type}.json").read_text()) | change
+    spec, warnings = spec_from_config(data, "config.json")
+    assert warnings == []
+    arch = architecture_from_dict(spec, "config.json")
+    p = stats.params(arch)
+    assert (p.total, p.active, stats.kv_cache_bytes_per_token(arch)) == (total, active, kv)
 
 
 def test_layer_placement_keys_follow_transformers() -> None:
@@ -171,6 +327,7 @@ LLAMA |= {"num_hidden_layers": 4, "num_attention_heads": 4}
         ({"model_type": "mystery"}, "'mystery' is not a model type the importer knows"),
         ({"model_type": "falcon", "new_decoder_architecture": False}, "'falcon' is not a model type"),
         ({"model_type": "bert"}, "'bert' is not a model type"),
+        ({"model_type": "phi"}, "'phi' is not a model type"),  # its output head's bias: no spec states one
         ({"model_type": "t5", "hidden_size": None}, "'t5' is not a model type"),  # not "hidden_size: missing"
         ({"model_type": "mamba", "hidden_size": None}, "'mamba' is not a model type"),
         ({"model_type": "lamma"}, r"'lamma' is not a model type the importer knows \(did you mean 'llama'\?\)"),

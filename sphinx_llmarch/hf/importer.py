@@ -189,7 +189,7 @@ def _ops_for(layer: Layer, config: HFConfig, recipe: Recipe, ops: dict[str, dict
         moe = layer.channel == "moe"
         table = _moe(config, recipe, layer) if moe else _mlp(config, recipe, wide)
         sub: dict[str, Any] = {"op": _add_op(ops, channel, table), "norm": norm}
-        if recipe.parallel:
+        if recipe.parallel or (recipe.parallel_key and config.get(recipe.parallel_key)):
             sub.update(norm="none", parallel=True)
         if beside:
             sub.update(parallel=True, sum_norm=True)
@@ -340,7 +340,9 @@ def _norm(config: HFConfig, recipe: Recipe) -> dict[str, Any]:
     table: dict[str, Any] = {"kind": recipe.norm_kind}
     if recipe.norm_bias is not None:
         table["bias"] = recipe.norm_bias
-    eps = config.first("rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "layernorm_epsilon", "norm_eps", "eps")
+    eps = config.first(
+        "rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps", "layernorm_epsilon", "norm_epsilon", "norm_eps", "eps"
+    )
     if eps:
         table["eps"] = float(eps)
     return table

@@ -55,6 +55,7 @@ class Recipe:
     nope_interval: int = 0
     nope_on_full: bool = False
     parallel: bool = False
+    parallel_key: str | None = None  # config key that makes attention and MLP parallel (StableLM)
     single_mixer: bool = False
     #: ZAYA1's router: one more choice that skips the experts, and from the second layer
     #: on the previous layer's router state (the router's width is the config's).
@@ -96,9 +97,15 @@ _QWEN3_NEXT = Recipe(
     shared_key="shared_expert_intermediate_size",
     shared_expert_gate=True,
 )
+_GEMMA2 = Recipe(norm="sandwich", tied=True, sliding_pattern=2)  # soft-capping changes no count
 _GEMMA4 = replace(_GEMMA3, sliding_pattern=0, defaults={}, moe_flag="enable_moe_block", moe_beside_mlp=True)
 _DEEPSEEK = Recipe(mixer="mla", mtp_copies=2, score_correction_bias=True)
-_GLM = Recipe(qk_norm="per-head", qk_norm_key="use_qk_norm", qkv_bias=True, o_bias=False, score_correction_bias=True)
+#: GLM and GLM-4: biases on q, k and v but not on the output projection; GLM-4 norms after each sublayer too.
+_GLM_DENSE = Recipe(qkv_bias=True, o_bias=False)
+_GLM = replace(_GLM_DENSE, qk_norm="per-head", qk_norm_key="use_qk_norm", score_correction_bias=True)
+_QWEN2 = Recipe(qkv_bias=True, o_bias=False, uses_max_window_layers=True)
+#: Cohere: attention and MLP in parallel under one LayerNorm without bias, tied embeddings.
+_COHERE = Recipe(norm_kind="layernorm", norm_bias=False, parallel=True, tied=True)
 RECIPES: dict[str, Recipe] = {
     "gpt2": Recipe(
         norm_kind="layernorm",
@@ -113,8 +120,11 @@ RECIPES: dict[str, Recipe] = {
     "mistral": _LLAMA,
     "mixtral": _LLAMA,
     "phi3": _LLAMA,
+    "granite": _LLAMA,  # Granite's multipliers scale activations, not weights
+    "granitemoe": _LLAMA,
     "smollm3": Recipe(nope_interval=4, tied=True),
-    "qwen2": Recipe(qkv_bias=True, o_bias=False, uses_max_window_layers=True),
+    "qwen2": _QWEN2,
+    "qwen2_moe": replace(_QWEN2, shared_key="shared_expert_intermediate_size", shared_expert_gate=True),
     "qwen3": _QWEN3,
     "qwen3_moe": _QWEN3,
     "qwen3_next": _QWEN3_NEXT,
@@ -124,6 +134,9 @@ RECIPES: dict[str, Recipe] = {
     "qwen3_5_moe_text": _QWEN3_NEXT,
     "olmo2": Recipe(norm="post", qk_norm="full"),
     "olmo3": Recipe(norm="post", qk_norm="full"),
+    "olmoe": Recipe(qk_norm="full"),
+    "gemma": Recipe(tied=True),
+    "gemma2": _GEMMA2,
     "gemma3": _GEMMA3,
     "gemma3_text": _GEMMA3,
     "gemma4": _GEMMA4,
@@ -140,6 +153,8 @@ RECIPES: dict[str, Recipe] = {
     "mistral4": Recipe(mixer="mla"),
     "kimi_linear": Recipe(mixer="mla", linear="kda", score_correction_bias=True, nope=True),
     "glm4_moe": _GLM,
+    "glm": _GLM_DENSE,
+    "glm4": replace(_GLM_DENSE, norm="sandwich"),
     "sarvam_moe": replace(_GLM, qkv_bias=False),
     "minimax_m2": Recipe(qk_norm="full", score_correction_bias=True),
     "hy_v3": Recipe(qk_norm="per-head", score_correction_bias=True),
@@ -188,9 +203,20 @@ RECIPES: dict[str, Recipe] = {
         renamed={"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"},
     ),
     "llama4_text": Recipe(num_shared_experts=1, nope_interval=4, chunked_rope_layers=True),
-    "cohere2": Recipe(
-        norm_kind="layernorm", norm_bias=False, sliding_pattern=4, nope_on_full=True, parallel=True, tied=True
+    # StarCoder 2: LayerNorm with biases, a plain GELU MLP; use_bias puts biases on every projection
+    "starcoder2": Recipe(norm_kind="layernorm", gated_mlp=False, qkv_bias=True, mlp_bias=True, tied=True),
+    # StableLM: LayerNorm with biases, optional biases on q, k and v (not o), optional per-head
+    # LayerNorms of q and k (weights only), and with use_parallel_residual one norm for attention and MLP
+    "stablelm": Recipe(
+        norm_kind="layernorm",
+        o_bias=False,
+        qk_norm="full",
+        qk_norm_key="qk_layernorm",
+        parallel_key="use_parallel_residual",
     ),
+    # Cohere (Command R): use_qk_norm adds per-head norms of q and k; Cohere 2 has sliding windows instead
+    "cohere": replace(_COHERE, qk_norm="full", qk_norm_key="use_qk_norm"),
+    "cohere2": replace(_COHERE, sliding_pattern=4, nope_on_full=True),
     "xlstm": Recipe(mixer="mlstm"),
     # ZAYA1: compressed convolutional attention and an MoE with an MLP router in every layer
     "zaya": Recipe(mixer="cca", skip_expert=True, router_carry=True, residual_scales=True),

@@ -182,7 +182,7 @@ class Attention(Op):
         head_dim = config.get("head_dim") or hidden // heads  # transformers' rule when the config has none
         if head_dim * heads != hidden:
             table["head_dim"] = head_dim
-        bias = bool(config.first("attention_bias", "qkv_bias", "use_bias", default=options.qkv_bias))
+        bias = bool(config.first("attention_bias", "qkv_bias", "use_qkv_bias", "use_bias", default=options.qkv_bias))
         table.update(qkv_bias=bias, o_bias=bias if options.o_bias is None else options.o_bias)
         for key in ("qk_norm", "output_gate", "sinks", "sliding_window", "attention_chunk_size", "position"):
             if getattr(options, key) not in (None, "none", False):

@@ -84,7 +84,7 @@ class MLP(Op):
             size = 4 * config.require("hidden_size", "n_embd")
         table: dict[str, Any] = {"type": "mlp", "kind": kind_from_hf(config, options.gated)}
         table["intermediate_size"] = size
-        if config.get("mlp_bias", options.bias):
+        if config.first("mlp_bias", "use_bias", default=options.bias):  # StarCoder 2: use_bias, every projection
             table["bias"] = True
         return table
 
