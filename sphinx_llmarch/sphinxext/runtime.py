@@ -138,7 +138,8 @@ def write_gallery_pages(srcdir: Path, build: BuildState) -> None:
     from .gallery import write_gallery
 
     directory = srcdir / build.config.gallery
-    if not directory.resolve().is_relative_to(srcdir.resolve()) or directory.resolve() == srcdir.resolve():
+    folder, sources = directory.resolve(), srcdir.resolve()
+    if folder == sources or not folder.is_relative_to(sources):  # a link may lead anywhere
         warn(f"llmarch_gallery: {build.config.gallery!r} is not a folder inside the source directory", "config")
         return
     settings_file = Path(build.catalog_file.parent, GALLERY_FILE)
