@@ -151,6 +151,8 @@ window.addEventListener('load', () => setTimeout(() => {
   out.push('cards=' + count());
   search.value = 'gpt'; search.dispatchEvent(new Event('input'));
   out.push('search=' + count());
+  search.value = 'openai sinks'; search.dispatchEvent(new Event('input'));
+  out.push('hidden-words=' + count());
   search.value = ''; search.dispatchEvent(new Event('input'));
   const chip = [...document.querySelectorAll('.llmarch-chip')].find(b => b.textContent === 'Hybrid');
   out.push('hybrid-chip=' + (chip ? 'yes' : 'no'));
@@ -207,4 +209,5 @@ def test_grid_table_and_zoom_in_a_browser(make_app: type[SphinxTestApp], rootdir
     assert found, result.stderr[-500:]
     facts = dict(item.split("=") for item in found.group(1).split())
     assert int(facts["cards"]) >= 4 and int(facts["search"]) == 2
+    assert int(facts["hidden-words"]) == 2, "the organisation and the concepts are searched too"
     assert facts["sorted"] == "descending" and facts["overlay"] == "1" and facts["closed"] == "true"

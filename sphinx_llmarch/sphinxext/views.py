@@ -14,6 +14,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
+from ..escape import html_text
 from .images import note_every_model
 from .runtime import state
 from .warnings import warn
@@ -72,6 +73,22 @@ class _ModelsDirective(SphinxDirective):
     def note(self, text: str) -> list[nodes.Node]:
         """A short paragraph in place of the grid or table."""
         return [nodes.paragraph("", f"{self.name}: {text}", classes=["llmarch-no-models"])]
+
+
+def search_words(facts: dict[str, Any]) -> str:
+    """What a card's search box finds beyond the card's visible text: who made the model,
+    its family and licence, its token mixers (``gqa``, ``mla``, ``linear``...) and the
+    glossary's concepts it uses (``vision encoder``, ``moe``...)."""
+    concepts = [concept.replace("-", " ") for concept in facts["concepts"]]
+    words = [
+        facts["organization"],
+        facts["family"],
+        facts["license"],
+        *facts["attention"],
+        *facts["concepts"],
+        *concepts,
+    ]
+    return " ".join(dict.fromkeys(word for word in words if word))
 
 
 def card_meta(arch: Architecture) -> str:
@@ -138,6 +155,7 @@ class LLMArchGalleryDirective(_ModelsDirective):
             card += nodes.paragraph("", "", llm_xref(model_id, name, content=thumbnail), classes=["llmarch-card-thumb"])
             card += nodes.paragraph("", "", llm_xref(model_id, name), classes=["llmarch-card-name"])
             card += nodes.paragraph(model["card"], model["card"], classes=["llmarch-card-meta"])
+            card += nodes.raw("", f'<span hidden="hidden">{html_text(search_words(facts))}</span>', format="html")
             grid += card
         return [grid]
 
