@@ -72,7 +72,6 @@ def test_the_filter_language_asks_for_weights_in_bytes() -> None:
     assert "llama-3-8b" in chosen and all(14 * 2**30 < weights_bytes(REGISTRY.get(i)) <= 16 * 2**30 for i in chosen)
 
 
-
 def test_the_memory_table_in_a_page(make_app: Callable[..., SphinxTestApp], tmp_path: Path) -> None:
     (tmp_path / "conf.py").write_text('extensions = ["sphinx_llmarch"]\n')
     page = "Memory\n======\n\n.. llm-arch-memory:: gemma-3-27b\n   :contexts: 4k, 128k\n   :precisions: bf16, int4\n"

@@ -153,6 +153,9 @@ window.addEventListener('load', () => setTimeout(() => {
   out.push('search=' + count());
   search.value = 'openai sinks'; search.dispatchEvent(new Event('input'));
   out.push('hidden-words=' + count());
+  out.push('address=' + (location.search === '?q=openai+sinks'));
+  search.value = 'zzzz'; search.dispatchEvent(new Event('input'));
+  out.push('none-says=' + document.querySelector('.llmarch-grid-count').textContent.startsWith('No model matches'));
   search.value = ''; search.dispatchEvent(new Event('input'));
   const chip = [...document.querySelectorAll('.llmarch-chip')].find(b => b.textContent === 'Hybrid');
   out.push('hybrid-chip=' + (chip ? 'yes' : 'no'));
@@ -189,25 +192,18 @@ def test_grid_table_and_zoom_in_a_browser(make_app: type[SphinxTestApp], rootdir
     diagram = re.search(r'<div class="llmarch-diagram.*?</svg>\s*</div>', models.read_text(encoding="utf-8"), re.S)
     assert diagram is not None
     probe.write_text(page.replace("</body>", diagram.group(0) + PROBE + "</body>"), encoding="utf-8")
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            probe.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    found = re.search(r'data-probe="([^"]*)"', result.stdout)
-    assert found, result.stderr[-500:]
-    facts = dict(item.split("=") for item in found.group(1).split())
+
+    def run(url: str) -> dict[str, str]:
+        command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
+        command += ["--virtual-time-budget=5000", "--dump-dom", url]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        found = re.search(r'data-probe="([^"]*)"', result.stdout)
+        assert found, result.stderr[-500:]
+        return dict(item.split("=") for item in found.group(1).split())
+
+    facts = run(probe.as_uri())
     assert int(facts["cards"]) >= 4 and int(facts["search"]) == 2
     assert int(facts["hidden-words"]) == 2, "the organisation and the concepts are searched too"
+    assert facts["address"] == "true" and facts["none-says"] == "true"
     assert facts["sorted"] == "descending" and facts["overlay"] == "1" and facts["closed"] == "true"
+    assert run(probe.as_uri() + "?q=gpt")["cards"] == "2", "a search in the address is restored"

@@ -146,6 +146,8 @@
         b.type = "button";
         b.className = "llmarch-chip";
         b.textContent = chip[1];
+        b.setAttribute("data-chip", cls);
+        b.setAttribute("data-group", group[0]);
         b.setAttribute("aria-pressed", "false");
         b.addEventListener("click", function () {
           var on = !active[group[0]][cls];
@@ -173,10 +175,39 @@
         card.hidden = !ok;
         if (ok) shown++;
       });
-      count.textContent = shown + " of " + cards.length + " shown";
+      count.textContent = shown
+        ? shown + " of " + cards.length + " shown"
+        : "No model matches: try fewer words, or another chip";
+      remember();
+    }
+    // The search and the chips live in the address (?q=...&chips=...), so going back
+    // from a model's page, or sharing the link, shows the same selection.
+    function remember() {
+      if (!window.history || !history.replaceState || !window.URLSearchParams) return;
+      var params = new URLSearchParams(location.search);
+      var on = [];
+      Object.keys(active).forEach(function (group) {
+        Object.keys(active[group]).forEach(function (c) { if (active[group][c]) on.push(c); });
+      });
+      if (search.value.trim()) params.set("q", search.value.trim()); else params.delete("q");
+      if (on.length) params.set("chips", on.join(",")); else params.delete("chips");
+      var query = params.toString();
+      history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
+    }
+    function restore() {
+      if (!window.URLSearchParams) return;
+      var params = new URLSearchParams(location.search);
+      search.value = params.get("q") || "";
+      (params.get("chips") || "").split(",").forEach(function (c) {
+        var button = bar.querySelector('[data-chip="' + c + '"]');
+        if (!button) return;
+        active[button.getAttribute("data-group")][c] = true;
+        button.setAttribute("aria-pressed", "true");
+      });
     }
     search.addEventListener("input", apply);
     grid.parentNode.insertBefore(bar, grid);
+    restore();
     apply();
   }
 
