@@ -97,7 +97,8 @@ class LLMConceptsDirective(SphinxDirective):
             concept = every[key]
             if concept.section != section:
                 section = concept.section
-                container += nodes.rubric(section, section)
+                if len(self.options.get("sections", ())) != 1:  # one section sits under the page's own heading
+                    container += nodes.rubric(section, section)
                 listing = nodes.definition_list(classes=["llmarch-glossary"])
                 container += listing
             term = nodes.term(concept.title, concept.title)
