@@ -12,7 +12,7 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]
 numfig = True
 html_theme = "alabaster"
-html_theme_options = {"page_width": "1180px", "sidebar_width": "220px"}
+html_theme_options = {"page_width": "1180px", "sidebar_width": "220px", "show_relbars": True}
 html_title = "sphinx-llmarch"  # the tab reads "<page> — sphinx-llmarch"; the front page is the gallery
 
 # One generated page per bundled model, and an overview (see usage.rst, "A gallery").
