@@ -17,3 +17,5 @@ html_title = "sphinx-llmarch"  # the tab reads "<page> — sphinx-llmarch"; the 
 
 # One generated page per bundled model, and an overview (see usage.rst, "A gallery").
 llmarch_gallery = "models"
+# Every model's facts, for download from the front page.
+llmarch_export = ["models.json", "models.csv"]

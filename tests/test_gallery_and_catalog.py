@@ -360,3 +360,24 @@ def test_renaming_or_fixing_a_model_id_updates_every_page_that_links_it(
     page, _ = build()
     assert "llm-model-mine" not in page, "no link to the anchor of the old id"
     assert 'href="mine.html#llm-model-ours"' in page, "the gallery card follows the new id"
+
+
+def test_every_models_facts_can_be_exported_beside_the_pages(make_app: MakeApp, rootdir: Path, tmp_path: Path) -> None:
+    import csv
+    import json
+
+    source = project(rootdir, tmp_path, "user-spec", llmarch_export=["models.json", "models.csv"])
+    spec = source / "specs" / "toy-lm.toml"
+    spec.write_text(spec.read_text().replace('name = "Toy LM"', 'name = "=HYPERLINK(1)"'))
+    app = make_app("html", srcdir=source)
+    app.build()
+    models = json.loads((Path(app.outdir) / "models.json").read_text())
+    toy = next(model for model in models if model["id"] == "toy-lm")
+    assert toy["name"] == "=HYPERLINK(1)" and toy["params"]["total"] > 0 and len(models) > 80
+    rows = list(csv.DictReader((Path(app.outdir) / "models.csv").open()))
+    line = next(row for row in rows if row["id"] == "toy-lm")
+    assert line["name"] == "'=HYPERLINK(1)", "a name that starts like a formula stays text in a spreadsheet"
+    assert int(line["params"]) == toy["params"]["total"] and line["weights_bf16_bytes"] == str(2 * int(line["params"]))
+    bad = make_app("html", srcdir=project(rootdir, tmp_path / "bad", "basic", llmarch_export="../x.json"))
+    bad.build()
+    assert "llmarch_export: '../x.json' must name files such as 'models.json'" in bad.warning.getvalue()

@@ -128,3 +128,39 @@ def show_text(arch: Architecture, context: int | None) -> str:
                 f"({part['projector']}); not in the totals above"
             )
     return "\n".join(lines)
+
+
+#: The columns of the CSV export: one line per model, numbers exact.
+CSV_COLUMNS = (
+    *("id", "name", "family", "organization", "released", "license", "params", "active", "layers"),
+    *("hidden_size", "context_length", "vocab_size", "kv_bytes_per_token", "weights_bf16_bytes"),
+)
+
+
+def _cell(value: object) -> str:
+    """A text cell a spreadsheet shows as text: one that starts like a formula gets an
+    apostrophe in front (a spec's name may be hostile)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_text(archs: list[Architecture], suffix: str) -> str:
+    """Every model's facts as JSON (what ``llmarch show --json`` prints, per model) or as
+    CSV (the main numbers, one line per model)."""
+    import csv
+    import io
+    import json
+
+    from .cost import weights_bytes
+
+    if suffix == ".json":
+        return json.dumps([model_json(arch) for arch in archs], indent=1, sort_keys=True) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for arch in archs:
+        p = stats.params(arch)
+        names = [arch.id, arch.name, arch.family, arch.organization, arch.released or "", arch.license or ""]
+        sizes = [p.total, p.active, arch.num_layers, arch.hidden_size, arch.context_length, arch.vocab_size]
+        writer.writerow([*map(_cell, names), *sizes, stats.kv_cache_bytes_per_token(arch), weights_bytes(arch)])
+    return out.getvalue()

@@ -50,6 +50,8 @@ class LLMArchConfig:
     gallery: str = _option("", "env", str)
     #: The models of that gallery (ids or aliases); empty: every model the build knows.
     gallery_models: tuple[str, ...] = _option((), "env", list, tuple, str)
+    #: Files of every model's facts written beside the html pages (``models.json``, ``models.csv``).
+    export: tuple[str, ...] = _option((), "html", list, tuple, str)
     #: The font families Graphviz tries, in order, for PNG and PDF diagrams (a list, or
     #: one comma-separated string): add a CJK or emoji font for names in those scripts.
     fontname: str = _option(FONT, "env", list, tuple, str)
@@ -107,6 +109,12 @@ def _normalize(name: str, value: Any) -> Any:
         if not names or not all(_FONT_NAME.fullmatch(v) for v in names):
             raise ValueError("must name font families (letters, digits, spaces, '.', '-', '_', '+')")
         return ",".join(names)
+    if name == "export":
+        names = (value,) if isinstance(value, str) else value
+        for file in names:
+            if not isinstance(file, str) or Path(file).name != file or Path(file).suffix not in (".json", ".csv"):
+                raise ValueError("must name files such as 'models.json' or 'models.csv' (no folders)")
+        return tuple(names)
     if name == "kv_context":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError("must be a whole number of tokens (0: each model's own context)")

@@ -178,11 +178,26 @@ def state(env: BuildEnvironment) -> BuildState:
     return _STATES[env]
 
 
+def write_exports(outdir: Path, build: BuildState) -> None:
+    """``llmarch_export``: every model's facts beside the pages, written again only when a
+    spec (or the package) changed or a file is missing."""
+    from ..facts.summary import export_text
+
+    files = [outdir / name for name in build.config.export]
+    if not files or (build.catalog is build.previous and all(file.is_file() for file in files)):
+        return
+    archs = list(build.registry)
+    for file in files:
+        write_if_changed(file, export_text(archs, file.suffix))
+
+
 def finish(app: Sphinx, exception: Exception | None) -> None:
     """Stop the Graphviz runs; after a successful build, keep the catalog for the next."""
     build = state(app.env)
     build.renders.close()
     if exception is None:
+        if app.builder.format == "html":
+            write_exports(Path(app.outdir), build)
         if build.catalog is not build.previous:
             build.catalog.write(build.catalog_file)
         if build.loaded_specs:
