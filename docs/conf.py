@@ -13,6 +13,7 @@ exclude_patterns = ["_build"]
 numfig = True
 html_theme = "alabaster"
 html_theme_options = {"page_width": "1180px", "sidebar_width": "220px", "show_relbars": True}
+html_show_sourcelink = False  # the model pages are generated: their source is one directive
 html_title = "sphinx-llmarch"  # the tab reads "<page> — sphinx-llmarch"; the front page is the gallery
 
 # One generated page per bundled model, and an overview (see usage.rst, "A gallery").
