@@ -159,6 +159,11 @@ window.addEventListener('load', () => setTimeout(() => {
   search.value = ''; search.dispatchEvent(new Event('input'));
   const chip = [...document.querySelectorAll('.llmarch-chip')].find(b => b.textContent === 'Hybrid');
   out.push('hybrid-chip=' + (chip ? 'yes' : 'no'));
+  search.value = ''; search.dispatchEvent(new Event('input'));
+  const sliding = [...document.querySelectorAll('.llmarch-chip')].find(b => b.textContent === 'Sliding window');
+  sliding.click();
+  out.push('sliding-chip=' + count() + '/' + (location.search === '?chips=llmarch-attention-sliding'));
+  sliding.click();
   const th = document.querySelectorAll('table.llmarch-sortable thead th')[2];
   th.click(); th.click();
   out.push('sorted=' + th.getAttribute('aria-sort'));
@@ -205,5 +210,6 @@ def test_grid_table_and_zoom_in_a_browser(make_app: type[SphinxTestApp], rootdir
     assert int(facts["cards"]) >= 4 and int(facts["search"]) == 2
     assert int(facts["hidden-words"]) == 2, "the organisation and the concepts are searched too"
     assert facts["address"] == "true" and facts["none-says"] == "true"
+    assert facts["sliding-chip"] == "2/true", "gpt-oss 20b and 120b use sliding windows; the chip is in the address"
     assert facts["sorted"] == "descending" and facts["overlay"] == "1" and facts["closed"] == "true"
     assert run(probe.as_uri() + "?q=gpt")["cards"] == "2", "a search in the address is restored"

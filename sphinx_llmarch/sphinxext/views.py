@@ -148,9 +148,10 @@ class LLMArchGalleryDirective(_ModelsDirective):
         for model in models:
             facts = model["record"]
             model_id, name = facts["id"], facts["name"]
-            card = nodes.container(
-                classes=["llmarch-card", f"llmarch-decoder-{facts['decoder']}", f"llmarch-mixing-{facts['mixing']}"]
-            )
+            kinds = [f"llmarch-decoder-{facts['decoder']}", f"llmarch-mixing-{facts['mixing']}"]
+            kinds += [f"llmarch-attention-{word}" for word in facts["attention"]]
+            kinds += ["llmarch-input-images"] if "vision-encoder" in facts["concepts"] else []
+            card = nodes.container(classes=["llmarch-card", *kinds])
             thumbnail = llmarch_thumbnail("", model=model_id, alt=name)
             card += nodes.paragraph("", "", llm_xref(model_id, name, content=thumbnail), classes=["llmarch-card-thumb"])
             card += nodes.paragraph("", "", llm_xref(model_id, name), classes=["llmarch-card-name"])

@@ -122,9 +122,13 @@
 
   // -- model grids: search box and chips --------------------------------------------
 
+  // Chips of one group are alternatives (any of them); groups narrow together (all).
   var CHIPS = [
     ["decoder", [["dense", "Dense"], ["moe", "MoE"]]],
     ["mixing", [["attention", "Attention"], ["hybrid", "Hybrid"], ["attention-free", "Attention-free"]]],
+    ["attention", [["mha", "MHA"], ["gqa", "GQA"], ["mqa", "MQA"], ["mla", "MLA"],
+                   ["sliding", "Sliding window"], ["linear", "Linear attention"]]],
+    ["input", [["images", "Reads images"]]],
   ];
 
   function setupGrid(grid) {
