@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
+from docutils import nodes  # noqa: E402
+
 from sphinx_llmarch.draw import diagram  # noqa: E402
 from sphinx_llmarch.draw.render import RENDER_ARGS  # noqa: E402
 from sphinx_llmarch.facts.tables import fact_rows  # noqa: E402
@@ -49,7 +51,7 @@ from sphinx_llmarch.sphinxext.gallery import write_gallery  # noqa: E402
 
 EDITED = "qwen3-8b"  # the model whose spec the "edit spec" scenario changes
 DIRECTIVE = re.compile(
-    r"^\.\. (?P<name>llm-arch(?:-compare|-table|-gallery)?|llm-concepts)::(?P<args>[^\n]*)\n"
+    r"^\.\. (?P<name>llm-arch(?:-compare|-table|-gallery|-memory)?|llm-concepts)::(?P<args>[^\n]*)\n"
     r"(?P<options>(?:   :[^\n]*\n)*)",
     re.M,
 )
@@ -134,15 +136,32 @@ def _models_block(name: str, options: dict[str, str], models: dict[str, Architec
     return "".join(f"* **{arch.name}** — {card_meta(arch)}\n" for arch in chosen) + "\n"
 
 
-def _concepts_block() -> str:
+def _memory_block(arch: Architecture, options: dict[str, str]) -> str:
+    """``llm-arch-memory`` written by hand: the same table as a list-table."""
+    from sphinx_llmarch.facts.memory import DEFAULT_PRECISIONS, memory_table
+    from sphinx_llmarch.sphinxext.memory import contexts_option
+
+    contexts = contexts_option(options["contexts"]) if "contexts" in options else ()
+    precisions = (
+        tuple(options["precisions"].replace(",", " ").split()) if "precisions" in options else DEFAULT_PRECISIONS
+    )
+    table = memory_table(arch, contexts, precisions, int(options.get("batch", 1)))
+    rows = [[entry.astext() for entry in row.findall(nodes.entry)] for row in table.findall(nodes.row)]
+    return _list_table(rows[0], rows[1:])
+
+
+def _concepts_block(options: dict[str, str]) -> str:
     from sphinx_llmarch.facts.concepts import concepts_of, glossary
 
     users: dict[str, list[str]] = {}
     for arch in bundled_registry():
         for key in concepts_of(arch):
             users.setdefault(key, []).append(arch.name)
+    sections = {name.strip().lower() for name in options.get("sections", "").split(",") if name.strip()}
     out = ""
     for key, concept in glossary().items():
+        if sections and concept.section.lower() not in sections:
+            continue
         out += f"{concept.title}\n   {concept.summary}\n\n"
         out += f"   Reference: `{concept.reference_title} <{concept.reference}>`__\n\n"
         out += f"   Used by: {', '.join(sorted(users.get(key, []))) or 'none'}\n\n"
@@ -177,7 +196,9 @@ def _to_baseline(text: str, models: dict[str, Architecture]) -> str:
         if match["name"] == "llm-arch-compare":
             return _compare_block([models[model] for model in args], options)
         if match["name"] == "llm-concepts":
-            return _concepts_block()
+            return _concepts_block(options)
+        if match["name"] == "llm-arch-memory":
+            return _memory_block(models[args[0]], options)
         return _models_block(match["name"], options, models)
 
     text = INDEX_REF.sub(lambda match: match[1], DIRECTIVE.sub(replace, text))
