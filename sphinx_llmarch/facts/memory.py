@@ -9,7 +9,8 @@ from docutils import nodes
 
 from ..model.architecture import Architecture
 from . import stats
-from .cost import cost
+from .cost import cost, weights_bytes
+from .tables import beyond_context
 from .words import compact
 
 #: Context lengths a table shows when the page names none: short, long, and the model's own.
@@ -41,11 +42,10 @@ def memory_table(
     group += head
     body = nodes.tbody()
     for context in contexts_for(arch, contexts):
-        first = cost(arch, context, batch)
-        cache = stats.human_bytes(first.kv_bytes + first.state_bytes)
-        totals = [stats.human_bytes(cost(arch, context, batch, dtype).total_bytes) for dtype in precisions]
-        beyond = " (beyond the model's context)" if context > arch.context_length else ""
-        cells = [f"{compact(context)} tokens{beyond}", cache, *totals]
+        found = cost(arch, context, batch)
+        cache = found.kv_bytes + found.state_bytes  # the same whatever the weights' precision
+        totals = [stats.human_bytes(cache + weights_bytes(arch, dtype)) for dtype in precisions]
+        cells = [f"{compact(context)} tokens{beyond_context(arch, context)}", stats.human_bytes(cache), *totals]
         body += nodes.row("", *(nodes.entry("", nodes.paragraph(text, text)) for text in cells))
     group += body
     return tbl
